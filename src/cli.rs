@@ -1,0 +1,131 @@
+//! Command-line definitions, and nothing else: clap turns arguments into
+//! these raw flags; `config` merges them with the environment and the config
+//! file into validated settings.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+/// Audit a Hugging Face organization for offboarding gaps and seat waste.
+///
+/// Snapshots each org (members, pending invites, resource groups, accepted
+/// access to gated repos, audit-log events) into an append-only Parquet
+/// store. The Hub endpoint is read from HF_ENDPOINT, the token from
+/// --token-file, HF_TOKEN, HF_TOKEN_PATH or $HF_HOME/token.
+///
+/// Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage, config or
+/// input error (nothing written); 3 the Hub could not be read completely (no
+/// snapshot recorded).
+#[derive(Debug, Parser)]
+#[command(name = "hfaudit", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: ./hfaudit.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Snapshot store [env: HFAUDIT_STORE] [default: ./hfaudit-store]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// Organization to audit (repeatable)
+    #[arg(long = "org", global = true, value_name = "ORG")]
+    pub orgs: Vec<String>,
+
+    /// Print nothing but errors (for cron)
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More logging on stderr (-v info, -vv debug)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch each org from the Hub and write one complete snapshot per org
+    Snapshot(SnapshotArgs),
+    /// List the snapshots in the store, per org
+    History(HistoryArgs),
+    /// Check the token, its scopes and what each collector can read
+    Doctor(HubArgs),
+}
+
+/// How to reach the Hub.
+#[derive(Debug, Args, Clone)]
+pub struct HubArgs {
+    /// Read the Hub token from FILE (else HF_TOKEN, HF_TOKEN_PATH, $HF_HOME/token)
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Per-repo requests in flight at once [default: 8]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
+
+    /// Timeout of one request, in seconds [default: 120]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+
+    /// Retries of a failed request (408/429/5xx, network) [default: 5]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: Option<u32>,
+
+    /// First backoff step in milliseconds (tests shorten it)
+    #[arg(long, value_name = "MS", hide = true)]
+    pub backoff_ms: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+
+    /// Seconds to wait for another run on the same org to finish [default: 300]
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn org_is_repeatable_and_global() {
+        let cli = Cli::try_parse_from(["hfaudit", "snapshot", "--org", "a", "--org", "b"]).unwrap();
+        assert_eq!(cli.global.orgs, vec!["a", "b"]);
+        let cli = Cli::try_parse_from(["hfaudit", "--org", "a", "history"]).unwrap();
+        assert_eq!(cli.global.orgs, vec!["a"]);
+    }
+
+    #[test]
+    fn quiet_and_verbose_conflict() {
+        assert!(Cli::try_parse_from(["hfaudit", "-q", "-v", "history"]).is_err());
+    }
+}

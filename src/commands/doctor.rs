@@ -1,0 +1,89 @@
+//! `hfaudit doctor`: what the token is, what it may read in each org, and
+//! what every collector can see — a snapshot that is fetched but not kept.
+
+use crate::config::{HubSettings, Settings};
+use crate::error::{Error, Result};
+use crate::hub;
+use crate::model::{COLLECTORS, CollectorStatus};
+use crate::snapshot::{fetch_org, runtime};
+use crate::term::Term;
+
+pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Result<()> {
+    let (token, origin) =
+        hub::find_token(hub_settings.token_file.as_deref(), &hub_settings.token_env)?;
+    let client = hub::HubClient::new(&hub_settings.endpoint, &token, hub_settings.client.clone())?;
+    let mut report = Vec::new();
+    report.push(format!("endpoint    {}", client.endpoint()));
+    let result = runtime()?.block_on(async {
+        let whoami = hub::whoami(&client).await?;
+        let token = whoami.auth.as_ref().and_then(|a| a.access_token.as_ref());
+        report.push(format!(
+            "token       from {origin}: user {}, role {}{} (value not shown)",
+            whoami.name,
+            token.and_then(|t| t.role.as_deref()).unwrap_or("unknown"),
+            token
+                .and_then(|t| t.display_name.as_deref())
+                .map(|n| format!(", named \"{n}\""))
+                .unwrap_or_default(),
+        ));
+        let orgs: Vec<String> = if settings.orgs.is_empty() {
+            whoami.orgs.iter().map(|o| o.name.clone()).collect()
+        } else {
+            settings.orgs.clone()
+        };
+        if orgs.is_empty() {
+            report.push("orgs        the token's user belongs to no organization".into());
+        }
+        let mut failures = Vec::new();
+        for org in &orgs {
+            let access = match hub::check_org_access(&whoami, org) {
+                Ok(a) => a,
+                Err(e) => {
+                    report.push(format!("{org}\n  cannot be read: {e}"));
+                    if let Some(h) = e.hint() {
+                        report.push(format!("  fix: {h}"));
+                    }
+                    failures.push(e);
+                    continue;
+                }
+            };
+            report.push(format!(
+                "{org}\n  role {}, plan {}",
+                access.role_in_org.as_deref().unwrap_or("unknown"),
+                access.plan.as_deref().unwrap_or("free or unknown"),
+            ));
+            let fetched = fetch_org(&client, &access, term).await;
+            term.finish_org(org);
+            match fetched {
+                Ok(snap) => {
+                    for name in COLLECTORS {
+                        let line = match snap.collector(name) {
+                            Some(CollectorStatus::Ok { rows, source }) => format!(
+                                "ok, {rows} rows{}",
+                                source.as_deref().map(|s| format!(" (from {s})")).unwrap_or_default()
+                            ),
+                            Some(CollectorStatus::Unavailable { reason }) => {
+                                format!("unavailable: {reason}")
+                            }
+                            None => "not run".into(),
+                        };
+                        report.push(format!("  {name:<16} {line}"));
+                    }
+                    report.push(format!("  {:<16} {}", "gated repos", snap.gated_repos.len()));
+                }
+                Err(e) => {
+                    report.push(format!("  cannot be read completely: {e}"));
+                    failures.push(e);
+                }
+            }
+        }
+        report.push(format!("requests    {}", client.request_count()));
+        match failures.len() {
+            0 => Ok(()),
+            1 => Err(failures.remove(0)),
+            _ => Err(Error::Many(failures)),
+        }
+    });
+    term.output(&report.join("\n"));
+    result
+}

@@ -1,0 +1,285 @@
+//! Flags, environment and `hfaudit.toml` merged once into validated
+//! settings: flags win over the environment, the environment over the file,
+//! the file over the defaults. The rest of the program only sees
+//! [`Settings`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::{GlobalArgs, HubArgs};
+use crate::error::{Error, Result};
+use crate::hub::{ClientOptions, TokenEnv};
+use crate::store::validate_org_name;
+
+/// The config file used when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG: &str = "hfaudit.toml";
+/// The store used when nothing else says.
+pub const DEFAULT_STORE: &str = "hfaudit-store";
+/// The Hub used when HF_ENDPOINT is not set.
+pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+
+/// `hfaudit.toml` as written. Unknown keys are an error naming the key.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Organizations to audit.
+    #[serde(default)]
+    pub orgs: Vec<String>,
+    /// Where snapshots are kept.
+    pub store: Option<PathBuf>,
+    #[serde(default)]
+    pub hub: HubConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    pub concurrency: Option<u16>,
+    pub timeout_secs: Option<u64>,
+    pub retries: Option<u32>,
+    pub lock_wait_secs: Option<u64>,
+}
+
+/// Settings every command shares.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub store: PathBuf,
+    /// Requested orgs, validated and de-duplicated, in the order given.
+    pub orgs: Vec<String>,
+    pub quiet: bool,
+    /// The config file that was read, if any.
+    pub config_path: Option<PathBuf>,
+    file_hub: HubFileSettings,
+}
+
+#[derive(Debug, Clone, Default)]
+struct HubFileSettings {
+    concurrency: Option<u16>,
+    timeout_secs: Option<u64>,
+    retries: Option<u32>,
+    lock_wait_secs: Option<u64>,
+}
+
+/// Everything needed to talk to the Hub.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    pub endpoint: String,
+    pub token_file: Option<PathBuf>,
+    pub token_env: TokenEnv,
+    pub client: ClientOptions,
+    pub lock_wait: Duration,
+}
+
+/// The process environment the settings read, injectable for tests.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub hfaudit_store: Option<String>,
+    pub hf_endpoint: Option<String>,
+    pub token: TokenEnv,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Env {
+            hfaudit_store: var("HFAUDIT_STORE"),
+            hf_endpoint: var("HF_ENDPOINT"),
+            token: TokenEnv::from_process(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn resolve(global: &GlobalArgs, env: &Env) -> Result<Settings> {
+        let (file, config_path) = load_file(global.config.as_deref())?;
+        let store = global
+            .store
+            .clone()
+            .or_else(|| env.hfaudit_store.as_ref().map(PathBuf::from))
+            .or(file.store)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+        let requested = if global.orgs.is_empty() {
+            file.orgs
+        } else {
+            global.orgs.clone()
+        };
+        let mut orgs: Vec<String> = Vec::new();
+        for org in requested {
+            let org = org.trim().to_string();
+            validate_org_name(&org)?;
+            if !orgs.iter().any(|o| o.eq_ignore_ascii_case(&org)) {
+                orgs.push(org);
+            }
+        }
+        Ok(Settings {
+            store,
+            orgs,
+            quiet: global.quiet,
+            config_path,
+            file_hub: HubFileSettings {
+                concurrency: file.hub.concurrency,
+                timeout_secs: file.hub.timeout_secs,
+                retries: file.hub.retries,
+                lock_wait_secs: file.hub.lock_wait_secs,
+            },
+        })
+    }
+
+    /// The orgs to fetch: at least one is needed.
+    pub fn require_orgs(&self) -> Result<&[String]> {
+        if self.orgs.is_empty() {
+            return Err(Error::Usage(
+                "no organization to audit: pass --org ORG or list `orgs` in hfaudit.toml".into(),
+            ));
+        }
+        Ok(&self.orgs)
+    }
+
+    pub fn hub(&self, args: &HubArgs, lock_wait: Option<u64>, env: &Env) -> Result<HubSettings> {
+        let defaults = ClientOptions::default();
+        let concurrency = args.concurrency.or(self.file_hub.concurrency).unwrap_or(8);
+        if !(1..=64).contains(&concurrency) {
+            return Err(self.config_error("hub.concurrency must be between 1 and 64"));
+        }
+        let timeout = args.timeout.or(self.file_hub.timeout_secs).unwrap_or(120);
+        if timeout == 0 {
+            return Err(self.config_error("hub.timeout_secs must be at least 1"));
+        }
+        let client = ClientOptions {
+            timeout: Duration::from_secs(timeout),
+            max_retries: args.retries.or(self.file_hub.retries).unwrap_or(defaults.max_retries),
+            backoff_base: args
+                .backoff_ms
+                .map(Duration::from_millis)
+                .unwrap_or(defaults.backoff_base),
+            concurrency: concurrency as usize,
+            ..defaults
+        };
+        Ok(HubSettings {
+            endpoint: env
+                .hf_endpoint
+                .clone()
+                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+            token_file: args.token_file.clone(),
+            token_env: env.token.clone(),
+            client,
+            lock_wait: Duration::from_secs(
+                lock_wait.or(self.file_hub.lock_wait_secs).unwrap_or(300),
+            ),
+        })
+    }
+
+    fn config_error(&self, message: &str) -> Error {
+        Error::Config {
+            path: self
+                .config_path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG)),
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads `--config FILE` (which must exist) or `./hfaudit.toml` (if it does).
+fn load_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>)> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
+        None => return Ok((FileConfig::default(), None)),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Config {
+        path: path.clone(),
+        message: format!("cannot read the config file: {e}"),
+    })?;
+    let config = parse(&text, &path)?;
+    Ok((config, Some(path)))
+}
+
+/// Parses config text; errors carry the line and column of the problem.
+pub fn parse(text: &str, path: &Path) -> Result<FileConfig> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|span| line_col(text, span.start))
+            .unwrap_or((0, 0));
+        Error::Input {
+            path: path.to_path_buf(),
+            line: (line > 0).then_some(line),
+            column: (column > 0).then_some(column),
+            message: e.message().to_string(),
+        }
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(orgs: &[&str], store: Option<&str>) -> GlobalArgs {
+        GlobalArgs {
+            config: None,
+            store: store.map(PathBuf::from),
+            orgs: orgs.iter().map(|s| s.to_string()).collect(),
+            quiet: false,
+            verbose: 0,
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_place() {
+        let err = parse("orgs = [\"acme\"]\nstroe = \"x\"\n", Path::new("h.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("h.toml:2:1"), "{msg}");
+        assert!(msg.contains("stroe"), "{msg}");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn flags_beat_env_beats_default() {
+        let env = Env {
+            hfaudit_store: Some("from-env".into()),
+            ..Env::default()
+        };
+        let s = Settings::resolve(&global(&["acme"], Some("from-flag")), &env).unwrap();
+        assert_eq!(s.store, PathBuf::from("from-flag"));
+        let s = Settings::resolve(&global(&["acme"], None), &env).unwrap();
+        assert_eq!(s.store, PathBuf::from("from-env"));
+        let s = Settings::resolve(&global(&["acme"], None), &Env::default()).unwrap();
+        assert_eq!(s.store, PathBuf::from(DEFAULT_STORE));
+    }
+
+    #[test]
+    fn orgs_are_validated_and_deduplicated() {
+        let s = Settings::resolve(&global(&["acme", "ACME", "beta"], None), &Env::default()).unwrap();
+        assert_eq!(s.orgs, vec!["acme", "beta"]);
+        let err = Settings::resolve(&global(&["../../etc"], None), &Env::default()).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let none = Settings::resolve(&global(&[], None), &Env::default()).unwrap();
+        assert!(none.require_orgs().is_err());
+    }
+
+    #[test]
+    fn endpoint_defaults_to_the_hub() {
+        let s = Settings::resolve(&global(&["acme"], None), &Env::default()).unwrap();
+        let args = HubArgs {
+            token_file: None,
+            concurrency: None,
+            timeout: None,
+            retries: None,
+            backoff_ms: None,
+        };
+        let hub = s.hub(&args, None, &Env::default()).unwrap();
+        assert_eq!(hub.endpoint, DEFAULT_ENDPOINT);
+        assert_eq!(hub.client.concurrency, 8);
+        assert_eq!(hub.lock_wait, Duration::from_secs(300));
+    }
+}

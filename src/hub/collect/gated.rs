@@ -1,0 +1,151 @@
+//! The org's gated repositories and who holds accepted access to them.
+//!
+//! Removing someone from the org does not revoke their accepted access
+//! requests, so this is where leavers keep access unnoticed. One listing per
+//! repo type, then one paged call per gated repo, a bounded number at once.
+
+use std::collections::BTreeMap;
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+use crate::error::{Error, Result};
+use crate::hub::auth::OrgAccess;
+use crate::hub::client::HubClient;
+use crate::hub::collect::{Observer, Outcome, UNAVAILABLE, optional, parse_time};
+use crate::hub::wire;
+use crate::model::RepoAccess;
+
+/// Page size for repo listings.
+const LISTING_PAGE: usize = 500;
+/// Page size for access requests (the Hub's maximum).
+const ACCESS_PAGE: usize = 1000;
+
+/// `type/namespace/name` → gating mode, for every gated model and dataset.
+pub async fn gated_repos(c: &HubClient, org: &str) -> Result<Outcome<BTreeMap<String, String>>> {
+    let (models, datasets) = tokio::try_join!(list(c, org, "models"), list(c, org, "datasets"))?;
+    let mut gated = BTreeMap::new();
+    for (kind, listing) in [("model", models), ("dataset", datasets)] {
+        match listing {
+            Outcome::Unavailable(r) => return Ok(Outcome::Unavailable(format!("{kind}s: {r}"))),
+            Outcome::Ok(repos) => {
+                for repo in repos {
+                    if let Some(mode) = repo.gated_mode() {
+                        gated.insert(format!("{kind}/{}", repo.id), mode);
+                    }
+                }
+            }
+        }
+    }
+    Ok(Outcome::Ok(gated))
+}
+
+async fn list(c: &HubClient, org: &str, kind: &str) -> Result<Outcome<Vec<wire::RepoListing>>> {
+    let limit = LISTING_PAGE.to_string();
+    let url = c.url(
+        &["api", kind],
+        &[
+            ("author", org),
+            ("expand", "private"),
+            ("expand", "gated"),
+            ("limit", &limit),
+        ],
+    );
+    let listed = c
+        .get_all(&url, LISTING_PAGE, |r: &wire::RepoListing| r.id.clone(), &|_| {})
+        .await;
+    optional(listed, &UNAVAILABLE)
+}
+
+/// Accepted access requests of every gated repo. Needs write or admin on the
+/// org; with less, the collector is unavailable and no call is made.
+pub async fn accepted_access(
+    c: &HubClient,
+    access: &OrgAccess,
+    gated: &BTreeMap<String, String>,
+    observer: &dyn Observer,
+) -> Result<Outcome<Vec<RepoAccess>>> {
+    let org = access.org.as_str();
+    if !access.can_read_access_requests() {
+        return Ok(Outcome::Unavailable(format!(
+            "accepted access requests need a write or admin role on {org} and a token that is not \
+             read-only (role in org: {}, token: {})",
+            access.role_in_org.as_deref().unwrap_or("unknown"),
+            access.token_role.as_deref().unwrap_or("unknown"),
+        )));
+    }
+    observer.repos_found(org, gated.len());
+    let per_repo = stream::iter(gated.iter())
+        .map(|(key, mode)| async move {
+            let result = repo_access(c, key, mode).await;
+            observer.repo_scanned(org);
+            result
+        })
+        .buffered(c.options().concurrency.max(1));
+    let results: Vec<Outcome<Vec<RepoAccess>>> = per_repo.try_collect().await?;
+    let mut all = Vec::new();
+    for r in results {
+        match r {
+            Outcome::Ok(rows) => all.extend(rows),
+            Outcome::Unavailable(reason) => return Ok(Outcome::Unavailable(reason)),
+        }
+    }
+    Ok(Outcome::Ok(all))
+}
+
+/// One repo's accepted requests; a repo that stopped being gated since the
+/// listing (400) has none.
+async fn repo_access(c: &HubClient, key: &str, mode: &str) -> Result<Outcome<Vec<RepoAccess>>> {
+    let (kind, repo) = key.split_once('/').expect("keys are type/namespace/name");
+    let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
+    let limit = ACCESS_PAGE.to_string();
+    let url = c.url(
+        &[
+            "api",
+            &format!("{kind}s"),
+            namespace,
+            name,
+            "user-access-request",
+            "accepted",
+        ],
+        &[("limit", &limit)],
+    );
+    let key_of = |r: &wire::AccessRequest| {
+        r.request_id
+            .clone()
+            .or_else(|| r.user.as_ref().map(|u| u.user.clone()))
+            .unwrap_or_default()
+    };
+    let listed = c.get_all(&url, ACCESS_PAGE, key_of, &|_| {}).await;
+    let requests = match listed {
+        Err(Error::Hub {
+            status: Some(400), ..
+        }) => {
+            tracing::debug!(repo = key, "no longer gated; no accepted requests");
+            return Ok(Outcome::Ok(Vec::new()));
+        }
+        other => match optional(other, &UNAVAILABLE)? {
+            Outcome::Ok(r) => r,
+            Outcome::Unavailable(reason) => {
+                return Ok(Outcome::Unavailable(format!("{key}: {reason}")));
+            }
+        },
+    };
+    Ok(Outcome::Ok(
+        requests
+            .into_iter()
+            .filter(|r| r.status.as_deref().is_none_or(|s| s == "accepted"))
+            .map(|r| RepoAccess {
+                repo_type: kind.to_string(),
+                repo: repo.to_string(),
+                gated: mode.to_string(),
+                request_id: r.request_id,
+                username: r.user.as_ref().map(|u| u.user.clone()),
+                fullname: r.user.as_ref().and_then(|u| u.fullname.clone()),
+                email: r.user.as_ref().and_then(|u| u.email.clone()),
+                requested_at: r.timestamp.as_deref().and_then(parse_time),
+                reviewed_at: r.reviewed_at.as_deref().and_then(parse_time),
+                granted_by: r.granted_by.and_then(|g| g.user),
+            })
+            .collect(),
+    ))
+}

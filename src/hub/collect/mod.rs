@@ -1,0 +1,239 @@
+//! Collectors: one function per kind of data a snapshot holds, each turning
+//! the Hub's wire shapes into domain types.
+//!
+//! Optional collectors return [`Outcome::Unavailable`] with the Hub's reason
+//! when the plan or the token cannot read them (402/403/404); every other
+//! failure is an error, so a snapshot is either complete or not recorded.
+
+mod gated;
+mod invites;
+
+use chrono::{DateTime, Utc};
+
+pub use gated::{accepted_access, gated_repos};
+pub use invites::{pending_invites, pending_members};
+
+use crate::error::{Error, Result};
+use crate::hub::client::HubClient;
+use crate::hub::wire;
+use crate::model::{Event, GroupMember, Member, ResourceGroup};
+
+/// Page size asked for the members list (the Hub's maximum).
+pub const MEMBERS_PAGE: usize = 10_000;
+
+/// What an optional collector found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome<T> {
+    Ok(T),
+    /// The plan or the token cannot read this; the reason says which.
+    Unavailable(String),
+}
+
+/// Progress callbacks, so the hub module stays free of terminal concerns.
+pub trait Observer: Send + Sync {
+    fn members_fetched(&self, _org: &str, _so_far: usize) {}
+    fn repos_found(&self, _org: &str, _total: usize) {}
+    fn repo_scanned(&self, _org: &str) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Maps "not on this plan / not with this token / not on this deployment"
+/// to `Unavailable`; anything else stays an error.
+pub(crate) fn optional<T>(result: Result<T>, statuses: &[u16]) -> Result<Outcome<T>> {
+    match result {
+        Ok(v) => Ok(Outcome::Ok(v)),
+        Err(Error::Hub {
+            status: Some(status),
+            message,
+            ..
+        }) if statuses.contains(&status) => Ok(Outcome::Unavailable(message)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The statuses that mean a feature is absent rather than failing.
+pub(crate) const UNAVAILABLE: [u16; 3] = [402, 403, 404];
+
+pub async fn overview(c: &HubClient, org: &str) -> Result<wire::Overview> {
+    let url = c.url(&["api", "organizations", org, "overview"], &[]);
+    c.get_json(&url).await
+}
+
+/// Every member, with every field the listing reports. Required: an error
+/// here fails the snapshot.
+pub async fn members(c: &HubClient, org: &str, observer: &dyn Observer) -> Result<Vec<Member>> {
+    let limit = MEMBERS_PAGE.to_string();
+    let url = c.url(&["api", "organizations", org, "members"], &[("limit", &limit)]);
+    let on_page = |n: usize| observer.members_fetched(org, n);
+    let raw: Vec<wire::OrgMember> = c
+        .get_all(&url, MEMBERS_PAGE, |m: &wire::OrgMember| m.user.to_lowercase(), &on_page)
+        .await?;
+    Ok(raw.into_iter().map(member).collect())
+}
+
+fn member(m: wire::OrgMember) -> Member {
+    Member {
+        hub_id: m.id.unwrap_or_default(),
+        username: m.user,
+        fullname: m.fullname,
+        role: m.role,
+        two_fa: m.two_fa_enabled,
+        verified_email: m.verified_email.filter(|e| !e.is_empty()),
+        external: m.is_external_collaborator,
+        is_pro: m.is_pro,
+        resource_groups: m
+            .resource_groups
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| g.name)
+            .collect(),
+    }
+}
+
+/// Resource groups and who is in them (Team plan and above).
+pub async fn resource_groups(
+    c: &HubClient,
+    org: &str,
+) -> Result<Outcome<(Vec<ResourceGroup>, Vec<GroupMember>)>> {
+    let url = c.url(&["api", "organizations", org, "resource-groups"], &[]);
+    let raw = optional(c.get_json::<Vec<wire::Group>>(&url).await, &UNAVAILABLE)?;
+    Ok(match raw {
+        Outcome::Unavailable(r) => Outcome::Unavailable(r),
+        Outcome::Ok(groups) => Outcome::Ok(split_groups(groups)),
+    })
+}
+
+fn split_groups(groups: Vec<wire::Group>) -> (Vec<ResourceGroup>, Vec<GroupMember>) {
+    let mut out = Vec::with_capacity(groups.len());
+    let mut members = Vec::new();
+    for g in groups {
+        for u in &g.users {
+            members.push(GroupMember {
+                group_id: g.id.clone(),
+                group_name: g.name.clone(),
+                username: u.name.clone(),
+                fullname: u.fullname.clone(),
+                role: u.role.clone(),
+                added_by: u.added_by.clone(),
+            });
+        }
+        let repos = g
+            .resources
+            .or(g.repos)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| format!("{}/{}", r.kind.as_deref().unwrap_or("model"), r.name))
+            .collect();
+        out.push(ResourceGroup {
+            id: g.id,
+            name: g.name,
+            description: g.description.filter(|d| !d.is_empty()),
+            auto_join: g.auto_join.map(|a| a.enabled).unwrap_or(false),
+            repos,
+        });
+    }
+    (out, members)
+}
+
+/// The audit log (Team/Enterprise). An event whose time cannot be read makes
+/// the whole log unavailable rather than silently shorter.
+pub async fn audit_log(c: &HubClient, org: &str) -> Result<Outcome<Vec<Event>>> {
+    let url = c.url(&["api", "organizations", org, "audit-log", "export"], &[]);
+    let raw = match optional(c.get_json::<Vec<wire::AuditEvent>>(&url).await, &UNAVAILABLE)? {
+        Outcome::Ok(raw) => raw,
+        Outcome::Unavailable(reason) => return Ok(Outcome::Unavailable(reason)),
+    };
+    let mut events = Vec::with_capacity(raw.len());
+    for e in raw {
+        let Some(created_at) = parse_time(&e.created_at) else {
+            return Ok(Outcome::Unavailable(format!(
+                "audit-log event {} has an unreadable createdAt '{}'",
+                e.id, e.created_at
+            )));
+        };
+        events.push(Event {
+            id: e.id,
+            created_at,
+            kind: e.kind,
+            message: e.message,
+            author: e.author.as_ref().and_then(|a| a.user.clone()),
+            author_type: e.author.and_then(|a| a.kind),
+            data: e.data.filter(|d| !d.is_null()).map(|d| d.to_string()),
+        });
+    }
+    events.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    Ok(Outcome::Ok(events))
+}
+
+/// RFC 3339 times as the Hub writes them, normalised to UTC milliseconds.
+pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let t = DateTime::parse_from_rfc3339(s.trim()).ok()?.with_timezone(&Utc);
+    DateTime::from_timestamp_millis(t.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_accept_resources_or_repos() {
+        let json = r#"[
+          {"id":"g1","name":"research","description":"","autoJoin":{"enabled":true},
+           "users":[{"type":"user","_id":"u1","name":"alice","fullname":"Alice","role":"admin","addedBy":"bob"}],
+           "resources":[{"type":"model","name":"acme/llm","private":true}]},
+          {"id":"g2","name":"legacy","users":[],"repos":[{"type":"dataset","name":"acme/data"}]}
+        ]"#;
+        let groups: Vec<wire::Group> = serde_json::from_str(json).unwrap();
+        let (groups, members) = split_groups(groups);
+        assert_eq!(groups[0].repos, vec!["model/acme/llm"]);
+        assert!(groups[0].auto_join);
+        assert_eq!(groups[0].description, None);
+        assert_eq!(groups[1].repos, vec!["dataset/acme/data"]);
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0].username, "alice");
+        assert_eq!(members[0].group_name, "research");
+        assert_eq!(members[0].added_by.as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn member_fields_are_kept() {
+        let json = r#"{"_id":"64b7","user":"alice","fullname":"Alice Martin","isPro":false,"type":"user",
+            "role":"admin","resourceGroups":[{"name":"research","id":"g","numUsers":4,"role":"write"}],
+            "twoFaEnabled":true,"verifiedEmail":"alice@acme.com","isExternalCollaborator":false}"#;
+        let m = member(serde_json::from_str(json).unwrap());
+        assert_eq!(m.hub_id, "64b7");
+        assert_eq!(m.role.as_deref(), Some("admin"));
+        assert_eq!(m.two_fa, Some(true));
+        assert_eq!(m.verified_email.as_deref(), Some("alice@acme.com"));
+        assert_eq!(m.external, Some(false));
+        assert_eq!(m.resource_groups, vec!["research"]);
+        let bare = member(serde_json::from_str(r#"{"user":"bob"}"#).unwrap());
+        assert_eq!(bare.two_fa, None);
+        assert_eq!(bare.role, None);
+    }
+
+    #[test]
+    fn times_are_normalised_to_utc_millis() {
+        let t = parse_time("2026-05-02T11:14:53.828123+02:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-05-02T09:14:53.828+00:00");
+        assert!(parse_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn optional_maps_only_feature_statuses() {
+        let hub = |s| Error::Hub {
+            url: "u".into(),
+            status: Some(s),
+            message: format!("{s}"),
+        };
+        assert_eq!(
+            optional::<()>(Err(hub(402)), &UNAVAILABLE).unwrap(),
+            Outcome::Unavailable("402".into())
+        );
+        assert!(optional::<()>(Err(hub(500)), &UNAVAILABLE).is_err());
+        assert!(optional::<()>(Err(hub(401)), &UNAVAILABLE).is_err());
+    }
+}

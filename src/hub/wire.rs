@@ -1,0 +1,292 @@
+//! The Hub's JSON shapes, exactly as HUB_API.md spells them.
+//!
+//! Every field the Hub may leave out is `Option` or `#[serde(default)]`, and
+//! unknown fields are ignored, so a newer Hub that adds fields keeps working.
+//! Conversion into domain types lives in `collect`.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WhoAmI {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub fullname: Option<String>,
+    #[serde(default)]
+    pub orgs: Vec<WhoAmIOrg>,
+    #[serde(default)]
+    pub auth: Option<Auth>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WhoAmIOrg {
+    pub name: String,
+    #[serde(default)]
+    pub fullname: Option<String>,
+    #[serde(default)]
+    pub plan: Option<String>,
+    #[serde(default, rename = "roleInOrg")]
+    pub role_in_org: Option<String>,
+    #[serde(default, rename = "securityRestrictions")]
+    pub security_restrictions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Auth {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default, rename = "accessToken")]
+    pub access_token: Option<AccessToken>,
+}
+
+/// What whoami says about the token itself. Deliberately has no field for
+/// the token's value.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessToken {
+    #[serde(default, rename = "displayName")]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default, rename = "fineGrained")]
+    pub fine_grained: Option<FineGrained>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FineGrained {
+    #[serde(default)]
+    pub scoped: Vec<Scoped>,
+    #[serde(default)]
+    pub global: Vec<String>,
+    #[serde(default, rename = "canReadGatedRepos")]
+    pub can_read_gated_repos: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Scoped {
+    pub entity: Entity,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Entity {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Overview {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub fullname: Option<String>,
+    #[serde(default, rename = "numUsers")]
+    pub num_users: Option<u64>,
+    #[serde(default)]
+    pub plan: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrgMember {
+    #[serde(default, rename = "_id")]
+    pub id: Option<String>,
+    pub user: String,
+    #[serde(default)]
+    pub fullname: Option<String>,
+    #[serde(default, rename = "isPro")]
+    pub is_pro: Option<bool>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default, rename = "resourceGroups")]
+    pub resource_groups: Option<Vec<MemberGroup>>,
+    #[serde(default, rename = "twoFaEnabled")]
+    pub two_fa_enabled: Option<bool>,
+    #[serde(default, rename = "verifiedEmail")]
+    pub verified_email: Option<String>,
+    #[serde(default, rename = "isExternalCollaborator")]
+    pub is_external_collaborator: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MemberGroup {
+    pub name: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default, rename = "autoJoin")]
+    pub auto_join: Option<AutoJoin>,
+    #[serde(default)]
+    pub users: Vec<GroupUser>,
+    /// Newer servers.
+    #[serde(default)]
+    pub resources: Option<Vec<GroupRepo>>,
+    /// Older servers.
+    #[serde(default)]
+    pub repos: Option<Vec<GroupRepo>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AutoJoin {
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupUser {
+    /// The username: groups call it `name`, not `user`.
+    pub name: String,
+    #[serde(default)]
+    pub fullname: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default, rename = "addedBy")]
+    pub added_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupRepo {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepoListing {
+    pub id: String,
+    #[serde(default)]
+    pub private: Option<bool>,
+    /// `false`, `"auto"` or `"manual"`.
+    #[serde(default)]
+    pub gated: Value,
+}
+
+impl RepoListing {
+    /// The gating mode, or `None` when the repo is not gated.
+    pub fn gated_mode(&self) -> Option<String> {
+        match &self.gated {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Bool(true) => Some("auto".into()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessRequest {
+    #[serde(default, rename = "requestId")]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(default, rename = "reviewedAt")]
+    pub reviewed_at: Option<String>,
+    #[serde(default)]
+    pub user: Option<AccessUser>,
+    #[serde(default, rename = "grantedBy")]
+    pub granted_by: Option<GrantedBy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessUser {
+    pub user: String,
+    #[serde(default)]
+    pub fullname: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GrantedBy {
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditEvent {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub author: Option<EventAuthor>,
+    #[serde(default)]
+    pub data: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventAuthor {
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingMember {
+    pub user: String,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimList {
+    #[serde(default, rename = "totalResults")]
+    pub total_results: u64,
+    #[serde(default, rename = "Resources")]
+    pub resources: Vec<ScimUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimUser {
+    pub id: String,
+    #[serde(rename = "userName")]
+    pub user_name: String,
+    #[serde(default, rename = "displayName")]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub emails: Vec<ScimEmail>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub meta: Option<ScimMeta>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimEmail {
+    pub value: String,
+    #[serde(default)]
+    pub primary: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimMeta {
+    #[serde(default)]
+    pub created: Option<String>,
+}
+
+/// The error body the Hub sends next to (or instead of) `X-Error-Message`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}

@@ -1,0 +1,19 @@
+//! hfaudit: audit a Hugging Face organization for offboarding gaps and seat
+//! waste.
+//!
+//! The pipeline: `hub` fetches an org into a [`model::Snapshot`], `store`
+//! keeps every snapshot as Parquet, and the commands in `commands` read
+//! them back. `main.rs` only parses arguments and maps errors to exit codes.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod logging;
+pub mod model;
+pub mod snapshot;
+pub mod store;
+pub mod term;
+
+pub use error::{Error, Result};

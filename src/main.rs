@@ -1,0 +1,28 @@
+//! The `hfaudit` binary: parse arguments, set up logging, run the command,
+//! turn the outcome into an exit code. Everything else is in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hfaudit::cli::Cli;
+use hfaudit::term::Term;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are successes; every other parse error is usage.
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    hfaudit::logging::init(cli.global.quiet, cli.global.verbose);
+    let term = Term::new(cli.global.quiet);
+    match hfaudit::commands::run(&cli, &hfaudit::config::Env::from_process(), &term) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            hfaudit::logging::report_error(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

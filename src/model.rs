@@ -1,0 +1,240 @@
+//! Domain types shared by every part of hfaudit.
+//!
+//! These are what a snapshot *means*, independent of how the Hub sends it
+//! (`hub::wire`) or how the store lays it out (`store`). Optional Hub fields
+//! stay `Option` so that "the Hub did not say" never turns into "false".
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A member's role in the organization, ordered from least to most power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    NoAccess,
+    Read,
+    Contributor,
+    Write,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::NoAccess => "no_access",
+            Role::Read => "read",
+            Role::Contributor => "contributor",
+            Role::Write => "write",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the Hub's spelling; unknown roles are kept out rather than guessed.
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "no_access" => Role::NoAccess,
+            "read" => Role::Read,
+            "contributor" => Role::Contributor,
+            "write" => Role::Write,
+            "admin" => Role::Admin,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One organization member as listed by `/api/organizations/{org}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// The Hub's user id (`_id`).
+    pub hub_id: String,
+    pub username: String,
+    pub fullname: Option<String>,
+    /// The role as the Hub spelled it (kept verbatim even when unknown to us).
+    pub role: Option<String>,
+    pub two_fa: Option<bool>,
+    pub verified_email: Option<String>,
+    pub external: Option<bool>,
+    pub is_pro: Option<bool>,
+    /// Names of the resource groups the members listing reports.
+    pub resource_groups: Vec<String>,
+}
+
+impl Member {
+    pub fn role(&self) -> Option<Role> {
+        self.role.as_deref().and_then(Role::parse)
+    }
+}
+
+/// Where the list of pending invitations came from (see HUB_API.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InviteSource {
+    PendingMembers,
+    ScimProvisioning,
+    AuditLog,
+}
+
+impl InviteSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteSource::PendingMembers => "pending-members",
+            InviteSource::ScimProvisioning => "scim-provisioning",
+            InviteSource::AuditLog => "audit-log",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InviteSource> {
+        Some(match s {
+            "pending-members" => InviteSource::PendingMembers,
+            "scim-provisioning" => InviteSource::ScimProvisioning,
+            "audit-log" => InviteSource::AuditLog,
+            _ => return None,
+        })
+    }
+}
+
+/// A pending invitation: a billable seat held by someone not yet a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// The invitee as the source names them: a username or an email address.
+    pub invitee: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub fullname: Option<String>,
+    pub role: Option<String>,
+    pub source: InviteSource,
+    /// When the invite was sent, if the source says (audit log, SCIM meta).
+    pub invited_at: Option<DateTime<Utc>>,
+}
+
+/// A resource group and the repositories it governs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceGroup {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub auto_join: bool,
+    /// `type/namespace/name` of each repository in the group.
+    pub repos: Vec<String>,
+}
+
+/// One user in one resource group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub group_id: String,
+    pub group_name: String,
+    pub username: String,
+    pub fullname: Option<String>,
+    pub role: Option<String>,
+    pub added_by: Option<String>,
+}
+
+/// One accepted access request to one of the org's gated repositories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoAccess {
+    /// `model` or `dataset`.
+    pub repo_type: String,
+    /// `namespace/name`.
+    pub repo: String,
+    /// `auto` or `manual`.
+    pub gated: String,
+    pub request_id: Option<String>,
+    /// Absent when the repo hides requester identities.
+    pub username: Option<String>,
+    pub fullname: Option<String>,
+    pub email: Option<String>,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub granted_by: Option<String>,
+}
+
+/// One audit-log event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub kind: String,
+    pub message: Option<String>,
+    pub author: Option<String>,
+    pub author_type: Option<String>,
+    /// The free-form `data` object, kept as compact JSON.
+    pub data: Option<String>,
+}
+
+/// Whether a collector could read what it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CollectorStatus {
+    Ok {
+        rows: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+    },
+    Unavailable {
+        reason: String,
+    },
+}
+
+impl CollectorStatus {
+    pub fn ok(rows: usize) -> Self {
+        CollectorStatus::Ok {
+            rows: rows as u64,
+            source: None,
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        matches!(self, CollectorStatus::Ok { .. })
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            CollectorStatus::Ok { .. } => "ok",
+            CollectorStatus::Unavailable { .. } => "unavailable",
+        }
+    }
+}
+
+/// The collectors a snapshot runs, in the order they are reported.
+pub const COLLECTORS: [&str; 5] = [
+    "members",
+    "invites",
+    "resource_groups",
+    "repo_access",
+    "events",
+];
+
+/// Everything one run learned about one organization.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    pub org: String,
+    pub taken_at: DateTime<Utc>,
+    pub endpoint: String,
+    pub plan: Option<String>,
+    pub members: Vec<Member>,
+    pub invites: Vec<Invite>,
+    pub groups: Vec<ResourceGroup>,
+    pub group_members: Vec<GroupMember>,
+    pub repo_access: Vec<RepoAccess>,
+    /// Gated repositories seen, `type/namespace/name` → gating mode, including
+    /// those with no accepted request.
+    pub gated_repos: BTreeMap<String, String>,
+    pub events: Vec<Event>,
+    /// Collector name → status; every entry of [`COLLECTORS`] is present.
+    pub collectors: BTreeMap<String, CollectorStatus>,
+}
+
+impl Snapshot {
+    pub fn collector(&self, name: &str) -> Option<&CollectorStatus> {
+        self.collectors.get(name)
+    }
+}

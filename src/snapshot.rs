@@ -1,0 +1,239 @@
+//! `hfaudit snapshot`: fetch every configured org and record one complete
+//! snapshot per org.
+//!
+//! Per org: check the token can read it, take the org's lock, run the
+//! collectors (independent ones at once), and hand the result to the store,
+//! which publishes it atomically. Any failure of a collector other than
+//! "not on this plan / token" leaves no snapshot behind. One org failing
+//! does not stop the others; the worst failure decides the exit code.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::config::{HubSettings, Settings};
+use crate::error::{Error, Result};
+use crate::hub::{self, HubClient, Observer, OrgAccess, Outcome};
+use crate::model::{CollectorStatus, Snapshot};
+use crate::store::Store;
+use crate::term::Term;
+
+/// What one org's snapshot recorded, for the summary line.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub org: String,
+    pub snapshot_id: String,
+    pub members: usize,
+    pub invites: usize,
+    pub collectors: BTreeMap<String, CollectorStatus>,
+    pub requests: u64,
+    pub elapsed: Duration,
+}
+
+impl Recorded {
+    /// One line per org, for the end of a run.
+    pub fn summary(&self) -> String {
+        let unavailable: Vec<&str> = self
+            .collectors
+            .iter()
+            .filter(|(_, s)| !s.is_ok())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let mut line = format!(
+            "{}: snapshot {} — {} members, {} pending invites; {} requests in {:.1}s",
+            self.org,
+            self.snapshot_id,
+            self.members,
+            self.invites,
+            self.requests,
+            self.elapsed.as_secs_f64()
+        );
+        if !unavailable.is_empty() {
+            line.push_str(&format!("; unavailable: {}", unavailable.join(", ")));
+        }
+        line
+    }
+}
+
+/// Builds the client from the settings (token search included).
+pub fn client(hub: &HubSettings) -> Result<HubClient> {
+    let (token, origin) = hub::find_token(hub.token_file.as_deref(), &hub.token_env)?;
+    tracing::debug!(%origin, "using the token from {origin}");
+    HubClient::new(&hub.endpoint, &token, hub.client.clone())
+}
+
+/// Runs `hfaudit snapshot` for every org in the settings.
+pub fn run(settings: &Settings, hub: &HubSettings, term: &Term) -> Result<Vec<Recorded>> {
+    let orgs = settings.require_orgs()?.to_vec();
+    let client = client(hub)?;
+    let store = Store::new(&settings.store);
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let whoami = hub::whoami(&client).await?;
+        let mut recorded = Vec::new();
+        let mut failures = Vec::new();
+        for org in &orgs {
+            let started = Instant::now();
+            let before = client.request_count();
+            let result = match hub::check_org_access(&whoami, org) {
+                Ok(access) => snapshot_org(&client, &store, &access, hub.lock_wait, term).await,
+                Err(e) => Err(e),
+            };
+            term.finish_org(org);
+            match result {
+                Ok((snap, id)) => {
+                    let r = Recorded {
+                        org: snap.org.clone(),
+                        snapshot_id: id,
+                        members: snap.members.len(),
+                        invites: snap.invites.len(),
+                        collectors: snap.collectors.clone(),
+                        requests: client.request_count() - before,
+                        elapsed: started.elapsed(),
+                    };
+                    term.line(&r.summary());
+                    recorded.push(r);
+                }
+                Err(e) => {
+                    tracing::error!("{org}: no snapshot recorded: {e}");
+                    failures.push(e);
+                }
+            }
+        }
+        match failures.len() {
+            0 => Ok(recorded),
+            1 if recorded.is_empty() => Err(failures.remove(0)),
+            _ => Err(Error::Many(failures)),
+        }
+    })
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+async fn snapshot_org(
+    client: &HubClient,
+    store: &Store,
+    access: &OrgAccess,
+    lock_wait: Duration,
+    term: &Term,
+) -> Result<(Snapshot, String)> {
+    let org = access.org.as_str();
+    let lock = store.lock_org(org, lock_wait)?;
+    let swept = store.sweep_temp(&lock)?;
+    if swept > 0 {
+        tracing::info!("{org}: removed {swept} incomplete snapshot(s) left by an interrupted run");
+    }
+    let snap = fetch_org(client, access, term).await?;
+    let manifest = store.write_snapshot(&lock, &snap, env!("CARGO_PKG_VERSION"))?;
+    Ok((snap, manifest.snapshot_id))
+}
+
+/// Runs every collector for one org. Errors mean the org could not be read
+/// completely; unavailable optional collectors are recorded in the snapshot.
+pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> Result<Snapshot> {
+    let org = access.org.as_str();
+    let taken_at = Utc::now();
+    let collector_error = |name: &str| {
+        let name = name.to_string();
+        move |e: Error| Error::Collector {
+            org: org.to_string(),
+            collector: name,
+            source: Box::new(e),
+        }
+    };
+    term.start_org(org);
+    let observer: &dyn Observer = term;
+
+    // Everything independent runs at once; invites come last because their
+    // fallbacks need the members and the audit log.
+    let overview = hub::collect::overview(client, org);
+    let members = hub::collect::members(client, org, observer);
+    let groups = hub::collect::resource_groups(client, org);
+    let events = hub::collect::audit_log(client, org);
+    let pending = hub::collect::pending_members(client, org);
+    let access_rows = async {
+        match hub::collect::gated_repos(client, org).await? {
+            Outcome::Ok(gated) => {
+                let rows = hub::collect::accepted_access(client, access, &gated, observer).await?;
+                Ok((Some(gated), rows))
+            }
+            Outcome::Unavailable(r) => Ok((None, Outcome::Unavailable(r))),
+        }
+    };
+    let (overview, members, groups, events, pending, access_rows) =
+        tokio::join!(overview, members, groups, events, pending, access_rows);
+    let overview = overview.map_err(collector_error("overview"))?;
+    let members = members.map_err(collector_error("members"))?;
+    let groups = groups.map_err(collector_error("resource_groups"))?;
+    let events = events.map_err(collector_error("events"))?;
+    let pending = pending.map_err(collector_error("invites"))?;
+    let (gated, access_rows) = access_rows.map_err(collector_error("repo_access"))?;
+    let invites = hub::collect::pending_invites(client, org, pending, &members, &events)
+        .await
+        .map_err(collector_error("invites"))?;
+
+    let mut snap = Snapshot {
+        org: org.to_string(),
+        taken_at,
+        endpoint: client.endpoint().as_str().trim_end_matches('/').to_string(),
+        plan: access.plan.clone().or(overview.plan),
+        gated_repos: gated.unwrap_or_default(),
+        ..Snapshot::default()
+    };
+    snap.collectors.insert("members".into(), CollectorStatus::ok(members.len()));
+    snap.members = members;
+    snap.collectors.insert(
+        "invites".into(),
+        match invites {
+            Outcome::Ok((invites, source)) => {
+                let status = CollectorStatus::Ok {
+                    rows: invites.len() as u64,
+                    source: Some(source.as_str().to_string()),
+                };
+                snap.invites = invites;
+                status
+            }
+            Outcome::Unavailable(reason) => CollectorStatus::Unavailable { reason },
+        },
+    );
+    snap.collectors.insert(
+        "resource_groups".into(),
+        record(groups, |(groups, group_members)| {
+            let n = groups.len();
+            snap.groups = groups;
+            snap.group_members = group_members;
+            n
+        }),
+    );
+    snap.collectors.insert(
+        "repo_access".into(),
+        record(access_rows, |rows| {
+            let n = rows.len();
+            snap.repo_access = rows;
+            n
+        }),
+    );
+    snap.collectors.insert(
+        "events".into(),
+        record(events, |events| {
+            let n = events.len();
+            snap.events = events;
+            n
+        }),
+    );
+    Ok(snap)
+}
+
+fn record<T>(outcome: Outcome<T>, keep: impl FnOnce(T) -> usize) -> CollectorStatus {
+    match outcome {
+        Outcome::Ok(value) => CollectorStatus::ok(keep(value)),
+        Outcome::Unavailable(reason) => CollectorStatus::Unavailable { reason },
+    }
+}

@@ -1,0 +1,260 @@
+//! Reading the store: listing orgs and snapshots, loading one snapshot after
+//! verifying its checksums, finding the latest usable one, and scanning a
+//! table across the whole history with polars' lazy API.
+//!
+//! Directories without `manifest.json` (including `.tmp-*`) were never
+//! published and are skipped silently; a published snapshot that fails
+//! verification is reported, never silently trusted.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::manifest::Manifest;
+use super::tables::{self, Table};
+use super::{Listed, MANIFEST_FILE, Store, decode, validate_org_name, validate_snapshot_id};
+use crate::error::{Error, Result};
+use crate::model::Snapshot;
+
+impl Store {
+    /// Org directories of the store, sorted; empty if the store does not
+    /// exist yet.
+    pub fn orgs(&self) -> Result<Vec<String>> {
+        let mut orgs: Vec<String> = read_dir_names(&self.root)?
+            .into_iter()
+            .filter(|name| validate_org_name(name).is_ok() && self.root.join(name).is_dir())
+            .collect();
+        orgs.sort();
+        Ok(orgs)
+    }
+
+    /// Every published snapshot of `org`, oldest first, each either verified
+    /// complete or damaged with the reason (naming the file at fault).
+    pub fn list(&self, org: &str) -> Result<Vec<Listed>> {
+        validate_org_name(org)?;
+        let org_dir = self.org_dir(org);
+        Ok(published_ids(&org_dir)?
+            .into_iter()
+            .map(|id| {
+                let dir = org_dir.join(&id);
+                match Manifest::read(&dir, org, &id).and_then(|m| verify(&m, &dir).map(|()| m)) {
+                    Ok(manifest) => Listed::Complete(manifest),
+                    Err(reason) => Listed::Damaged { id, reason },
+                }
+            })
+            .collect())
+    }
+
+    /// Loads snapshot `id` of `org` after verifying every checksum.
+    /// [`Error::Store`] names the damaged file; [`Error::Usage`] if there is
+    /// no such snapshot.
+    pub fn load(&self, org: &str, id: &str) -> Result<Snapshot> {
+        validate_org_name(org)?;
+        validate_snapshot_id(id)?;
+        let dir = self.snapshot_dir(org, id);
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "{org}: no snapshot {id} in {}",
+                self.org_dir(org).display()
+            )));
+        }
+        load_dir(&dir, org, id)
+    }
+
+    /// The newest complete, valid snapshot of `org`, or `None`. Damaged
+    /// snapshots are skipped with a warning naming the file.
+    pub fn latest(&self, org: &str) -> Result<Option<Snapshot>> {
+        validate_org_name(org)?;
+        let org_dir = self.org_dir(org);
+        for id in published_ids(&org_dir)?.into_iter().rev() {
+            match load_dir(&org_dir.join(&id), org, &id) {
+                Ok(snap) => return Ok(Some(snap)),
+                Err(e) => tracing::warn!("skipping damaged snapshot: {e}"),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Member count per complete snapshot of `org` (oldest first), computed
+    /// by one lazy polars scan over every `members.parquet`: proof that the
+    /// layout can be queried as one table. Snapshots whose members collector
+    /// did not run are left out.
+    pub fn scan_members_history(&self, org: &str) -> Result<Vec<(String, u64)>> {
+        let org_dir = self.org_dir(org);
+        let ids: Vec<String> = self
+            .list(org)?
+            .into_iter()
+            .filter_map(|listed| match listed {
+                Listed::Complete(m) if m.files.contains_key(tables::MEMBERS.file) => {
+                    Some(m.snapshot_id)
+                }
+                _ => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let paths: Vec<PathBuf> = ids
+            .iter()
+            .map(|id| org_dir.join(id).join(tables::MEMBERS.file))
+            .collect();
+        let counts =
+            count_by_snapshot(&paths).map_err(|e| Error::store(&org_dir, format!("scan: {e}")))?;
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let n = counts.get(&id).copied().unwrap_or(0);
+                (id, n)
+            })
+            .collect())
+    }
+}
+
+/// `SELECT snapshot_id, count(*) FROM <paths> GROUP BY snapshot_id`.
+fn count_by_snapshot(paths: &[PathBuf]) -> PolarsResult<HashMap<String, u64>> {
+    let sources = paths
+        .iter()
+        .map(|p| PlRefPath::try_from_path(p))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let args = ScanArgsParquet {
+        // Paths are literal: a store under a directory named `[x]` must work.
+        glob: false,
+        ..ScanArgsParquet::default()
+    };
+    let df = LazyFrame::scan_parquet_files(sources.into(), args)?
+        .group_by([col("snapshot_id")])
+        .agg([len().alias("rows")])
+        .collect()?;
+    let ids = df.column("snapshot_id")?.str()?;
+    let rows = df.column("rows")?.cast(&DataType::UInt64)?;
+    let rows = rows.u64()?;
+    Ok(ids
+        .iter()
+        .zip(rows.iter())
+        .filter_map(|(id, n)| Some((id?.to_string(), n?)))
+        .collect())
+}
+
+/// Names of the published snapshot directories of an org (those with a
+/// manifest), sorted (= oldest first). Empty if the org has none.
+fn published_ids(org_dir: &Path) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = read_dir_names(org_dir)?
+        .into_iter()
+        .filter(|name| !name.starts_with('.') && org_dir.join(name).join(MANIFEST_FILE).is_file())
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// UTF-8 entry names of `dir`; empty if it does not exist.
+fn read_dir_names(dir: &Path) -> Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if let Ok(name) = entry.file_name().into_string() {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// The tables a manifest promises, i.e. those of its `ok` collectors.
+fn promised_tables(manifest: &Manifest) -> impl Iterator<Item = &'static Table> + '_ {
+    tables::ALL.into_iter().filter(|table| {
+        manifest
+            .collector(table.collector)
+            .is_some_and(|status| status.is_ok())
+    })
+}
+
+/// Every promised table is listed, and every listed file matches.
+fn verify(manifest: &Manifest, dir: &Path) -> Result<(), String> {
+    for table in promised_tables(manifest) {
+        if !manifest.files.contains_key(table.file) {
+            return Err(format!(
+                "{}: the {} collector is ok but {MANIFEST_FILE} does not list this file",
+                table.file, table.collector
+            ));
+        }
+    }
+    manifest.verify_files(dir)
+}
+
+fn load_dir(dir: &Path, org: &str, id: &str) -> Result<Snapshot> {
+    let manifest = Manifest::read(dir, org, id).map_err(|reason| Error::store(dir, reason))?;
+    for table in promised_tables(&manifest) {
+        if !manifest.files.contains_key(table.file) {
+            return Err(Error::store(
+                dir.join(table.file),
+                format!(
+                    "the {} collector is ok but {MANIFEST_FILE} does not list this file",
+                    table.collector
+                ),
+            ));
+        }
+    }
+    // Files the manifest lists that this version does not read are still
+    // checked: a damaged snapshot is damaged as a whole.
+    for (name, entry) in &manifest.files {
+        if !tables::ALL.iter().any(|t| t.file == name) {
+            let path = dir.join(name);
+            let bytes = std::fs::read(&path).map_err(|e| Error::store(&path, e.to_string()))?;
+            entry
+                .verify(&bytes)
+                .map_err(|reason| Error::store(&path, reason))?;
+        }
+    }
+
+    let mut snap = Snapshot {
+        org: manifest.org.clone(),
+        taken_at: manifest.taken_at,
+        endpoint: manifest.endpoint.clone(),
+        plan: manifest.plan.clone(),
+        gated_repos: manifest.gated_repos.clone(),
+        collectors: manifest.collectors.clone(),
+        ..Snapshot::default()
+    };
+    for table in promised_tables(&manifest) {
+        let path = dir.join(table.file);
+        let df = read_verified(&path, &manifest.files[table.file])?;
+        let decoded = match table.file {
+            f if f == tables::MEMBERS.file => decode::members(&df).map(|v| snap.members = v),
+            f if f == tables::INVITES.file => decode::invites(&df).map(|v| snap.invites = v),
+            f if f == tables::RESOURCE_GROUPS.file => {
+                decode::resource_groups(&df).map(|v| snap.groups = v)
+            }
+            f if f == tables::GROUP_MEMBERS.file => {
+                decode::group_members(&df).map(|v| snap.group_members = v)
+            }
+            f if f == tables::REPO_ACCESS.file => {
+                decode::repo_access(&df).map(|v| snap.repo_access = v)
+            }
+            f if f == tables::EVENTS.file => decode::events(&df).map(|v| snap.events = v),
+            _ => Ok(()),
+        };
+        decoded.map_err(|reason| Error::store(&path, reason))?;
+    }
+    Ok(snap)
+}
+
+/// Reads a data file once, checks it against its manifest entry, and parses
+/// those same bytes (no window for the file to change in between).
+fn read_verified(path: &Path, entry: &super::FileEntry) -> Result<DataFrame> {
+    let bytes = std::fs::read(path).map_err(|e| Error::store(path, e.to_string()))?;
+    entry
+        .verify(&bytes)
+        .map_err(|reason| Error::store(path, reason))?;
+    ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| Error::store(path, format!("not a readable Parquet file: {e}")))
+}
+
+#[cfg(test)]
+mod tests;

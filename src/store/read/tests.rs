@@ -1,0 +1,283 @@
+//! Tests of reading: exact round trips through Parquet, listing rules,
+//! damage detection and the lazy history scan.
+
+use std::time::Duration;
+
+use super::*;
+use crate::model::CollectorStatus;
+use crate::store::{OrgLock, testdata};
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path().join("store"));
+    (dir, store)
+}
+
+fn lock(store: &Store) -> OrgLock {
+    store.lock_org("acme", Duration::ZERO).unwrap()
+}
+
+fn ids(listed: &[Listed]) -> Vec<&str> {
+    listed.iter().map(Listed::id).collect()
+}
+
+#[test]
+fn round_trips_are_exact() {
+    for snap in [
+        testdata::full(),
+        testdata::all_none(),
+        testdata::empty(),
+        testdata::partial(),
+    ] {
+        let (_dir, store) = store();
+        let manifest = store.write_snapshot(&lock(&store), &snap, "0.1.0").unwrap();
+        let loaded = store.load("acme", &manifest.snapshot_id).unwrap();
+        assert_eq!(loaded, snap);
+        assert_eq!(store.latest("acme").unwrap(), Some(snap));
+    }
+}
+
+#[test]
+fn zero_row_tables_are_written_and_typed() {
+    let (_dir, store) = store();
+    let manifest = store
+        .write_snapshot(&lock(&store), &testdata::empty(), "0.1.0")
+        .unwrap();
+    assert_eq!(manifest.files.len(), 6);
+    let dir = store.snapshot_dir("acme", &manifest.snapshot_id);
+    for table in tables::ALL {
+        let df = read_verified(&dir.join(table.file), &manifest.files[table.file]).unwrap();
+        assert_eq!(df.height(), 0, "{}", table.file);
+        for (name, kind) in table.columns {
+            assert_eq!(df.column(name).unwrap().dtype(), &kind.dtype(), "{name}");
+        }
+    }
+}
+
+#[test]
+fn unavailable_collectors_load_empty_and_unavailable() {
+    let (_dir, store) = store();
+    let snap = testdata::partial();
+    let manifest = store.write_snapshot(&lock(&store), &snap, "0.1.0").unwrap();
+    let loaded = store.load("acme", &manifest.snapshot_id).unwrap();
+    assert!(loaded.events.is_empty() && loaded.groups.is_empty());
+    assert!(matches!(
+        loaded.collector("events"),
+        Some(CollectorStatus::Unavailable { reason }) if reason.contains("402")
+    ));
+    assert_eq!(loaded.members, snap.members);
+}
+
+#[test]
+fn list_is_oldest_first_and_skips_unpublished_dirs() {
+    let (_dir, store) = store();
+    assert_eq!(store.list("acme").unwrap(), vec![]);
+    assert_eq!(store.orgs().unwrap(), Vec::<String>::new());
+    let lock = lock(&store);
+    for secs in [600, 0, 300] {
+        let mut snap = testdata::full();
+        snap.taken_at = testdata::at(secs);
+        store.write_snapshot(&lock, &snap, "0.1.0").unwrap();
+    }
+    let org_dir = store.org_dir("acme");
+    // A run killed before publishing, a dir without manifest, a stray file.
+    std::fs::create_dir(org_dir.join(".tmp-20261123T030000.000Z-42")).unwrap();
+    std::fs::write(
+        org_dir
+            .join(".tmp-20261123T030000.000Z-42")
+            .join(MANIFEST_FILE),
+        "{}",
+    )
+    .unwrap();
+    std::fs::create_dir(org_dir.join("20261123T040000.000Z")).unwrap();
+    std::fs::write(org_dir.join("notes.txt"), "hello").unwrap();
+
+    let listed = store.list("acme").unwrap();
+    assert_eq!(
+        ids(&listed),
+        [
+            "20261123T025751.123Z",
+            "20261123T030251.123Z",
+            "20261123T030751.123Z"
+        ]
+    );
+    assert!(listed.iter().all(|l| matches!(l, Listed::Complete(_))));
+    assert_eq!(
+        store.latest("acme").unwrap().unwrap().taken_at,
+        testdata::at(600)
+    );
+    assert_eq!(store.orgs().unwrap(), ["acme"]);
+    let err = store.load("acme", "20261123T040000.000Z").unwrap_err();
+    assert!(matches!(err, Error::Store { .. }), "{err:?}");
+    assert!(err.to_string().contains("never completed"), "{err}");
+}
+
+#[test]
+fn a_flipped_byte_is_damage_naming_the_file() {
+    let (_dir, store) = store();
+    let lock = lock(&store);
+    let older = testdata::full();
+    let mut newer = testdata::all_none();
+    newer.taken_at = testdata::at(3600);
+    store.write_snapshot(&lock, &older, "0.1.0").unwrap();
+    let manifest = store.write_snapshot(&lock, &newer, "0.1.0").unwrap();
+
+    let path = store
+        .snapshot_dir("acme", &manifest.snapshot_id)
+        .join("members.parquet");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+
+    let listed = store.list("acme").unwrap();
+    assert!(matches!(listed[0], Listed::Complete(_)));
+    match &listed[1] {
+        Listed::Damaged { id, reason } => {
+            assert_eq!(id, &manifest.snapshot_id);
+            assert!(reason.starts_with("members.parquet: sha256"), "{reason}");
+        }
+        other => panic!("expected damage, got {other:?}"),
+    }
+
+    let err = store.load("acme", &manifest.snapshot_id).unwrap_err();
+    assert!(matches!(err, Error::Store { .. }), "{err:?}");
+    assert!(err.to_string().contains("members.parquet"), "{err}");
+
+    assert_eq!(store.latest("acme").unwrap(), Some(older));
+}
+
+#[test]
+fn a_missing_or_truncated_file_is_damage() {
+    let (_dir, store) = store();
+    let manifest = store
+        .write_snapshot(&lock(&store), &testdata::full(), "0.1.0")
+        .unwrap();
+    let dir = store.snapshot_dir("acme", &manifest.snapshot_id);
+
+    std::fs::remove_file(dir.join("events.parquet")).unwrap();
+    let listed = store.list("acme").unwrap();
+    assert!(
+        matches!(&listed[0], Listed::Damaged { reason, .. } if reason.starts_with("events.parquet")),
+        "{listed:?}"
+    );
+    let err = store.load("acme", &manifest.snapshot_id).unwrap_err();
+    assert!(err.to_string().contains("events.parquet"), "{err}");
+    assert_eq!(store.latest("acme").unwrap(), None);
+
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join("invites.parquet"))
+        .unwrap();
+    file.set_len(10).unwrap();
+    std::fs::copy(dir.join("members.parquet"), dir.join("events.parquet")).unwrap();
+    let listed = store.list("acme").unwrap();
+    let Listed::Damaged { reason, .. } = &listed[0] else {
+        panic!("{listed:?}")
+    };
+    assert!(reason.starts_with("events.parquet") || reason.starts_with("invites.parquet"));
+}
+
+#[test]
+fn a_manifest_that_omits_a_promised_file_is_damage() {
+    let (_dir, store) = store();
+    let manifest = store
+        .write_snapshot(&lock(&store), &testdata::full(), "0.1.0")
+        .unwrap();
+    let dir = store.snapshot_dir("acme", &manifest.snapshot_id);
+    let mut edited = manifest.clone();
+    edited.files.remove("group_members.parquet");
+    std::fs::write(
+        dir.join(MANIFEST_FILE),
+        serde_json::to_vec_pretty(&edited).unwrap(),
+    )
+    .unwrap();
+    let listed = store.list("acme").unwrap();
+    assert!(
+        matches!(&listed[0], Listed::Damaged { reason, .. } if reason.starts_with("group_members.parquet")),
+        "{listed:?}"
+    );
+    let err = store.load("acme", &manifest.snapshot_id).unwrap_err();
+    assert!(err.to_string().contains("group_members.parquet"), "{err}");
+}
+
+#[test]
+fn unknown_schema_versions_and_bad_json_are_damage() {
+    let (_dir, store) = store();
+    let manifest = store
+        .write_snapshot(&lock(&store), &testdata::full(), "0.1.0")
+        .unwrap();
+    let path = store
+        .snapshot_dir("acme", &manifest.snapshot_id)
+        .join(MANIFEST_FILE);
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json["schema_version"] = 99.into();
+    std::fs::write(&path, json.to_string()).unwrap();
+    let listed = store.list("acme").unwrap();
+    assert!(
+        matches!(&listed[0], Listed::Damaged { reason, .. } if reason.contains("schema_version 99")),
+        "{listed:?}"
+    );
+    std::fs::write(&path, "{\"schema_version\": 1,").unwrap();
+    let listed = store.list("acme").unwrap();
+    assert!(
+        matches!(&listed[0], Listed::Damaged { reason, .. } if reason.starts_with(MANIFEST_FILE)),
+        "{listed:?}"
+    );
+    assert!(store.load("acme", &manifest.snapshot_id).is_err());
+}
+
+#[test]
+fn load_refuses_bad_names_and_unknown_ids() {
+    let (_dir, store) = store();
+    store
+        .write_snapshot(&lock(&store), &testdata::full(), "0.1.0")
+        .unwrap();
+    for (org, id) in [
+        ("../../etc", "20261123T025751.123Z"),
+        ("a/b", "20261123T025751.123Z"),
+        ("", "20261123T025751.123Z"),
+        ("acme", "../acme/20261123T025751.123Z"),
+        ("acme", ".lock"),
+    ] {
+        let err = store.load(org, id).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{org} {id}: {err:?}");
+    }
+    assert!(matches!(store.list("../x"), Err(Error::Usage(_))));
+    let err = store.load("acme", "20200101T000000.000Z").unwrap_err();
+    assert!(matches!(err, Error::Usage(_)), "{err:?}");
+    assert!(err.to_string().contains("no snapshot"), "{err}");
+}
+
+#[test]
+fn members_history_is_one_lazy_scan() {
+    let (_dir, store) = store();
+    assert_eq!(store.scan_members_history("acme").unwrap(), vec![]);
+    let lock = lock(&store);
+    let mut one = testdata::all_none();
+    one.taken_at = testdata::at(0);
+    let mut two = testdata::full();
+    two.taken_at = testdata::at(60);
+    let mut none = testdata::empty();
+    none.taken_at = testdata::at(120);
+    let mut no_members = testdata::empty();
+    no_members.taken_at = testdata::at(180);
+    no_members.collectors.insert(
+        "members".into(),
+        CollectorStatus::Unavailable {
+            reason: "403".into(),
+        },
+    );
+    for snap in [&two, &one, &none, &no_members] {
+        store.write_snapshot(&lock, snap, "0.1.0").unwrap();
+    }
+    assert_eq!(
+        store.scan_members_history("acme").unwrap(),
+        vec![
+            ("20261123T025751.123Z".to_string(), 1),
+            ("20261123T025851.123Z".to_string(), 2),
+            ("20261123T025951.123Z".to_string(), 0),
+        ]
+    );
+}

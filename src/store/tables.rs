@@ -1,0 +1,192 @@
+//! The column layout of each Parquet file: one place that says which file
+//! holds which collector's rows and what every column is.
+//!
+//! Every file starts with `org` and `snapshot_id` (so a whole history can be
+//! scanned as one table), followed by one snake_case column per model field.
+//! `Option` fields are nullable; required fields never hold nulls.
+//! Timestamps are `Datetime(ms, "UTC")` (Parquet `TIMESTAMP(MILLIS,
+//! isAdjustedToUTC=true)`); sub-millisecond precision is not kept.
+
+use polars::prelude::{DataType, TimeUnit, TimeZone};
+
+/// What a column holds, which fixes its polars type and nullability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Utf8, never null.
+    Str,
+    /// Utf8, nullable.
+    OptStr,
+    /// Boolean, never null.
+    Bool,
+    /// Boolean, nullable.
+    OptBool,
+    /// Datetime(ms, UTC), never null.
+    Time,
+    /// Datetime(ms, UTC), nullable.
+    OptTime,
+    /// List(Utf8), never null (an empty list for "none").
+    StrList,
+}
+
+impl Kind {
+    pub(crate) fn dtype(self) -> DataType {
+        match self {
+            Kind::Str | Kind::OptStr => DataType::String,
+            Kind::Bool | Kind::OptBool => DataType::Boolean,
+            Kind::Time | Kind::OptTime => {
+                DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+            }
+            Kind::StrList => DataType::List(Box::new(DataType::String)),
+        }
+    }
+
+    pub(crate) fn nullable(self) -> bool {
+        matches!(self, Kind::OptStr | Kind::OptBool | Kind::OptTime)
+    }
+}
+
+/// One Parquet file of a snapshot.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub file: &'static str,
+    /// The collector whose `ok` status means this file exists.
+    pub collector: &'static str,
+    pub columns: &'static [(&'static str, Kind)],
+}
+
+/// `members.parquet`: one row per member.
+pub(crate) const MEMBERS: Table = Table {
+    file: "members.parquet",
+    collector: "members",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("hub_id", Kind::Str),
+        ("username", Kind::Str),
+        ("fullname", Kind::OptStr),
+        ("role", Kind::OptStr),
+        ("two_fa", Kind::OptBool),
+        ("verified_email", Kind::OptStr),
+        ("external", Kind::OptBool),
+        ("is_pro", Kind::OptBool),
+        ("resource_groups", Kind::StrList),
+    ],
+};
+
+/// `invites.parquet`: one row per pending invite. `source` is the kebab-case
+/// [`crate::model::InviteSource`] (`pending-members`, ...).
+pub(crate) const INVITES: Table = Table {
+    file: "invites.parquet",
+    collector: "invites",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("invitee", Kind::Str),
+        ("username", Kind::OptStr),
+        ("email", Kind::OptStr),
+        ("fullname", Kind::OptStr),
+        ("role", Kind::OptStr),
+        ("source", Kind::Str),
+        ("invited_at", Kind::OptTime),
+    ],
+};
+
+/// `resource_groups.parquet`: one row per resource group.
+pub(crate) const RESOURCE_GROUPS: Table = Table {
+    file: "resource_groups.parquet",
+    collector: "resource_groups",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("id", Kind::Str),
+        ("name", Kind::Str),
+        ("description", Kind::OptStr),
+        ("auto_join", Kind::Bool),
+        ("repos", Kind::StrList),
+    ],
+};
+
+/// `group_members.parquet`: one row per (group, user).
+pub(crate) const GROUP_MEMBERS: Table = Table {
+    file: "group_members.parquet",
+    collector: "resource_groups",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("group_id", Kind::Str),
+        ("group_name", Kind::Str),
+        ("username", Kind::Str),
+        ("fullname", Kind::OptStr),
+        ("role", Kind::OptStr),
+        ("added_by", Kind::OptStr),
+    ],
+};
+
+/// `repo_access.parquet`: one row per (gated repo, user) accepted request.
+pub(crate) const REPO_ACCESS: Table = Table {
+    file: "repo_access.parquet",
+    collector: "repo_access",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("repo_type", Kind::Str),
+        ("repo", Kind::Str),
+        ("gated", Kind::Str),
+        ("request_id", Kind::OptStr),
+        ("username", Kind::OptStr),
+        ("fullname", Kind::OptStr),
+        ("email", Kind::OptStr),
+        ("requested_at", Kind::OptTime),
+        ("reviewed_at", Kind::OptTime),
+        ("granted_by", Kind::OptStr),
+    ],
+};
+
+/// `events.parquet`: one row per audit-log event; `data` is compact JSON.
+pub(crate) const EVENTS: Table = Table {
+    file: "events.parquet",
+    collector: "events",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("id", Kind::Str),
+        ("created_at", Kind::Time),
+        ("kind", Kind::Str),
+        ("message", Kind::OptStr),
+        ("author", Kind::OptStr),
+        ("author_type", Kind::OptStr),
+        ("data", Kind::OptStr),
+    ],
+};
+
+/// Every table, in the order they are written.
+pub(crate) const ALL: [&Table; 6] = [
+    &MEMBERS,
+    &INVITES,
+    &RESOURCE_GROUPS,
+    &GROUP_MEMBERS,
+    &REPO_ACCESS,
+    &EVENTS,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::COLLECTORS;
+
+    #[test]
+    fn every_table_belongs_to_a_known_collector_and_names_are_unique() {
+        for table in ALL {
+            assert!(COLLECTORS.contains(&table.collector), "{}", table.file);
+            assert_eq!(table.columns[0], ("org", Kind::Str));
+            assert_eq!(table.columns[1], ("snapshot_id", Kind::Str));
+            let mut names: Vec<_> = table.columns.iter().map(|(n, _)| *n).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), table.columns.len(), "{}", table.file);
+        }
+        for collector in COLLECTORS {
+            assert!(ALL.iter().any(|t| t.collector == collector), "{collector}");
+        }
+    }
+}

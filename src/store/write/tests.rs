@@ -1,0 +1,208 @@
+//! Tests of publishing: modes, refusal to overwrite, and what a failure
+//! at each step leaves behind.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use super::*;
+use crate::model::CollectorStatus;
+use crate::store::{Listed, testdata};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path().join("store"));
+    (dir, store)
+}
+
+/// Everything under `dir`, as sorted relative paths.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            out.push(path.strip_prefix(base).unwrap().display().to_string());
+            if path.is_dir() {
+                walk(base, &path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn files_are_private_and_manifest_matches_disk() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    let snap = testdata::full();
+    let manifest = store.write_snapshot(&lock, &snap, "0.1.0").unwrap();
+    let snap_dir = store.snapshot_dir("acme", "20261123T025751.123Z");
+    assert_eq!(manifest.snapshot_id, "20261123T025751.123Z");
+    assert_eq!(mode(store.root()), 0o700);
+    assert_eq!(mode(&store.org_dir("acme")), 0o700);
+    assert_eq!(mode(&snap_dir), 0o700);
+    assert_eq!(
+        tree(&snap_dir),
+        [
+            "events.parquet",
+            "group_members.parquet",
+            "invites.parquet",
+            "manifest.json",
+            "members.parquet",
+            "repo_access.parquet",
+            "resource_groups.parquet",
+        ]
+    );
+    for name in tree(&snap_dir) {
+        assert_eq!(mode(&snap_dir.join(&name)), 0o600, "{name}");
+    }
+    for (name, entry) in &manifest.files {
+        let bytes = std::fs::read(snap_dir.join(name)).unwrap();
+        assert_eq!(&FileEntry::of(&bytes), entry, "{name}");
+        assert!(bytes.starts_with(b"PAR1"), "{name}");
+    }
+    let on_disk: Manifest =
+        serde_json::from_slice(&std::fs::read(snap_dir.join(MANIFEST_FILE)).unwrap()).unwrap();
+    assert_eq!(on_disk, manifest);
+    assert_eq!(on_disk.tool_version, "0.1.0");
+    assert_eq!(on_disk.files.len(), 6);
+}
+
+#[test]
+fn unavailable_collectors_write_no_file() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    let manifest = store
+        .write_snapshot(&lock, &testdata::partial(), "0.1.0")
+        .unwrap();
+    let snap_dir = store.snapshot_dir("acme", &manifest.snapshot_id);
+    assert_eq!(
+        tree(&snap_dir),
+        ["invites.parquet", "manifest.json", "members.parquet"]
+    );
+    assert_eq!(
+        manifest.files.keys().collect::<Vec<_>>(),
+        ["invites.parquet", "members.parquet"]
+    );
+    assert!(matches!(
+        manifest.collector("events"),
+        Some(CollectorStatus::Unavailable { .. })
+    ));
+}
+
+#[test]
+fn existing_id_is_not_overwritten() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    store
+        .write_snapshot(&lock, &testdata::full(), "0.1.0")
+        .unwrap();
+    let snap_dir = store.snapshot_dir("acme", "20261123T025751.123Z");
+    let before: Vec<_> = tree(&snap_dir)
+        .iter()
+        .map(|n| std::fs::read(snap_dir.join(n)).unwrap())
+        .collect();
+
+    let mut other = testdata::all_none();
+    other.taken_at = testdata::full().taken_at;
+    let err = store.write_snapshot(&lock, &other, "9.9.9").unwrap_err();
+    assert!(matches!(err, Error::Store { .. }), "{err:?}");
+    assert!(err.to_string().contains("already exists"), "{err}");
+
+    let after: Vec<_> = tree(&snap_dir)
+        .iter()
+        .map(|n| std::fs::read(snap_dir.join(n)).unwrap())
+        .collect();
+    assert_eq!(before, after);
+    let top: Vec<_> = std::fs::read_dir(store.org_dir("acme"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(top, [".lock", "20261123T025751.123Z"]);
+}
+
+#[test]
+fn a_failed_write_leaves_nothing_that_looks_complete() {
+    for step in ["data_file", "before_rename", "after_rename"] {
+        let (_dir, store) = store();
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        FAIL_AT.with(|f| f.set(Some(step)));
+        let result = store.write_snapshot(&lock, &testdata::full(), "0.1.0");
+        FAIL_AT.with(|f| f.set(None));
+        let err = result.unwrap_err();
+        assert!(
+            err.to_string().contains("injected failure"),
+            "{step}: {err}"
+        );
+        assert_eq!(tree(&store.org_dir("acme")), [".lock"], "{step}");
+        assert_eq!(store.list("acme").unwrap(), Vec::<Listed>::new(), "{step}");
+        assert_eq!(store.latest("acme").unwrap(), None, "{step}");
+        // The same snapshot can be written once the cause is gone.
+        store
+            .write_snapshot(&lock, &testdata::full(), "0.1.0")
+            .unwrap();
+    }
+}
+
+#[test]
+fn rows_of_an_unavailable_collector_are_refused() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    let mut snap = testdata::full();
+    snap.collectors.insert(
+        "events".into(),
+        CollectorStatus::Unavailable {
+            reason: "402".into(),
+        },
+    );
+    let err = store.write_snapshot(&lock, &snap, "0.1.0").unwrap_err();
+    assert!(err.to_string().contains("events.parquet"), "{err}");
+    assert_eq!(tree(&store.org_dir("acme")), [".lock"]);
+}
+
+#[test]
+fn the_lock_must_be_for_the_same_org() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("other", Duration::ZERO).unwrap();
+    let err = store
+        .write_snapshot(&lock, &testdata::full(), "0.1.0")
+        .unwrap_err();
+    assert!(err.to_string().contains("lock"), "{err}");
+    assert!(!store.org_dir("acme").exists());
+
+    // A lock of the same org in another store proves nothing here.
+    let elsewhere = Store::new(store.root().with_file_name("elsewhere"));
+    let foreign = elsewhere.lock_org("acme", Duration::ZERO).unwrap();
+    let _own = store.lock_org("acme", Duration::ZERO).unwrap();
+    let err = store
+        .write_snapshot(&foreign, &testdata::full(), "0.1.0")
+        .unwrap_err();
+    assert!(err.to_string().contains("lock"), "{err}");
+    assert!(store.sweep_temp(&foreign).is_err());
+    assert_eq!(store.list("acme").unwrap(), vec![]);
+}
+
+#[test]
+fn sweep_removes_only_temp_dirs() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    store
+        .write_snapshot(&lock, &testdata::full(), "0.1.0")
+        .unwrap();
+    let org_dir = store.org_dir("acme");
+    for stale in [".tmp-20261123T030000.000Z-1", ".tmp-20261123T030000.000Z-2"] {
+        std::fs::create_dir(org_dir.join(stale)).unwrap();
+        std::fs::write(org_dir.join(stale).join("members.parquet"), b"half").unwrap();
+    }
+    assert_eq!(store.sweep_temp(&lock).unwrap(), 2);
+    assert_eq!(store.sweep_temp(&lock).unwrap(), 0);
+    assert_eq!(store.list("acme").unwrap().len(), 1);
+    assert!(org_dir.join(".lock").exists());
+}
