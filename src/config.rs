@@ -149,7 +149,10 @@ impl Settings {
         }
         let client = ClientOptions {
             timeout: Duration::from_secs(timeout),
-            max_retries: args.retries.or(self.file_hub.retries).unwrap_or(defaults.max_retries),
+            max_retries: args
+                .retries
+                .or(self.file_hub.retries)
+                .unwrap_or(defaults.max_retries),
             backoff_base: args
                 .backoff_ms
                 .map(Duration::from_millis)
@@ -259,7 +262,8 @@ mod tests {
 
     #[test]
     fn orgs_are_validated_and_deduplicated() {
-        let s = Settings::resolve(&global(&["acme", "ACME", "beta"], None), &Env::default()).unwrap();
+        let s =
+            Settings::resolve(&global(&["acme", "ACME", "beta"], None), &Env::default()).unwrap();
         assert_eq!(s.orgs, vec!["acme", "beta"]);
         let err = Settings::resolve(&global(&["../../etc"], None), &Env::default()).unwrap_err();
         assert_eq!(err.exit_code(), 2);

@@ -187,7 +187,8 @@ pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> R
         gated_repos: gated.unwrap_or_default(),
         ..Snapshot::default()
     };
-    snap.collectors.insert("members".into(), CollectorStatus::ok(members.len()));
+    snap.collectors
+        .insert("members".into(), CollectorStatus::ok(members.len()));
     snap.members = members;
     snap.collectors.insert(
         "invites".into(),

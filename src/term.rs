@@ -97,8 +97,10 @@ impl Observer for Term {
             let bar = self.bars.add(
                 ProgressBar::new(total as u64)
                     .with_style(
-                        ProgressStyle::with_template("{prefix:>12} gated repos {bar:26} {pos}/{len}")
-                            .expect("static template"),
+                        ProgressStyle::with_template(
+                            "{prefix:>12} gated repos {bar:26} {pos}/{len}",
+                        )
+                        .expect("static template"),
                     )
                     .with_prefix(org.to_string()),
             );
@@ -107,7 +109,13 @@ impl Observer for Term {
     }
 
     fn repo_scanned(&self, org: &str) {
-        if let Some(Some(r)) = self.per_org.lock().expect("bars").get(org).map(|b| &b.repos) {
+        if let Some(Some(r)) = self
+            .per_org
+            .lock()
+            .expect("bars")
+            .get(org)
+            .map(|b| &b.repos)
+        {
             r.inc(1);
         }
     }

@@ -60,7 +60,10 @@ pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Resu
                         let line = match snap.collector(name) {
                             Some(CollectorStatus::Ok { rows, source }) => format!(
                                 "ok, {rows} rows{}",
-                                source.as_deref().map(|s| format!(" (from {s})")).unwrap_or_default()
+                                source
+                                    .as_deref()
+                                    .map(|s| format!(" (from {s})"))
+                                    .unwrap_or_default()
                             ),
                             Some(CollectorStatus::Unavailable { reason }) => {
                                 format!("unavailable: {reason}")
@@ -69,7 +72,11 @@ pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Resu
                         };
                         report.push(format!("  {name:<16} {line}"));
                     }
-                    report.push(format!("  {:<16} {}", "gated repos", snap.gated_repos.len()));
+                    report.push(format!(
+                        "  {:<16} {}",
+                        "gated repos",
+                        snap.gated_repos.len()
+                    ));
                 }
                 Err(e) => {
                     report.push(format!("  cannot be read completely: {e}"));

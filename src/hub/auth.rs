@@ -86,10 +86,11 @@ pub fn find_token(flag: Option<&Path>, env: &TokenEnv) -> Result<(Token, TokenOr
     if let Some(path) = &env.hf_token_path {
         return read_token_file(path).map(|t| (t, TokenOrigin::TokenPath(path.clone())));
     }
-    let home = env
-        .hf_home
-        .clone()
-        .or_else(|| env.home.as_ref().map(|h| h.join(".cache").join("huggingface")));
+    let home = env.hf_home.clone().or_else(|| {
+        env.home
+            .as_ref()
+            .map(|h| h.join(".cache").join("huggingface"))
+    });
     if let Some(path) = home.map(|h| h.join("token"))
         && path.exists()
     {
@@ -158,8 +159,7 @@ pub fn check_org_access(whoami: &WhoAmI, org: &str) -> Result<OrgAccess> {
         let allowed = scoped.iter().any(|s| {
             s.entity.kind == "org"
                 && s.entity.name.eq_ignore_ascii_case(org)
-                && s
-                    .permissions
+                && s.permissions
                     .iter()
                     .any(|p| p == "org.read" || p == "org.write")
         });

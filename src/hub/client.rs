@@ -54,7 +54,11 @@ pub(crate) struct Fetched {
 /// Why one attempt did not produce a usable response.
 enum Failure {
     /// Worth another attempt after `wait`.
-    Transient { wait: Duration, reason: String, status: Option<u16> },
+    Transient {
+        wait: Duration,
+        reason: String,
+        status: Option<u16>,
+    },
     /// No point retrying.
     Final(Error),
 }
@@ -81,12 +85,13 @@ impl std::fmt::Debug for HubClient {
 impl HubClient {
     pub fn new(endpoint: &str, token: &Token, opts: ClientOptions) -> Result<HubClient> {
         let endpoint = parse_endpoint(endpoint)?;
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-            Error::Auth {
-                message: "the token contains characters that cannot be sent in a header".into(),
-                hint: "check the token file for stray characters".into(),
-            }
-        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                Error::Auth {
+                    message: "the token contains characters that cannot be sent in a header".into(),
+                    hint: "check the token file for stray characters".into(),
+                }
+            })?;
         // hyper and reqwest keep sensitive values out of their Debug output.
         auth.set_sensitive(true);
         let http = reqwest::Client::builder()
@@ -158,7 +163,10 @@ impl HubClient {
     /// Like [`get_json`](Self::get_json), also returning the headers (for
     /// `Link`). An undecodable body counts as a failed attempt: a proxy or a
     /// cut connection can produce one, and a retry usually fixes it.
-    pub(crate) async fn get_decoded<T: DeserializeOwned>(&self, url: &Url) -> Result<(T, HeaderMap)> {
+    pub(crate) async fn get_decoded<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+    ) -> Result<(T, HeaderMap)> {
         let mut attempt = 0;
         loop {
             let failure = match self.attempt(url, attempt).await {
@@ -290,7 +298,11 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 fn error_message(status: u16, headers: &HeaderMap, body: &[u8]) -> String {
     let raw = header_str(headers, "x-error-message")
         .map(str::to_string)
-        .or_else(|| serde_json::from_slice::<ErrorBody>(body).ok().map(|b| b.error))
+        .or_else(|| {
+            serde_json::from_slice::<ErrorBody>(body)
+                .ok()
+                .map(|b| b.error)
+        })
         .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
     let clean: String = raw
         .chars()
@@ -348,21 +360,36 @@ mod tests {
     #[test]
     fn url_segments_are_percent_encoded() {
         let c = client("https://hub.example/");
-        let u = c.url(&["api", "organizations", "a b/../c", "members"], &[("limit", "10")]);
+        let u = c.url(
+            &["api", "organizations", "a b/../c", "members"],
+            &[("limit", "10")],
+        );
         assert_eq!(
             u.as_str(),
             "https://hub.example/api/organizations/a%20b%2F..%2Fc/members?limit=10"
         );
         let c = client("https://hub.example/prefix");
-        assert_eq!(c.url(&["api", "x"], &[]).as_str(), "https://hub.example/prefix/api/x");
+        assert_eq!(
+            c.url(&["api", "x"], &[]).as_str(),
+            "https://hub.example/prefix/api/x"
+        );
     }
 
     #[test]
     fn other_origins_are_refused() {
         let c = client("http://127.0.0.1:8080");
-        assert!(c.check_same_origin(&Url::parse("http://127.0.0.1:8080/api?x=1").unwrap()).is_ok());
-        assert!(c.check_same_origin(&Url::parse("http://127.0.0.1:9999/api").unwrap()).is_err());
-        assert!(c.check_same_origin(&Url::parse("https://evil.example/api").unwrap()).is_err());
+        assert!(
+            c.check_same_origin(&Url::parse("http://127.0.0.1:8080/api?x=1").unwrap())
+                .is_ok()
+        );
+        assert!(
+            c.check_same_origin(&Url::parse("http://127.0.0.1:9999/api").unwrap())
+                .is_err()
+        );
+        assert!(
+            c.check_same_origin(&Url::parse("https://evil.example/api").unwrap())
+                .is_err()
+        );
     }
 
     #[test]
@@ -376,7 +403,10 @@ mod tests {
     #[test]
     fn error_messages_prefer_the_hubs_words() {
         let mut h = HeaderMap::new();
-        assert_eq!(error_message(403, &h, br#"{"error":"no \u0007access"}"#), "no  access");
+        assert_eq!(
+            error_message(403, &h, br#"{"error":"no \u0007access"}"#),
+            "no  access"
+        );
         assert_eq!(error_message(404, &h, b""), "Not Found");
         h.insert("x-error-message", HeaderValue::from_static("Plan required"));
         assert_eq!(error_message(402, &h, br#"{"error":"x"}"#), "Plan required");

@@ -193,7 +193,10 @@ mod tests {
         assert_eq!(parse_next_link(v).as_deref(), Some("https://h/a?p=3"));
         let v = r#"<https://h/a?p=1>; rel="prev""#;
         assert_eq!(parse_next_link(v), None);
-        assert_eq!(parse_next_link(r#"<https://h/a>; rel=next"#).as_deref(), Some("https://h/a"));
+        assert_eq!(
+            parse_next_link(r#"<https://h/a>; rel=next"#).as_deref(),
+            Some("https://h/a")
+        );
         assert_eq!(parse_next_link("garbage"), None);
         assert_eq!(parse_next_link("<unterminated; rel=next"), None);
     }

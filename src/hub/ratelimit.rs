@@ -161,7 +161,10 @@ mod tests {
             None,
         );
         let wait = b.reserve();
-        assert!(wait > Duration::from_secs(15) && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(15) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         // The request just reserved counts: the next wait is longer.
         assert!(b.reserve() > wait);
     }
@@ -177,6 +180,9 @@ mod tests {
             None,
         );
         let wait = b.reserve();
-        assert!(wait > Duration::from_secs(3) && wait <= Duration::from_secs(4), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(3) && wait <= Duration::from_secs(4),
+            "{wait:?}"
+        );
     }
 }

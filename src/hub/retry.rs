@@ -80,8 +80,14 @@ mod tests {
             reset: Duration::from_secs(7),
         });
         let after = Some(Duration::from_secs(2));
-        assert_eq!(rate_limited_wait(zero, after, 0, base), Duration::from_secs(8));
-        assert_eq!(rate_limited_wait(some_left, after, 0, base), Duration::from_secs(2));
+        assert_eq!(
+            rate_limited_wait(zero, after, 0, base),
+            Duration::from_secs(8)
+        );
+        assert_eq!(
+            rate_limited_wait(some_left, after, 0, base),
+            Duration::from_secs(2)
+        );
         assert!(rate_limited_wait(None, None, 0, base) < Duration::from_millis(1100));
         assert_eq!(parse_retry_after(" 5 "), Some(Duration::from_secs(5)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);

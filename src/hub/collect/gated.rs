@@ -51,7 +51,12 @@ async fn list(c: &HubClient, org: &str, kind: &str) -> Result<Outcome<Vec<wire::
         ],
     );
     let listed = c
-        .get_all(&url, LISTING_PAGE, |r: &wire::RepoListing| r.id.clone(), &|_| {})
+        .get_all(
+            &url,
+            LISTING_PAGE,
+            |r: &wire::RepoListing| r.id.clone(),
+            &|_| {},
+        )
         .await;
     optional(listed, &UNAVAILABLE)
 }

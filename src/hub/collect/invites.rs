@@ -33,9 +33,15 @@ const SETTLE_EVENTS: [&str; 6] = [
 
 /// The `pending-members` endpoint, where a deployment offers it. Independent
 /// of everything else, so it is fetched alongside the other collectors.
-pub async fn pending_members(c: &HubClient, org: &str) -> Result<Outcome<Vec<wire::PendingMember>>> {
+pub async fn pending_members(
+    c: &HubClient,
+    org: &str,
+) -> Result<Outcome<Vec<wire::PendingMember>>> {
     let url = c.url(&["api", "organizations", org, "pending-members"], &[]);
-    optional(c.get_json::<Vec<wire::PendingMember>>(&url).await, &UNAVAILABLE)
+    optional(
+        c.get_json::<Vec<wire::PendingMember>>(&url).await,
+        &UNAVAILABLE,
+    )
 }
 
 /// Pending invitations from the first source that answers: `pending` (the
@@ -111,7 +117,14 @@ async fn scim_users(c: &HubClient, org: &str) -> Result<Vec<wire::ScimUser>> {
         let start = (users.len() + 1).to_string();
         let count = SCIM_PAGE.to_string();
         let url = c.url(
-            &["api", "organizations", org, "scim-provisioning", "v2", "Users"],
+            &[
+                "api",
+                "organizations",
+                org,
+                "scim-provisioning",
+                "v2",
+                "Users",
+            ],
             &[("startIndex", &start), ("count", &count)],
         );
         let page: wire::ScimList = c.get_json(&url).await?;
@@ -141,14 +154,21 @@ fn from_scim(u: wire::ScimUser) -> Invite {
         fullname: u.display_name,
         role: None,
         source: InviteSource::ScimProvisioning,
-        invited_at: u.meta.and_then(|m| m.created).as_deref().and_then(parse_time),
+        invited_at: u
+            .meta
+            .and_then(|m| m.created)
+            .as_deref()
+            .and_then(parse_time),
     }
 }
 
 /// Who an invite or settle event is about: `data.user`, `data.username`,
 /// `data.email` or `data.invitee`; for acceptances, also the author.
 fn subject(event: &Event) -> Vec<String> {
-    let data: Option<Value> = event.data.as_deref().and_then(|d| serde_json::from_str(d).ok());
+    let data: Option<Value> = event
+        .data
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok());
     let mut out = Vec::new();
     if let Some(Value::Object(map)) = &data {
         for key in ["user", "username", "email", "invitee"] {
@@ -184,7 +204,10 @@ fn from_audit_log(events: &[Event], members: &HashSet<String>) -> Vec<Invite> {
             };
             let key = invitee.to_lowercase();
             // A re-sent invitation keeps the first time it was sent.
-            let invited_at = open.get(&key).and_then(|i| i.invited_at).or(Some(e.created_at));
+            let invited_at = open
+                .get(&key)
+                .and_then(|i| i.invited_at)
+                .or(Some(e.created_at));
             open.insert(
                 key,
                 Invite {
@@ -237,7 +260,12 @@ mod tests {
         let members: HashSet<String> = ["alice".to_string()].into();
         assert!(from_audit_log(&[], &members).is_empty());
 
-        let one = [event(1, "org.invite_user", "admin", r#"{"user":"newbie","role":"write"}"#)];
+        let one = [event(
+            1,
+            "org.invite_user",
+            "admin",
+            r#"{"user":"newbie","role":"write"}"#,
+        )];
         let got = from_audit_log(&one, &members);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].invitee, "newbie");
@@ -246,7 +274,12 @@ mod tests {
 
         let many = [
             event(1, "org.invite_user", "admin", r#"{"user":"newbie"}"#),
-            event(2, "org.invite.email", "admin", r#"{"email":"Ext@Other.example"}"#),
+            event(
+                2,
+                "org.invite.email",
+                "admin",
+                r#"{"email":"Ext@Other.example"}"#,
+            ),
             event(3, "org.invite_user", "admin", r#"{"user":"accepted"}"#),
             event(4, "org.invite.accept", "accepted", "{}"),
             event(5, "org.invite_user", "admin", r#"{"user":"alice"}"#),

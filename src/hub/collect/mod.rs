@@ -66,10 +66,18 @@ pub async fn overview(c: &HubClient, org: &str) -> Result<wire::Overview> {
 /// here fails the snapshot.
 pub async fn members(c: &HubClient, org: &str, observer: &dyn Observer) -> Result<Vec<Member>> {
     let limit = MEMBERS_PAGE.to_string();
-    let url = c.url(&["api", "organizations", org, "members"], &[("limit", &limit)]);
+    let url = c.url(
+        &["api", "organizations", org, "members"],
+        &[("limit", &limit)],
+    );
     let on_page = |n: usize| observer.members_fetched(org, n);
     let raw: Vec<wire::OrgMember> = c
-        .get_all(&url, MEMBERS_PAGE, |m: &wire::OrgMember| m.user.to_lowercase(), &on_page)
+        .get_all(
+            &url,
+            MEMBERS_PAGE,
+            |m: &wire::OrgMember| m.user.to_lowercase(),
+            &on_page,
+        )
         .await?;
     Ok(raw.into_iter().map(member).collect())
 }
@@ -142,7 +150,10 @@ fn split_groups(groups: Vec<wire::Group>) -> (Vec<ResourceGroup>, Vec<GroupMembe
 /// the whole log unavailable rather than silently shorter.
 pub async fn audit_log(c: &HubClient, org: &str) -> Result<Outcome<Vec<Event>>> {
     let url = c.url(&["api", "organizations", org, "audit-log", "export"], &[]);
-    let raw = match optional(c.get_json::<Vec<wire::AuditEvent>>(&url).await, &UNAVAILABLE)? {
+    let raw = match optional(
+        c.get_json::<Vec<wire::AuditEvent>>(&url).await,
+        &UNAVAILABLE,
+    )? {
         Outcome::Ok(raw) => raw,
         Outcome::Unavailable(reason) => return Ok(Outcome::Unavailable(reason)),
     };
@@ -170,7 +181,9 @@ pub async fn audit_log(c: &HubClient, org: &str) -> Result<Outcome<Vec<Event>>> 
 
 /// RFC 3339 times as the Hub writes them, normalised to UTC milliseconds.
 pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    let t = DateTime::parse_from_rfc3339(s.trim()).ok()?.with_timezone(&Utc);
+    let t = DateTime::parse_from_rfc3339(s.trim())
+        .ok()?
+        .with_timezone(&Utc);
     DateTime::from_timestamp_millis(t.timestamp_millis())
 }
 

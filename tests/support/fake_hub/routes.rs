@@ -1,0 +1,352 @@
+//! Which endpoint a path is, who may call it, and what it answers.
+//!
+//! Access rules imitate the Hub: an unknown token is 401; an org the caller
+//! does not belong to is 404; a fine-grained token needs an `org.read` or
+//! `org.write` scope on the org; gated-repo access lists need write or admin
+//! in the org (and a token that is not `read`); the audit log needs an admin.
+
+use serde_json::Value;
+
+use super::faults::Endpoint;
+use super::paging::{self, Limits, Paging};
+use super::reply::{Query, Reply};
+use super::views;
+use super::world::{Org, Repo, TokenInfo, World};
+
+const MEMBERS: Limits = Limits {
+    default: 500,
+    min: 10,
+    max: 10_000,
+};
+const REPOS: Limits = Limits {
+    default: 500,
+    min: 1,
+    max: usize::MAX,
+};
+const ACCESS_REQUESTS: Limits = Limits {
+    default: 1000,
+    min: 10,
+    max: 1000,
+};
+const SCIM_MAX_COUNT: usize = 1000;
+const SCIM_DEFAULT_COUNT: usize = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Route {
+    Whoami,
+    Overview(String),
+    Members(String),
+    ResourceGroups(String),
+    PendingMembers(String),
+    ScimUsers(String),
+    AuditLog(String),
+    /// `models` or `datasets`.
+    RepoList(String),
+    AccessRequests {
+        kind: String,
+        org: String,
+        repo: String,
+        status: String,
+    },
+}
+
+impl Route {
+    pub fn parse(path: &str) -> Option<Route> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let org = |name: &&str| name.to_string();
+        let route = match segments.as_slice() {
+            ["api", "whoami-v2"] => Route::Whoami,
+            ["api", "organizations", o, "overview"] => Route::Overview(org(o)),
+            ["api", "organizations", o, "members"] => Route::Members(org(o)),
+            ["api", "organizations", o, "resource-groups"] => Route::ResourceGroups(org(o)),
+            ["api", "organizations", o, "pending-members"] => Route::PendingMembers(org(o)),
+            [
+                "api",
+                "organizations",
+                o,
+                "scim-provisioning",
+                "v2",
+                "Users",
+            ] => Route::ScimUsers(org(o)),
+            ["api", "organizations", o, "audit-log", "export"] => Route::AuditLog(org(o)),
+            ["api", kind @ ("models" | "datasets")] => Route::RepoList(kind.to_string()),
+            [
+                "api",
+                kind @ ("models" | "datasets"),
+                o,
+                repo,
+                "user-access-request",
+                status,
+            ] if matches!(*status, "accepted" | "pending" | "rejected") => Route::AccessRequests {
+                kind: kind.to_string(),
+                org: org(o),
+                repo: repo.to_string(),
+                status: status.to_string(),
+            },
+            _ => return None,
+        };
+        Some(route)
+    }
+
+    pub fn endpoint(&self) -> Endpoint {
+        match self {
+            Route::Whoami => Endpoint::Whoami,
+            Route::Overview(_) => Endpoint::Overview,
+            Route::Members(_) => Endpoint::Members,
+            Route::ResourceGroups(_) => Endpoint::ResourceGroups,
+            Route::PendingMembers(_) => Endpoint::PendingMembers,
+            Route::ScimUsers(_) => Endpoint::ScimUsers,
+            Route::AuditLog(_) => Endpoint::AuditLog,
+            Route::RepoList(kind) if kind == "models" => Endpoint::Models,
+            Route::RepoList(_) => Endpoint::Datasets,
+            Route::AccessRequests { .. } => Endpoint::AccessRequests,
+        }
+    }
+}
+
+/// One request as routes see it.
+pub(super) struct Call<'a> {
+    pub route: &'a Route,
+    pub query: &'a Query,
+    /// The bearer token, if any.
+    pub token: Option<&'a str>,
+    /// Page settings; `page_cap` and `offset_paging` are taken from the world.
+    pub paging: Paging,
+}
+
+/// The answer to an authenticated-or-not request that no fault replaced.
+pub(super) fn respond(world: &World, call: &Call) -> Reply {
+    match try_respond(world, call) {
+        Ok(reply) | Err(reply) => reply,
+    }
+}
+
+fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
+    let who = caller(world, call.token)?;
+    let query = call.query;
+    let mut paging = call.paging.clone();
+    paging.page_cap = world.page_cap;
+    paging.offset_paging = world.offset_paging;
+    Ok(match call.route {
+        Route::Whoami => Reply::ok(&views::whoami(world, who)),
+        Route::Overview(org) => Reply::ok(&views::overview(org_for(world, who, org)?)),
+        Route::Members(org) => members(org_for(world, who, org)?, who, query, &paging),
+        Route::ResourceGroups(org) => {
+            let org = org_for(world, who, org)?;
+            let groups = org.resource_groups.as_ref().ok_or_else(|| {
+                Reply::error(
+                    402,
+                    "Resource groups are only available on Team and Enterprise plans",
+                )
+            })?;
+            Reply::ok(&Value::Array(groups.iter().map(views::group).collect()))
+        }
+        Route::PendingMembers(org) => {
+            let org = org_for(world, who, org)?;
+            let pending = org.pending_members.as_ref().ok_or_else(not_found)?;
+            Reply::ok(&Value::Array(pending.iter().map(views::pending).collect()))
+        }
+        Route::ScimUsers(org) => scim_users(org_for(world, who, org)?, query, &paging)?,
+        Route::AuditLog(org) => {
+            let org = org_for(world, who, org)?;
+            let events = org.audit_log.as_ref().ok_or_else(|| {
+                Reply::error(
+                    402,
+                    "Audit logs are only available on Team and Enterprise plans",
+                )
+            })?;
+            require_role(org, who, &["admin"])?;
+            let ids = views::member_ids(org);
+            let rows = events.iter().map(|e| views::audit_event(&ids, e));
+            Reply::ok(&Value::Array(rows.collect()))
+        }
+        Route::RepoList(kind) => repo_list(world, who, kind, query, &paging),
+        Route::AccessRequests {
+            kind,
+            org,
+            repo,
+            status,
+        } => {
+            let org = org_for(world, who, org)?;
+            access_requests(org, who, kind, repo, status, query, &paging)?
+        }
+    })
+}
+
+fn not_found() -> Reply {
+    Reply::error(404, "Sorry, we can't find the page you are looking for.")
+}
+
+/// The 404 for paths the Hub does not serve, once the token is known to be valid.
+pub(super) fn unknown_path(world: &World, token: Option<&str>) -> Reply {
+    match caller(world, token) {
+        Ok(_) => not_found(),
+        Err(reply) => reply,
+    }
+}
+
+fn caller<'w>(world: &'w World, token: Option<&str>) -> Result<&'w TokenInfo, Reply> {
+    token
+        .and_then(|t| world.tokens.get(t))
+        .ok_or_else(|| Reply::error(401, "Invalid credentials in Authorization header"))
+}
+
+fn belongs(org: &Org, who: &TokenInfo) -> bool {
+    who.orgs.contains(&org.name) || org.member(&who.user).is_some()
+}
+
+/// The org, if the caller may see it: 404 like the Hub when not a member,
+/// 403 for a fine-grained token without a read or write scope on it.
+fn org_for<'w>(world: &'w World, who: &TokenInfo, name: &str) -> Result<&'w Org, Reply> {
+    let org = world.orgs.get(name).filter(|org| belongs(org, who));
+    let org = org.ok_or_else(|| Reply::error(404, "Organization not found"))?;
+    if who.role == "fineGrained" && !scoped(who, &org.name, &["org.read", "org.write"]) {
+        let message = format!("This fine-grained token has no access to the organization {name}");
+        return Err(Reply::error(403, &message));
+    }
+    Ok(org)
+}
+
+fn scoped(who: &TokenInfo, org: &str, wanted: &[&str]) -> bool {
+    who.scoped.iter().any(|s| {
+        s.entity_type == "org"
+            && s.entity_name == org
+            && s.permissions.iter().any(|p| wanted.contains(&p.as_str()))
+    })
+}
+
+/// 403 unless the caller's role in the org is one of `roles` and the token
+/// itself may act on it (not `read`; fine-grained with a write scope).
+fn require_role(org: &Org, who: &TokenInfo, roles: &[&str]) -> Result<(), Reply> {
+    let role_ok = org.role_of(&who.user).is_some_and(|r| roles.contains(&r));
+    let token_ok = match who.role.as_str() {
+        "read" => roles.contains(&"read"),
+        "fineGrained" => scoped(who, &org.name, &["org.write", "repo.write"]),
+        _ => true,
+    };
+    if role_ok && token_ok {
+        Ok(())
+    } else {
+        let message = format!(
+            "You need {} rights in {} for this",
+            roles.join(" or "),
+            org.name
+        );
+        Err(Reply::error(403, &message))
+    }
+}
+
+fn members(org: &Org, who: &TokenInfo, query: &Query, paging: &Paging) -> Reply {
+    let search = query.get("search").map(str::to_lowercase);
+    let email = query.get("email");
+    let rows: Vec<_> = org
+        .members
+        .iter()
+        .filter(|m| {
+            search.as_deref().is_none_or(|s| {
+                m.user.to_lowercase().contains(s) || m.fullname.to_lowercase().contains(s)
+            })
+        })
+        .filter(|m| email.is_none_or(|e| m.verified_email.as_deref() == Some(e)))
+        .collect();
+    let show_email = org.plan.is_some() && org.role_of(&who.user) == Some("admin");
+    let groups = views::group_index(org);
+    let render = |m: &&_| views::member(m, groups.as_ref(), show_email);
+    paging::page(&rows, render, query, MEMBERS, paging)
+}
+
+/// `/api/{kind}/{org}/{repo}/user-access-request/{status}`: only `accepted` has rows.
+fn access_requests(
+    org: &Org,
+    who: &TokenInfo,
+    kind: &str,
+    repo: &str,
+    status: &str,
+    query: &Query,
+    paging: &Paging,
+) -> Result<Reply, Reply> {
+    let id = format!("{}/{repo}", org.name);
+    let repo = repos_of(org, kind).iter().find(|r| r.id == id);
+    let repo =
+        repo.ok_or_else(|| Reply::error(404, "Repository not found").code("RepoNotFound"))?;
+    require_role(org, who, &["admin", "write"])?;
+    if repo.gated.is_none() {
+        return Err(Reply::error(400, "Repo is not gated"));
+    }
+    let grants: &[_] = if status == "accepted" {
+        &repo.accepted
+    } else {
+        &[]
+    };
+    let render = |g: &_| views::grant(org, g);
+    Ok(paging::page(grants, render, query, ACCESS_REQUESTS, paging))
+}
+
+fn repos_of<'o>(org: &'o Org, kind: &str) -> &'o [Repo] {
+    if kind == "models" {
+        &org.models
+    } else {
+        &org.datasets
+    }
+}
+
+fn repo_list(world: &World, who: &TokenInfo, kind: &str, query: &Query, paging: &Paging) -> Reply {
+    let author = query.get("author");
+    let rows: Vec<&Repo> = world
+        .orgs
+        .values()
+        .filter(|org| author.is_none_or(|a| a == org.name))
+        .flat_map(|org| {
+            let visible = belongs(org, who);
+            repos_of(org, kind)
+                .iter()
+                .filter(move |r| visible || !r.private)
+        })
+        .collect();
+    paging::page(&rows, |r| views::repo(r), query, REPOS, paging)
+}
+
+fn scim_users(org: &Org, query: &Query, paging: &Paging) -> Result<Reply, Reply> {
+    let users = org.scim_users.as_ref().ok_or_else(not_found)?;
+    let start_index = query.number("startIndex")?.unwrap_or(1).max(1);
+    let count = query.number("count")?.unwrap_or(SCIM_DEFAULT_COUNT);
+    let count = count.min(SCIM_MAX_COUNT).min(paging.page_cap);
+    let filter = match query.get("filter") {
+        None => None,
+        Some(text) => Some(scim_filter(text).ok_or_else(|| Reply::error(400, "Invalid filter"))?),
+    };
+    let matching: Vec<_> = users
+        .iter()
+        .filter(|u| {
+            filter
+                .as_ref()
+                .is_none_or(|(attr, value)| match attr.as_str() {
+                    "id" => u.id == *value,
+                    "username" => u.user_name.eq_ignore_ascii_case(value),
+                    "emails" | "emails.value" => u.email.eq_ignore_ascii_case(value),
+                    _ => views::scim_user("", u)["externalId"] == value.as_str(),
+                })
+        })
+        .collect();
+    let location = format!("{}{}", paging.base_url, paging.path);
+    let page = matching.iter().skip(start_index - 1).take(count);
+    let resources = page.map(|u| views::scim_user(&location, u)).collect();
+    Ok(Reply::ok(&views::scim_list(
+        resources,
+        matching.len(),
+        start_index,
+    )))
+}
+
+/// `userName eq "alice"` -> (`username`, `alice`); only `eq` is supported.
+fn scim_filter(text: &str) -> Option<(String, String)> {
+    let mut parts = text.splitn(3, ' ');
+    let (attr, op, value) = (parts.next()?, parts.next()?, parts.next()?);
+    let attr = attr.to_lowercase();
+    let known = matches!(
+        attr.as_str(),
+        "id" | "username" | "emails" | "emails.value" | "externalid"
+    );
+    let value = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+    (op.eq_ignore_ascii_case("eq") && known).then(|| (attr, value.to_string()))
+}

@@ -1,0 +1,316 @@
+//! The HTTP side of the fake Hub: one axum handler that routes by hand, so
+//! that recording, faults and the `RateLimit` headers happen in one place.
+
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Method, Uri, header};
+use axum::response::Response;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream;
+
+use super::Recorded;
+use super::connection::Conn;
+use super::faults::{self, Armed, FaultKind, Target};
+use super::paging::{self, Paging};
+use super::reply::{Query, Reply};
+use super::routes::{self, Call, Route};
+use super::world::World;
+
+/// The rate-limit window, as in `RateLimit-Policy: ...;w=300`.
+const WINDOW_SECS: u64 = 300;
+/// What an `InvalidJson` fault sends: a proxy's error page.
+const NOT_JSON: &str = "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>";
+/// How long a truncated body pauses after its first half, so that the half
+/// reaches the client before the connection drops.
+const TRUNCATE_PAUSE: Duration = Duration::from_millis(50);
+
+/// State shared between the test thread and the server thread.
+pub(super) struct Shared {
+    pub base_url: String,
+    pub state: Mutex<HubState>,
+}
+
+pub(super) struct HubState {
+    pub world: World,
+    pub faults: Vec<Armed>,
+    pub log: Vec<Recorded>,
+    window: Window,
+}
+
+impl Shared {
+    pub fn new(world: World, base_url: String) -> Shared {
+        let state = HubState {
+            world,
+            faults: Vec::new(),
+            log: Vec::new(),
+            window: Window::new(),
+        };
+        Shared {
+            base_url,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The state, even after a test panicked while holding it.
+    pub fn lock(&self) -> MutexGuard<'_, HubState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A fixed 300 s window counting every request.
+struct Window {
+    started: Instant,
+    index: u64,
+    used: u32,
+}
+
+/// What the `RateLimit` header says after a request.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    remaining: u32,
+    reset_secs: u64,
+    quota: u32,
+}
+
+impl Window {
+    fn new() -> Window {
+        Window {
+            started: Instant::now(),
+            index: 0,
+            used: 0,
+        }
+    }
+
+    fn count(&mut self, quota: u32) -> Budget {
+        let elapsed = self.started.elapsed().as_secs();
+        if elapsed / WINDOW_SECS != self.index {
+            self.index = elapsed / WINDOW_SECS;
+            self.used = 0;
+        }
+        self.used = self.used.saturating_add(1);
+        let remaining = quota.saturating_sub(self.used);
+        Budget {
+            remaining,
+            reset_secs: WINDOW_SECS - elapsed % WINDOW_SECS,
+            quota,
+        }
+    }
+}
+
+fn with_budget(reply: Reply, budget: Budget) -> Reply {
+    let limit = format!("\"api\";r={};t={}", budget.remaining, budget.reset_secs);
+    let policy = format!(
+        "\"fixed window\";\"api\";q={};w={WINDOW_SECS}",
+        budget.quota
+    );
+    reply
+        .header("ratelimit", &limit)
+        .header("ratelimit-policy", &policy)
+}
+
+/// How a request is answered.
+enum Outcome {
+    Reply(Reply),
+    /// Announce the full length, send half, then fail.
+    Truncated(Reply),
+    /// Close the connection without answering.
+    Reset,
+}
+
+impl Outcome {
+    /// The status recorded for it; 0 for a reset.
+    fn status(&self) -> u16 {
+        match self {
+            Outcome::Reply(reply) | Outcome::Truncated(reply) => reply.status,
+            Outcome::Reset => 0,
+        }
+    }
+}
+
+/// What the handler needs to know about a request.
+struct Incoming {
+    method: Method,
+    uri: Uri,
+    query: Query,
+    authorization: Option<String>,
+    route: Option<Route>,
+}
+
+impl Incoming {
+    fn new(method: Method, uri: Uri, headers: &HeaderMap) -> Incoming {
+        let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri);
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        Incoming {
+            query: Query(pairs.map(|q| q.0).unwrap_or_default()),
+            authorization: authorization.map(str::to_string),
+            route: Route::parse(uri.path()),
+            method,
+            uri,
+        }
+    }
+
+    fn token(&self) -> Option<&str> {
+        let authorization = self.authorization.as_deref()?;
+        authorization.strip_prefix("Bearer ").map(str::trim)
+    }
+}
+
+pub(super) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let request = Incoming::new(method, uri, &headers);
+    let (latency, fault, budget) = admit(&shared, &request);
+    // Recorded on arrival, so a request the client gave up on (a slow
+    // response, a timeout) still counts; the status is filled in on answer
+    // and stays 0 if the client hung up first.
+    let entry = {
+        let mut state = shared.lock();
+        state.log.push(Recorded {
+            method: request.method.to_string(),
+            path: request.uri.path().to_string(),
+            query: request.uri.query().unwrap_or_default().to_string(),
+            status: 0,
+            authorization: request.authorization.clone(),
+        });
+        state.log.len() - 1
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(FaultKind::Slow(delay)) = fault {
+        tokio::time::sleep(delay).await;
+    }
+    let outcome = answer(&shared, &request, fault, budget);
+    if let Some(recorded) = shared.lock().log.get_mut(entry) {
+        recorded.status = outcome.status();
+    }
+    match outcome {
+        Outcome::Reply(reply) => into_response(reply, None),
+        Outcome::Truncated(reply) => {
+            let half = reply.body.len() / 2;
+            into_response(reply, Some(half))
+        }
+        Outcome::Reset => {
+            conn.kill();
+            into_response(Reply::error(500, "connection reset"), None)
+        }
+    }
+}
+
+/// Counts the request against the rate-limit window and the faults:
+/// the latency to add, the fault it meets, and the budget left.
+fn admit(shared: &Shared, request: &Incoming) -> (Duration, Option<FaultKind>, Budget) {
+    let mut state = shared.lock();
+    let offset_paging = state.world.offset_paging;
+    let later_page = paging::requested_offset(&request.query, offset_paging).is_ok_and(|o| o > 0);
+    let endpoint = request.route.as_ref().map(Route::endpoint);
+    let fault = faults::pick(
+        &mut state.faults,
+        Target {
+            endpoint,
+            later_page,
+        },
+    );
+    let quota = state.world.quota;
+    (state.world.latency, fault, state.window.count(quota))
+}
+
+fn answer(
+    shared: &Shared,
+    request: &Incoming,
+    fault: Option<FaultKind>,
+    budget: Budget,
+) -> Outcome {
+    match fault {
+        Some(FaultKind::Reset) => Outcome::Reset,
+        Some(FaultKind::Status(status)) => {
+            Outcome::Reply(with_budget(Reply::injected(status), budget))
+        }
+        Some(FaultKind::RateLimited { reset_secs }) => {
+            let exhausted = Budget {
+                remaining: 0,
+                reset_secs,
+                ..budget
+            };
+            Outcome::Reply(with_budget(Reply::injected(429), exhausted))
+        }
+        Some(FaultKind::RateLimitedBare) => Outcome::Reply(Reply::injected(429)),
+        Some(FaultKind::RetryAfter { secs }) => {
+            Outcome::Reply(Reply::injected(429).header("retry-after", &secs.to_string()))
+        }
+        _ => {
+            let mut reply = with_budget(serve(shared, request, fault.as_ref()), budget);
+            match fault {
+                Some(FaultKind::Truncate) => Outcome::Truncated(reply),
+                Some(FaultKind::InvalidJson) => {
+                    reply.status = 200;
+                    reply.body = NOT_JSON.as_bytes().to_vec();
+                    Outcome::Reply(reply)
+                }
+                _ => Outcome::Reply(reply),
+            }
+        }
+    }
+}
+
+/// The normal answer, shaped by a paging fault if there is one.
+fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Reply {
+    let paging = Paging {
+        base_url: shared.base_url.clone(),
+        path: request.uri.path().to_string(),
+        page_cap: 0,
+        offset_paging: false,
+        loop_link: fault == Some(&FaultKind::LinkLoop),
+        duplicate: fault == Some(&FaultKind::DuplicateRows),
+    };
+    let state = shared.lock();
+    let readable = matches!(request.method, Method::GET | Method::HEAD);
+    match (&request.route, readable) {
+        (Some(_), false) => Reply::error(405, "Method not allowed"),
+        (Some(route), true) => {
+            let call = Call {
+                route,
+                query: &request.query,
+                token: request.token(),
+                paging,
+            };
+            routes::respond(&state.world, &call)
+        }
+        (None, _) => routes::unknown_path(&state.world, request.token()),
+    }
+}
+
+/// `cut_at`: send only that many bytes of the body, after a `Content-Length`
+/// announcing all of it, then fail the body so the connection is dropped.
+fn into_response(reply: Reply, cut_at: Option<usize>) -> Response {
+    let mut builder = Response::builder().status(reply.status);
+    for (name, value) in &reply.headers {
+        builder = builder.header(name, value);
+    }
+    let body = match cut_at {
+        None => Body::from(reply.body),
+        Some(cut) => {
+            builder = builder.header(header::CONTENT_LENGTH, reply.body.len());
+            let half = Bytes::copy_from_slice(&reply.body[..cut]);
+            let failure = stream::once(async {
+                tokio::time::sleep(TRUNCATE_PAUSE).await;
+                Err(io::Error::other("fake hub: truncated body"))
+            });
+            Body::from_stream(stream::iter([Ok(half)]).chain(failure))
+        }
+    };
+    builder.body(body).expect("valid response parts")
+}

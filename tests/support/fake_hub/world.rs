@@ -1,0 +1,317 @@
+//! The state a fake Hub serves: tokens, organizations and what is in them.
+//!
+//! Tests build a `World` by hand or with `support::generate`, hand it to
+//! `FakeHub::start`, and change it between snapshots with `FakeHub::with_world`.
+//! Field names follow the Hub's vocabulary; the JSON shapes live in `views.rs`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Everything the fake Hub knows, plus how it pages and how fast it answers.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// Bearer token -> who it is.
+    pub tokens: BTreeMap<String, TokenInfo>,
+    pub orgs: BTreeMap<String, Org>,
+    /// Most items per page whatever `limit` asks (default 1000, below the
+    /// members maximum of 10,000 so a client asking for 10,000 still pages).
+    pub page_cap: usize,
+    /// A legacy deployment: no `Link`, `offset`+`limit` paging, pages of at most 100.
+    pub offset_paging: bool,
+    /// Added to every response.
+    pub latency: Duration,
+    /// `RateLimit-Policy` quota `q` per 300 s window.
+    pub quota: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenInfo {
+    pub user: String,
+    pub fullname: String,
+    /// `read`, `write` or `fineGrained`.
+    pub role: String,
+    /// Fine-grained scopes (only meaningful when `role == "fineGrained"`).
+    pub scoped: Vec<Scoped>,
+    /// Orgs the user belongs to.
+    pub orgs: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scoped {
+    /// `org` or `user`.
+    pub entity_type: String,
+    pub entity_name: String,
+    /// e.g. `org.read`, `org.write`, `repo.write`.
+    pub permissions: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Org {
+    pub name: String,
+    pub fullname: String,
+    /// `team`, `enterprise`, ... or `None` for a free org.
+    pub plan: Option<String>,
+    pub members: Vec<OrgMember>,
+    /// `None`: 402, the org has no paid plan.
+    pub resource_groups: Option<Vec<Group>>,
+    /// `None`: 404, the deployment has no such endpoint (the normal case).
+    pub pending_members: Option<Vec<Pending>>,
+    /// `None`: 404 on `scim-provisioning`.
+    pub scim_users: Option<Vec<ScimUser>>,
+    /// `None`: 402.
+    pub audit_log: Option<Vec<AuditEvent>>,
+    pub models: Vec<Repo>,
+    pub datasets: Vec<Repo>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrgMember {
+    pub id: String,
+    pub user: String,
+    pub fullname: String,
+    pub role: Option<String>,
+    pub two_fa: Option<bool>,
+    pub verified_email: Option<String>,
+    pub external: Option<bool>,
+    pub is_pro: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub auto_join: bool,
+    pub users: Vec<GroupUser>,
+    pub repos: Vec<GroupRepo>,
+    /// Send the older `repos` field instead of `resources`.
+    pub legacy_repos_field: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupUser {
+    pub id: String,
+    pub name: String,
+    pub fullname: String,
+    pub role: String,
+    pub added_by: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupRepo {
+    /// `model`, `dataset` or `space`.
+    pub kind: String,
+    /// `acme/x`.
+    pub name: String,
+    pub private: bool,
+    pub added_by: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pending {
+    pub user: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScimUser {
+    pub id: String,
+    pub user_name: String,
+    pub display_name: String,
+    pub email: String,
+    pub active: bool,
+    /// `false`: a pending invitation (not served; it documents the test's intent).
+    pub member: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditEvent {
+    pub id: String,
+    /// RFC 3339 with milliseconds and `Z`.
+    pub created_at: String,
+    /// `org.add_user`, `org.sso_login`, ...
+    pub kind: String,
+    pub message: String,
+    /// Username of the author.
+    pub author: String,
+    /// `Null` is not sent.
+    pub data: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Repo {
+    /// `acme/x`.
+    pub id: String,
+    pub private: bool,
+    /// `None`: not gated; `Some("auto")` or `Some("manual")`.
+    pub gated: Option<String>,
+    pub accepted: Vec<AccessGrant>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccessGrant {
+    pub request_id: String,
+    /// `None`: the repo hides requester identities.
+    pub user: Option<AccessUser>,
+    pub timestamp: String,
+    pub reviewed_at: String,
+    /// Empty: not sent (auto-approved).
+    pub granted_by: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccessUser {
+    pub id: String,
+    pub user: String,
+    pub fullname: String,
+    pub email: Option<String>,
+}
+
+impl Default for World {
+    fn default() -> World {
+        World::new()
+    }
+}
+
+impl World {
+    /// No orgs, no tokens; pages capped at 1000, cursor paging, no latency, quota 3000.
+    pub fn new() -> World {
+        World {
+            tokens: BTreeMap::new(),
+            orgs: BTreeMap::new(),
+            page_cap: 1000,
+            offset_paging: false,
+            latency: Duration::ZERO,
+            quota: 3000,
+        }
+    }
+
+    /// One org and one `write` token for an admin of it: the org's first admin,
+    /// or an `auditor` admin added at the front when the org has none.
+    pub fn single(mut org: Org, token: &str) -> World {
+        let admin = org
+            .members
+            .iter()
+            .find(|m| m.role.as_deref() == Some("admin"));
+        let admin = match admin {
+            Some(member) => member.clone(),
+            None => {
+                let auditor = OrgMember::new("auditor", "admin");
+                org.members.insert(0, auditor.clone());
+                auditor
+            }
+        };
+        let mut world = World::new();
+        let info = TokenInfo {
+            user: admin.user,
+            fullname: admin.fullname,
+            role: "write".into(),
+            scoped: Vec::new(),
+            orgs: vec![org.name.clone()],
+        };
+        world.tokens.insert(token.into(), info);
+        world.add_org(org);
+        world
+    }
+
+    pub fn add_org(&mut self, org: Org) {
+        self.orgs.insert(org.name.clone(), org);
+    }
+
+    pub fn add_token(&mut self, token: &str, info: TokenInfo) {
+        self.tokens.insert(token.into(), info);
+    }
+
+    /// The org named `name`; panics when there is none (a test bug).
+    pub fn org_mut(&mut self, name: &str) -> &mut Org {
+        self.orgs
+            .get_mut(name)
+            .unwrap_or_else(|| panic!("fake hub has no org {name:?}"))
+    }
+}
+
+impl TokenInfo {
+    pub fn new(user: &str, role: &str, orgs: &[&str]) -> TokenInfo {
+        TokenInfo {
+            user: user.into(),
+            fullname: title_case(user),
+            role: role.into(),
+            scoped: Vec::new(),
+            orgs: orgs.iter().map(|o| o.to_string()).collect(),
+        }
+    }
+}
+
+impl Org {
+    /// A Team-plan org with no one in it: resource groups and the audit log
+    /// exist (empty), pending-members and SCIM are absent.
+    pub fn new(name: &str) -> Org {
+        Org {
+            name: name.into(),
+            fullname: title_case(name),
+            plan: Some("team".into()),
+            resource_groups: Some(Vec::new()),
+            audit_log: Some(Vec::new()),
+            ..Org::default()
+        }
+    }
+
+    pub fn member(&self, user: &str) -> Option<&OrgMember> {
+        self.members.iter().find(|m| m.user == user)
+    }
+
+    pub fn role_of(&self, user: &str) -> Option<&str> {
+        self.member(user).and_then(|m| m.role.as_deref())
+    }
+}
+
+impl OrgMember {
+    /// A member with 2FA on, no verified email, not external.
+    pub fn new(user: &str, role: &str) -> OrgMember {
+        OrgMember {
+            id: fake_id(user),
+            user: user.into(),
+            fullname: title_case(user),
+            role: Some(role.into()),
+            two_fa: Some(true),
+            verified_email: None,
+            external: Some(false),
+            is_pro: false,
+        }
+    }
+}
+
+impl Repo {
+    pub fn new(id: &str, private: bool, gated: Option<&str>) -> Repo {
+        Repo {
+            id: id.into(),
+            private,
+            gated: gated.map(str::to_string),
+            accepted: Vec::new(),
+        }
+    }
+}
+
+/// A stable 24-hex `_id` derived from any text (two FNV-1a passes).
+pub fn fake_id(seed: &str) -> String {
+    let fnv = |salt: u64| {
+        seed.bytes().fold(0xcbf2_9ce4_8422_2325 ^ salt, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let (a, b) = (fnv(0), fnv(0x9e37_79b9_7f4a_7c15));
+    format!("{:016x}{:08x}", a, b >> 32)
+}
+
+/// `maria-lopez42` -> `Maria Lopez42`: a plausible full name for hand-built members.
+fn title_case(name: &str) -> String {
+    name.split(['-', '_', '.'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
