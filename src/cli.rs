@@ -55,8 +55,71 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// List the snapshots in the store, per org
     History(HistoryArgs),
+    /// Reconcile the latest snapshots with the HR roster and write the reports
+    Report(ReportArgs),
+    /// Run the whole report pipeline offline on the bundled demo store and roster
+    Demo(DemoArgs),
     /// Check the token, its scopes and what each collector can read
     Doctor(HubArgs),
+}
+
+/// Inputs and outputs of a report.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The HR roster export (CSV, comma or semicolon, UTF-8)
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+
+    /// TOML file mapping roster fields to unusual header names ([columns] email = "Courriel")
+    #[arg(long, value_name = "FILE")]
+    pub roster_map: Option<PathBuf>,
+
+    /// strftime format of non-ISO dates in the roster, e.g. '%m/%d/%Y' (never guessed)
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+
+    /// CSV of hf_username,email pairs tying Hub accounts to roster people
+    #[arg(long, value_name = "FILE")]
+    pub identities: Option<PathBuf>,
+
+    /// TOML file of accepted findings (rule, subject, reason, optional expires)
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+
+    /// Report date, YYYY-MM-DD [default: today, UTC]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Where the reports are written [default: ./hfaudit-report]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// A directory whose templates replace the embedded ones, by file name
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Exit with 1 when a finding is at or above this severity [default: high]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<crate::rules::Severity>,
+
+    /// Days after which a pending invite is stale [default: 14]
+    #[arg(long, value_name = "DAYS")]
+    pub stale_invite_days: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the reports are written [default: ./hfaudit-report]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// The demo fixtures (a store, a roster, identities and exceptions)
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub fixtures: Option<PathBuf>,
+}
+
+fn parse_severity(s: &str) -> Result<crate::rules::Severity, String> {
+    s.parse()
 }
 
 /// How to reach the Hub.

@@ -3,20 +3,28 @@
 //! the file over the defaults. The rest of the program only sees
 //! [`Settings`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{GlobalArgs, HubArgs};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::cli::{GlobalArgs, HubArgs, ReportArgs};
 use crate::error::{Error, Result};
 use crate::hub::{ClientOptions, TokenEnv};
+use crate::roster::RosterOptions;
+use crate::rules::{Severity, Thresholds};
+use crate::seats::SeatPrices;
 use crate::store::validate_org_name;
 
 /// The config file used when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG: &str = "hfaudit.toml";
 /// The store used when nothing else says.
 pub const DEFAULT_STORE: &str = "hfaudit-store";
+/// Where reports go when nothing else says.
+pub const DEFAULT_OUT: &str = "hfaudit-report";
 /// The Hub used when HF_ENDPOINT is not set.
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 
@@ -31,6 +39,25 @@ pub struct FileConfig {
     pub store: Option<PathBuf>,
     #[serde(default)]
     pub hub: HubConfig,
+    /// The HR roster export.
+    pub roster: Option<PathBuf>,
+    /// Where reports are written.
+    pub out: Option<PathBuf>,
+    /// Exit 1 at or above this severity.
+    pub fail_on: Option<String>,
+    #[serde(default)]
+    pub thresholds: ThresholdsConfig,
+    /// Monthly USD price of a seat, per org.
+    #[serde(default)]
+    pub seat_prices: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsConfig {
+    pub stale_invite_days: Option<u32>,
+    pub inactive_days: Option<u32>,
+    pub revoke_sla_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +79,35 @@ pub struct Settings {
     /// The config file that was read, if any.
     pub config_path: Option<PathBuf>,
     file_hub: HubFileSettings,
+    file_report: ReportFileSettings,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ReportFileSettings {
+    roster: Option<PathBuf>,
+    out: Option<PathBuf>,
+    fail_on: Option<String>,
+    stale_invite_days: Option<u32>,
+    inactive_days: Option<u32>,
+    revoke_sla_days: Option<u32>,
+    seat_prices: BTreeMap<String, f64>,
+}
+
+/// Everything `hfaudit report` needs besides the store and orgs.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    pub roster: PathBuf,
+    pub roster_options: RosterOptions,
+    pub identities: Option<PathBuf>,
+    pub exceptions: Option<PathBuf>,
+    pub as_of: NaiveDate,
+    /// The moment ages are computed at: now, or the end of `--as-of`.
+    pub now: DateTime<Utc>,
+    pub out: PathBuf,
+    pub templates: Option<PathBuf>,
+    pub fail_on: Severity,
+    pub thresholds: Thresholds,
+    pub prices: SeatPrices,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -124,6 +180,15 @@ impl Settings {
                 retries: file.hub.retries,
                 lock_wait_secs: file.hub.lock_wait_secs,
             },
+            file_report: ReportFileSettings {
+                roster: file.roster,
+                out: file.out,
+                fail_on: file.fail_on,
+                stale_invite_days: file.thresholds.stale_invite_days,
+                inactive_days: file.thresholds.inactive_days,
+                revoke_sla_days: file.thresholds.revoke_sla_days,
+                seat_prices: file.seat_prices,
+            },
         })
     }
 
@@ -174,6 +239,74 @@ impl Settings {
         })
     }
 
+    /// Report settings: flags, then the config file, then the defaults.
+    pub fn report(&self, args: &ReportArgs, now: DateTime<Utc>) -> Result<ReportSettings> {
+        let file = &self.file_report;
+        let roster = args.roster.clone().or(file.roster.clone()).ok_or_else(|| {
+            Error::Usage("no roster: pass --roster FILE or set `roster` in hfaudit.toml".into())
+        })?;
+        let (as_of, now) = match &args.as_of {
+            None => (now.date_naive(), now),
+            Some(text) => {
+                let day = parse_as_of(text)?;
+                let end = day.and_hms_opt(23, 59, 59).expect("valid time").and_utc();
+                (day, end)
+            }
+        };
+        let fail_on = match (&args.fail_on, &file.fail_on) {
+            (Some(s), _) => *s,
+            (None, Some(text)) => text
+                .parse()
+                .map_err(|e: String| self.config_error(&format!("fail_on: {e}")))?,
+            (None, None) => Severity::High,
+        };
+        for (org, price) in &file.seat_prices {
+            if !price.is_finite() || *price < 0.0 {
+                return Err(self.config_error(&format!("seat_prices.{org} must be a price >= 0")));
+            }
+        }
+        let defaults = Thresholds::default();
+        Ok(ReportSettings {
+            roster,
+            roster_options: RosterOptions {
+                date_format: args.date_format.clone(),
+                map: args.roster_map.clone(),
+            },
+            identities: args.identities.clone(),
+            exceptions: args.exceptions.clone(),
+            as_of,
+            now,
+            out: args
+                .out
+                .clone()
+                .or(file.out.clone())
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
+            templates: args.templates.clone(),
+            fail_on,
+            thresholds: Thresholds {
+                stale_invite_days: args
+                    .stale_invite_days
+                    .or(file.stale_invite_days)
+                    .map_or(defaults.stale_invite_days, i64::from),
+                inactive_days: file.inactive_days.map_or(defaults.inactive_days, i64::from),
+                revoke_sla_days: file
+                    .revoke_sla_days
+                    .map_or(defaults.revoke_sla_days, i64::from),
+            },
+            prices: SeatPrices {
+                per_org: file.seat_prices.clone().into_iter().collect(),
+            },
+        })
+    }
+
+    /// `--out` when not given: the config file's, else `./hfaudit-report`.
+    pub fn report_out_default(&self) -> PathBuf {
+        self.file_report
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
+    }
+
     fn config_error(&self, message: &str) -> Error {
         Error::Config {
             path: self
@@ -183,6 +316,12 @@ impl Settings {
             message: message.into(),
         }
     }
+}
+
+/// `--as-of`: a date, `YYYY-MM-DD`.
+fn parse_as_of(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::Usage(format!("--as-of '{text}' is not a date (YYYY-MM-DD)")))
 }
 
 /// Reads `--config FILE` (which must exist) or `./hfaudit.toml` (if it does).
@@ -216,7 +355,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig> {
     })
 }
 
-fn line_col(text: &str, offset: usize) -> (u64, u64) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (u64, u64) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() as u64 + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;

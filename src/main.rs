@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     hfaudit::logging::init(cli.global.quiet, cli.global.verbose);
     let term = Term::new(cli.global.quiet);
     match hfaudit::commands::run(&cli, &hfaudit::config::Env::from_process(), &term) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(done) => ExitCode::from(done.exit_code()),
         Err(e) => {
             hfaudit::logging::report_error(&e);
             ExitCode::from(e.exit_code())

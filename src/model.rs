@@ -238,3 +238,97 @@ impl Snapshot {
         self.collectors.get(name)
     }
 }
+
+/// What the roster says about a person's employment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmploymentStatus {
+    Active,
+    /// Leave of absence, parental leave, sabbatical…: still employed.
+    Leave,
+    /// Terminated, departed, inactive, offboarded, resigned, retired…
+    Departed,
+    /// No status column, or an empty cell.
+    Unknown,
+}
+
+impl EmploymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmploymentStatus::Active => "active",
+            EmploymentStatus::Leave => "leave",
+            EmploymentStatus::Departed => "departed",
+            EmploymentStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// One person of the HR roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// 1-based line of the roster row (for messages).
+    pub line: u64,
+    pub employee_id: Option<String>,
+    /// Lower-cased work email.
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub status: EmploymentStatus,
+    /// The status cell as written, for the reports.
+    pub status_text: Option<String>,
+    pub termination_date: Option<chrono::NaiveDate>,
+    pub hf_username: Option<String>,
+    pub department: Option<String>,
+    pub cost_center: Option<String>,
+    pub manager_email: Option<String>,
+}
+
+impl Person {
+    /// SPEC.md: departed when the status says so, or the termination date is
+    /// before the report date. A future termination date is not departed.
+    pub fn departed(&self, as_of: chrono::NaiveDate) -> bool {
+        self.status == EmploymentStatus::Departed
+            || self.termination_date.is_some_and(|d| d < as_of)
+    }
+
+    /// The person's last day, when known.
+    pub fn last_day(&self) -> Option<chrono::NaiveDate> {
+        self.termination_date
+    }
+}
+
+/// How a Hub account was tied to a roster person (SPEC.md, in order of
+/// precedence). Only `heuristic` is a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchMethod {
+    Roster,
+    Mapping,
+    Scim,
+    HubEmail,
+    Heuristic,
+    Unmatched,
+}
+
+impl MatchMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchMethod::Roster => "roster",
+            MatchMethod::Mapping => "mapping",
+            MatchMethod::Scim => "scim",
+            MatchMethod::HubEmail => "hub_email",
+            MatchMethod::Heuristic => "heuristic",
+            MatchMethod::Unmatched => "unmatched",
+        }
+    }
+
+    /// A heuristic match is never enough to clear a person.
+    pub fn is_probable(self) -> bool {
+        self == MatchMethod::Heuristic
+    }
+}
+
+impl fmt::Display for MatchMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -8,5 +8,6 @@ mod crash;
 mod fake_hub;
 mod faults;
 mod harness;
+mod report;
 mod secrets;
 mod snapshot;

@@ -3,26 +3,55 @@
 
 mod doctor;
 mod history;
+mod report;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Env, Settings};
 use crate::error::Result;
 use crate::term::Term;
 
+/// How a command that did its job ended (errors are `Err`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// Exit 0.
+    Clean,
+    /// Exit 1: findings at or above `--fail-on`; the reports were written.
+    Findings,
+}
+
+impl Done {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Done::Clean => 0,
+            Done::Findings => 1,
+        }
+    }
+}
+
 /// Runs the parsed command line in the given environment (see
 /// [`Env::from_process`]).
-pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<()> {
+pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
     let env = env.clone();
     let settings = Settings::resolve(&cli.global, &env)?;
     match &cli.command {
         Command::Snapshot(args) => {
             let hub = settings.hub(&args.hub, args.lock_wait, &env)?;
-            crate::snapshot::run(&settings, &hub, term).map(|_| ())
+            crate::snapshot::run(&settings, &hub, term).map(|_| Done::Clean)
         }
-        Command::History(args) => history::run(&settings, args.format, term),
+        Command::History(args) => history::run(&settings, args.format, term).map(|()| Done::Clean),
         Command::Doctor(args) => {
             let hub = settings.hub(args, None, &env)?;
-            doctor::run(&settings, &hub, term)
+            doctor::run(&settings, &hub, term).map(|()| Done::Clean)
+        }
+        Command::Report(args) => {
+            let r = settings.report(args, chrono::Utc::now())?;
+            let store = crate::store::Store::new(&settings.store);
+            let failing = report::run(&store, &settings.orgs, &r, term)?;
+            Ok(if failing { Done::Findings } else { Done::Clean })
+        }
+        Command::Demo(args) => {
+            report::demo(&settings, args.out.clone(), args.fixtures.clone(), term)
+                .map(|()| Done::Clean)
         }
     }
 }

@@ -23,6 +23,7 @@
 
 mod decode;
 mod encode;
+mod history;
 mod lock;
 pub mod manifest;
 mod read;
@@ -38,6 +39,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 
+pub use history::{FirstSeen, snapshot_time};
 pub use lock::OrgLock;
 pub use manifest::{CollectorEntry, FileEntry, Manifest};
 

@@ -1,0 +1,189 @@
+//! `hfaudit report` and `hfaudit demo`: read every input first (any error is
+//! exit 2 with nothing written), reconcile, then write all outputs
+//! atomically and print a summary.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{ReportSettings, Settings};
+use crate::error::{Error, Result};
+use crate::identity::Identities;
+use crate::reconcile::{self, Inputs};
+use crate::report::{Report, write::write_outputs};
+use crate::roster::Roster;
+use crate::rules::exceptions::Exceptions;
+use crate::store::Store;
+use crate::term::Term;
+
+/// Runs a report; `true` when findings reach the `--fail-on` threshold.
+pub fn run(store: &Store, orgs: &[String], r: &ReportSettings, term: &Term) -> Result<bool> {
+    run_relabelled(store, orgs, r, term, None)
+}
+
+/// [`run`], with the input paths shown relative to `root` as `label` (the
+/// demo's outputs must not depend on where the checkout lives).
+fn run_relabelled(
+    store: &Store,
+    orgs: &[String],
+    r: &ReportSettings,
+    term: &Term,
+    relabel: Option<(&Path, &str)>,
+) -> Result<bool> {
+    let roster = Roster::load(&r.roster, &r.roster_options).map_err(unreadable_input)?;
+    let identities = match &r.identities {
+        Some(p) => Identities::load(p).map_err(unreadable_input)?,
+        None => Identities::default(),
+    };
+    let exceptions = match &r.exceptions {
+        Some(p) => Exceptions::load(p).map_err(unreadable_input)?,
+        None => Exceptions::default(),
+    };
+    let report = reconcile::build(&Inputs {
+        store,
+        orgs,
+        roster: &roster,
+        identities: &identities,
+        exceptions: &exceptions,
+        as_of: r.as_of,
+        now: r.now,
+        thresholds: r.thresholds,
+        prices: &r.prices,
+        fail_on: r.fail_on,
+    })?;
+    let mut report = report;
+    if let Some((root, label)) = relabel {
+        let root = root.display().to_string();
+        report.roster.path = report.roster.path.replace(&root, label);
+        for w in &mut report.warnings {
+            *w = w.replace(&root, label);
+        }
+    }
+    let written = write_outputs(&report, &r.out, r.templates.as_deref())?;
+    for w in &report.warnings {
+        tracing::warn!("{w}");
+    }
+    summarise(&report, &r.out, &written, term);
+    Ok(reconcile::fails(&report))
+}
+
+/// An input file that cannot be read is the user's to fix (exit 2), not a
+/// failure of the store.
+fn unreadable_input(e: Error) -> Error {
+    match e {
+        Error::Io { path, source } => Error::Input {
+            path,
+            line: None,
+            column: None,
+            message: format!("cannot read the file: {source}"),
+        },
+        other => other,
+    }
+}
+
+fn summarise(report: &Report, out: &Path, written: &[PathBuf], term: &Term) {
+    let counts = reconcile::counts(&report.findings);
+    let muted = report.findings.iter().filter(|f| f.is_muted()).count();
+    for org in &report.orgs {
+        let of_org: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.org == org.org)
+            .cloned()
+            .collect();
+        let per = reconcile::counts(&of_org);
+        let all = report
+            .seats
+            .iter()
+            .find(|s| s.org == org.org && s.cost_center == crate::seats::ALL);
+        let severities: Vec<String> = per
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
+        let seats = all.map_or(String::new(), |s| {
+            format!(
+                " — {} billable seats, {} reclaimable (${:.2}/month)",
+                s.billable_seats, s.reclaimable_seats, s.reclaimable_monthly_cost
+            )
+        });
+        term.line(&format!(
+            "{}: {}{}",
+            org.org,
+            if severities.is_empty() {
+                "no findings".to_string()
+            } else {
+                severities.join(", ")
+            },
+            seats
+        ));
+        for u in &org.unavailable {
+            term.line(&format!("  not checked: {} ({})", u.collector, u.reason));
+        }
+    }
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    term.line(&format!(
+        "{total} finding(s){} — reports in {}: {}",
+        if muted > 0 {
+            format!(" plus {muted} muted")
+        } else {
+            String::new()
+        },
+        out.display(),
+        names.join(" ")
+    ));
+}
+
+/// `hfaudit demo`: the bundled fixtures, reported as of the day of their
+/// newest snapshot so the result never changes.
+pub fn demo(
+    settings: &Settings,
+    out: Option<PathBuf>,
+    fixtures: Option<PathBuf>,
+    term: &Term,
+) -> Result<()> {
+    let dir = fixtures.unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join("demo")
+    });
+    if !dir.join("store").is_dir() {
+        return Err(Error::Usage(format!(
+            "the demo fixtures are not at {}: run hfaudit demo from a checkout of hfaudit",
+            dir.display()
+        )));
+    }
+    let config = std::fs::read_to_string(dir.join("demo.toml"))
+        .map_err(|e| Error::io(dir.join("demo.toml"), e))?;
+    let as_of = config
+        .lines()
+        .find_map(|l| l.strip_prefix("as_of = "))
+        .map(|v| v.trim().trim_matches('"').to_string());
+    let args = crate::cli::ReportArgs {
+        roster: Some(dir.join("roster.csv")),
+        roster_map: None,
+        date_format: None,
+        identities: Some(dir.join("identities.csv")),
+        exceptions: Some(dir.join("exceptions.toml")),
+        as_of,
+        out: Some(out.unwrap_or_else(|| settings.report_out_default())),
+        templates: None,
+        fail_on: None,
+        stale_invite_days: None,
+    };
+    let r = settings.report(&args, chrono::Utc::now())?;
+    let store = Store::new(dir.join("store"));
+    let failing = run_relabelled(&store, &[], &r, term, Some((&dir, "fixtures/demo")))?;
+    term.line(&format!(
+        "open {} in a browser{}",
+        r.out.join("report.html").display(),
+        if failing {
+            " (a real run would exit 1: findings at or above high)"
+        } else {
+            ""
+        }
+    ));
+    Ok(())
+}

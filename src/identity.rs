@@ -1,0 +1,369 @@
+//! Tying Hub accounts to roster people, recording how (SPEC.md "Identity
+//! matching"): the roster's own `hf_username`, then an identities mapping
+//! file, then an email the Hub reports (SCIM or a verified email), then a
+//! heuristic that is only ever a "probable match".
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::model::{MatchMethod, Person};
+
+/// The result of matching one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    /// Index into the roster's people.
+    pub person: Option<usize>,
+    pub method: MatchMethod,
+}
+
+impl Match {
+    pub const UNMATCHED: Match = Match {
+        person: None,
+        method: MatchMethod::Unmatched,
+    };
+}
+
+/// `--identities FILE`: `hf_username,email` rows mapping accounts to people.
+#[derive(Debug, Clone, Default)]
+pub struct Identities {
+    /// Lower-cased username → lower-cased email.
+    by_username: HashMap<String, String>,
+}
+
+impl Identities {
+    pub fn load(path: &Path) -> Result<Identities> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Identities::parse(&bytes, path)
+    }
+
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Identities> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(bytes);
+        let err = |line: u64, column: Option<u64>, message: String| Error::Input {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column,
+            message,
+        };
+        let headers = reader
+            .headers()
+            .map_err(|e| err(1, None, format!("cannot read the header: {e}")))?
+            .clone();
+        let find = |names: &[&str]| {
+            headers.iter().position(|h| {
+                let h = fold(h);
+                names.iter().any(|n| h == *n)
+            })
+        };
+        let (Some(user_col), Some(email_col)) = (
+            find(&["hfusername", "username", "huggingfaceusername", "user"]),
+            find(&["email", "workemail", "emailaddress"]),
+        ) else {
+            return Err(err(
+                1,
+                None,
+                "expected the header hf_username,email".to_string(),
+            ));
+        };
+        let mut by_username = HashMap::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                err(line, None, format!("not valid CSV: {e}"))
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            let user = record.get(user_col).unwrap_or("").trim_start_matches('@');
+            let email = record.get(email_col).unwrap_or("");
+            if user.is_empty() && email.is_empty() {
+                continue;
+            }
+            if user.is_empty() {
+                return Err(err(
+                    line,
+                    Some(user_col as u64 + 1),
+                    "the hf_username is empty".into(),
+                ));
+            }
+            if !email.contains('@') {
+                return Err(err(
+                    line,
+                    Some(email_col as u64 + 1),
+                    format!("'{email}' is not an email address"),
+                ));
+            }
+            by_username.insert(user.to_lowercase(), email.to_lowercase());
+        }
+        Ok(Identities { by_username })
+    }
+
+    pub fn email_of(&self, username: &str) -> Option<&str> {
+        self.by_username
+            .get(&username.to_lowercase())
+            .map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_username.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_username.is_empty()
+    }
+}
+
+/// Lower-case and drop everything but letters and digits: `Maria.Lopez-42`
+/// and `maria_lopez42` fold to the same key.
+fn fold(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Full names compared case-insensitively with white space collapsed.
+fn name_key(s: &str) -> String {
+    s.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An email the Hub reports for an account, and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct HubEmail<'a> {
+    pub email: &'a str,
+    /// `Scim` or `HubEmail`.
+    pub method: MatchMethod,
+}
+
+/// Indexes over the roster for the four match methods.
+#[derive(Debug)]
+pub struct Matcher<'r> {
+    people: &'r [Person],
+    identities: &'r Identities,
+    by_username: HashMap<String, usize>,
+    by_email: HashMap<String, usize>,
+    /// Folded email local part → people (ambiguous when more than one).
+    by_local: HashMap<String, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl<'r> Matcher<'r> {
+    pub fn new(people: &'r [Person], identities: &'r Identities) -> Matcher<'r> {
+        let mut m = Matcher {
+            people,
+            identities,
+            by_username: HashMap::new(),
+            by_email: HashMap::new(),
+            by_local: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        for (i, p) in people.iter().enumerate() {
+            if let Some(u) = &p.hf_username {
+                m.by_username.insert(u.to_lowercase(), i);
+            }
+            if let Some(e) = &p.email {
+                m.by_email.insert(e.to_lowercase(), i);
+                if let Some((local, _)) = e.split_once('@') {
+                    m.by_local.entry(fold(local)).or_default().push(i);
+                }
+            }
+            if let Some(n) = &p.full_name {
+                m.by_name.entry(name_key(n)).or_default().push(i);
+            }
+        }
+        m
+    }
+
+    pub fn person(&self, m: Match) -> Option<&'r Person> {
+        m.person.map(|i| &self.people[i])
+    }
+
+    /// Matches one Hub account, trying SPEC.md's methods in order.
+    pub fn match_account(
+        &self,
+        username: &str,
+        fullname: Option<&str>,
+        emails: &[HubEmail<'_>],
+    ) -> Match {
+        let found = |person, method| Match {
+            person: Some(person),
+            method,
+        };
+        if let Some(&i) = self.by_username.get(&username.to_lowercase()) {
+            return found(i, MatchMethod::Roster);
+        }
+        if let Some(&i) = self
+            .identities
+            .email_of(username)
+            .and_then(|e| self.by_email.get(e))
+        {
+            return found(i, MatchMethod::Mapping);
+        }
+        for e in emails {
+            if let Some(&i) = self.by_email.get(&e.email.trim().to_lowercase()) {
+                return found(i, e.method);
+            }
+        }
+        if let Some([i]) = self.by_local.get(&fold(username)).map(Vec::as_slice) {
+            return found(*i, MatchMethod::Heuristic);
+        }
+        if let Some([i]) = fullname
+            .map(name_key)
+            .filter(|k| !k.is_empty())
+            .and_then(|k| self.by_name.get(&k))
+            .map(Vec::as_slice)
+        {
+            return found(*i, MatchMethod::Heuristic);
+        }
+        Match::UNMATCHED
+    }
+
+    /// Matches an invitee known only by an email address.
+    pub fn match_email(&self, email: &str, method: MatchMethod) -> Match {
+        match self.by_email.get(&email.trim().to_lowercase()) {
+            Some(&i) => Match {
+                person: Some(i),
+                method,
+            },
+            None => Match::UNMATCHED,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EmploymentStatus;
+
+    fn person(line: u64, email: &str, name: &str, hf: Option<&str>) -> Person {
+        Person {
+            line,
+            employee_id: Some(format!("E{line}")),
+            email: Some(email.into()),
+            full_name: Some(name.into()),
+            status: EmploymentStatus::Active,
+            status_text: None,
+            termination_date: None,
+            hf_username: hf.map(str::to_string),
+            department: None,
+            cost_center: None,
+            manager_email: None,
+        }
+    }
+
+    fn people() -> Vec<Person> {
+        vec![
+            person(2, "alice.martin@acme.com", "Alice Martin", Some("AliceM")),
+            person(3, "bob@acme.com", "Bob Stone", None),
+            person(4, "maria.lopez@acme.com", "María López", None),
+            person(5, "j.doe@acme.com", "John Doe", None),
+            person(6, "j.doe@acme-labs.com", "John Doe", None),
+        ]
+    }
+
+    #[test]
+    fn methods_apply_in_order() {
+        let people = people();
+        let ids = Identities::parse(
+            b"hf_username,email\nbobby,BOB@acme.com\n",
+            Path::new("ids.csv"),
+        )
+        .unwrap();
+        let m = Matcher::new(&people, &ids);
+        // 1. roster hf_username, case-insensitive, wins over everything.
+        let hub = [HubEmail {
+            email: "bob@acme.com",
+            method: MatchMethod::HubEmail,
+        }];
+        assert_eq!(
+            m.match_account("alicem", None, &hub),
+            Match {
+                person: Some(0),
+                method: MatchMethod::Roster
+            }
+        );
+        // 2. mapping file.
+        assert_eq!(
+            m.match_account("Bobby", None, &[]),
+            Match {
+                person: Some(1),
+                method: MatchMethod::Mapping
+            }
+        );
+        // 3. an email the Hub reports.
+        assert_eq!(
+            m.match_account("stone", None, &hub),
+            Match {
+                person: Some(1),
+                method: MatchMethod::HubEmail
+            }
+        );
+        let scim = [HubEmail {
+            email: " Bob@Acme.com ",
+            method: MatchMethod::Scim,
+        }];
+        assert_eq!(m.match_account("x", None, &scim).method, MatchMethod::Scim);
+        // 4. heuristic: the local part, ignoring . _ - and case…
+        assert_eq!(
+            m.match_account("Maria_Lopez", None, &[]),
+            Match {
+                person: Some(2),
+                method: MatchMethod::Heuristic
+            }
+        );
+        // …or a unique full name.
+        assert_eq!(
+            m.match_account("bs", Some("bob  STONE"), &[]),
+            Match {
+                person: Some(1),
+                method: MatchMethod::Heuristic
+            }
+        );
+        // Ambiguous local parts and names match nobody.
+        assert_eq!(
+            m.match_account("jdoe", Some("John Doe"), &[]),
+            Match::UNMATCHED
+        );
+        assert_eq!(m.match_account("nobody", None, &[]), Match::UNMATCHED);
+    }
+
+    #[test]
+    fn zero_people_match_nothing() {
+        let ids = Identities::default();
+        let m = Matcher::new(&[], &ids);
+        assert_eq!(
+            m.match_account("alice", Some("Alice"), &[]),
+            Match::UNMATCHED
+        );
+        assert_eq!(
+            m.match_email("a@b.c", MatchMethod::HubEmail),
+            Match::UNMATCHED
+        );
+    }
+
+    #[test]
+    fn identities_file_errors_name_the_place() {
+        let err = Identities::parse(b"user,email\nalice,not-an-email\n", Path::new("ids.csv"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ids.csv:2:2: 'not-an-email' is not an email address"
+        );
+        assert_eq!(err.exit_code(), 2);
+        let err = Identities::parse(b"who,what\n", Path::new("ids.csv")).unwrap_err();
+        assert!(err.to_string().starts_with("ids.csv:1:"), "{err}");
+        let ok = Identities::parse(
+            b"\xEF\xBB\xBFHF Username,Email\n@alice,Alice@X.com\n\n",
+            Path::new("i"),
+        )
+        .unwrap();
+        assert_eq!(ok.email_of("ALICE"), Some("alice@x.com"));
+        assert_eq!(ok.len(), 1);
+    }
+}

@@ -1,0 +1,157 @@
+//! `findings.json`: the [`Report`] tree as it serialises (rustsec's habit),
+//! so its field names are the CSV column names: `findings`, `seats` and
+//! `access` rows, plus the orgs, roster summary, strangers and warnings.
+//!
+//! Unlike the CSVs, the JSON keeps Hub text exact; characters that would
+//! reorder or hide text when the file is viewed (bidi controls, DEL, C1
+//! controls, line separators) are written as `\uXXXX` escapes, so they never
+//! appear raw in the file while a JSON reader still gets them back.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
+
+use crate::error::{Error, Result};
+use crate::report::Report;
+use crate::report::context::is_hostile_char;
+
+/// Pretty-printed JSON with a trailing newline.
+pub fn render(report: &Report) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapingFormatter::default());
+    report
+        .serialize(&mut ser)
+        .map_err(|e| Error::io("<json buffer>", io::Error::other(e.to_string())))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// `PrettyFormatter`, plus `\uXXXX` for [`is_hostile_char`]s that
+/// serde_json would otherwise write raw (it escapes only C0 itself).
+#[derive(Default)]
+struct EscapingFormatter {
+    pretty: PrettyFormatter<'static>,
+}
+
+impl Formatter for EscapingFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| is_hostile_char(c)) {
+            w.write_all(&rest.as_bytes()[..at])?;
+            // Every hostile char is in the BMP: one escape is enough.
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.pretty.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.pretty.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::csv::{ACCESS_COLUMNS, FINDINGS_COLUMNS, SEATS_COLUMNS};
+    use crate::report::testdata;
+    use serde_json::Value;
+
+    fn parsed() -> (Report, Value) {
+        let report = testdata::report();
+        let bytes = render(&report).unwrap();
+        (report, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn same_field_names_as_the_csvs() {
+        let (report, json) = parsed();
+        for (key, columns, rows) in [
+            ("findings", &FINDINGS_COLUMNS[..], report.findings.len()),
+            ("seats", &SEATS_COLUMNS[..], report.seats.len()),
+            ("access", &ACCESS_COLUMNS[..], report.access.len()),
+        ] {
+            let items = json[key].as_array().unwrap();
+            assert_eq!(items.len(), rows, "{key}");
+            for item in items {
+                let obj = item.as_object().unwrap();
+                for c in columns {
+                    assert!(obj.contains_key(*c), "{key} lacks {c}");
+                }
+            }
+        }
+        for key in [
+            "generated_at",
+            "as_of",
+            "orgs",
+            "roster",
+            "strangers",
+            "warnings",
+            "fail_on",
+        ] {
+            assert!(json.get(key).is_some(), "{key}");
+        }
+    }
+
+    #[test]
+    fn hostile_characters_are_escaped_but_kept() {
+        let report = testdata::report();
+        let bytes = render(&report).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(!text.chars().any(|c| is_hostile_char(c) && c != '\n'));
+        assert!(text.contains("\\u202e"));
+        // Round trip: the reader gets the exact Hub text back.
+        let json: Value = serde_json::from_slice(&bytes).unwrap();
+        let names: Vec<&str> = json["access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["fullname"].as_str())
+            .collect();
+        let expected: Vec<&str> = report
+            .access
+            .iter()
+            .filter_map(|a| a.fullname.as_deref())
+            .collect();
+        assert_eq!(names, expected);
+        assert!(expected.iter().any(|n| n.contains('\u{202E}')));
+    }
+
+    #[test]
+    fn snapshot() {
+        let report = testdata::report();
+        testdata::snapshot(
+            "findings.json",
+            &String::from_utf8(render(&report).unwrap()).unwrap(),
+        );
+    }
+}

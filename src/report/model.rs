@@ -1,0 +1,115 @@
+//! The report as a serializable tree (rustsec-style): `findings.json` is
+//! this tree, and every other output is a view of it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::model::MatchMethod;
+use crate::rules::{Finding, Severity};
+
+/// Everything one `hfaudit report` found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub tool_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub as_of: NaiveDate,
+    /// The `--fail-on` threshold the exit code was computed with.
+    pub fail_on: Severity,
+    pub roster: RosterSummary,
+    pub orgs: Vec<OrgSummary>,
+    /// Sorted: severity (most severe first), then org, rule, subject.
+    pub findings: Vec<Finding>,
+    /// One row per (org, cost center), then the org's `ALL` row.
+    pub seats: Vec<SeatRow>,
+    /// One row per (org, member or invite).
+    pub access: Vec<AccessRow>,
+    /// Gated-repo users who match nobody and are not members: outsiders who
+    /// asked for access. Listed, never findings.
+    pub strangers: Vec<Stranger>,
+    /// Problems worth a look that are not findings (duplicate roster rows…).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RosterSummary {
+    /// The roster file as given on the command line.
+    pub path: String,
+    pub people: usize,
+    pub departed: usize,
+}
+
+/// One org's snapshot and what could not be checked in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgSummary {
+    pub org: String,
+    pub snapshot_id: String,
+    pub taken_at: DateTime<Utc>,
+    pub plan: Option<String>,
+    pub seat_price: f64,
+    pub members: usize,
+    pub pending_invites: usize,
+    pub snapshots_in_store: usize,
+    /// Collectors that were unavailable, with the reason, as
+    /// `(collector, reason)`: what the report could not check.
+    pub unavailable: Vec<Unchecked>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unchecked {
+    pub collector: String,
+    pub reason: String,
+}
+
+/// `seats.csv`: SPEC.md's columns in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeatRow {
+    pub org: String,
+    /// A cost center, `(none)` for people without one or unmatched, or `ALL`.
+    pub cost_center: String,
+    pub plan: String,
+    pub seat_price: f64,
+    pub billable_seats: u64,
+    pub members: u64,
+    pub pending_invites: u64,
+    pub departed: u64,
+    pub unmatched: u64,
+    pub inactive: u64,
+    pub reclaimable_seats: u64,
+    pub monthly_cost: f64,
+    pub reclaimable_monthly_cost: f64,
+}
+
+/// `access.csv`: SPEC.md's columns in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccessRow {
+    pub org: String,
+    pub username: String,
+    pub fullname: Option<String>,
+    /// `member` or `invite`.
+    pub kind: String,
+    pub role: Option<String>,
+    pub two_fa: Option<bool>,
+    pub external: Option<bool>,
+    pub groups: Vec<String>,
+    pub gated_repos: Vec<String>,
+    #[serde(rename = "match")]
+    pub match_method: MatchMethod,
+    pub employee_id: Option<String>,
+    pub email: Option<String>,
+    /// `active`, `leave`, `departed`, `unknown`, or empty when unmatched.
+    pub person_status: Option<String>,
+    pub termination_date: Option<NaiveDate>,
+    pub last_active: Option<DateTime<Utc>>,
+    /// `audit_log`, `idp`, or empty when no source exists ("unknown").
+    pub activity_source: Option<String>,
+}
+
+/// A gated-repo user who is neither a member nor on the roster.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stranger {
+    pub org: String,
+    pub username: Option<String>,
+    pub fullname: Option<String>,
+    pub email: Option<String>,
+    pub repo: String,
+}

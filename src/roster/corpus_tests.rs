@@ -1,0 +1,475 @@
+//! The fixture corpus: every roster in `fixtures/rosters/bad` fails exactly
+//! where `EXPECTED.tsv` says, and every roster in `fixtures/rosters/good`
+//! parses to exactly what is written here.
+//!
+//! EXPECTED.tsv: `file, line, column, message substring` (`-` for none).
+//! `file` is the file the error names: for `X.toml` rows the roster is
+//! `X.csv` read with `--roster-map X.toml`; an `X.csv` row is read with
+//! `--roster-map X.toml` when that file exists.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::{Roster, RosterOptions};
+use crate::error::Error;
+use crate::model::{EmploymentStatus, Person};
+
+fn dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rosters")
+        .join(kind)
+}
+
+struct Expected {
+    file: String,
+    line: Option<u64>,
+    column: Option<u64>,
+    needle: String,
+}
+
+fn expected() -> Vec<Expected> {
+    let text = std::fs::read_to_string(dir("bad").join("EXPECTED.tsv")).unwrap();
+    let number = |s: &str| (s != "-").then(|| s.parse::<u64>().unwrap());
+    text.lines()
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cols.len(), 4, "EXPECTED.tsv line {l:?}");
+            Expected {
+                file: cols[0].to_owned(),
+                line: number(cols[1]),
+                column: number(cols[2]),
+                needle: cols[3].to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Runs the roster the way the CLI would for this EXPECTED.tsv row.
+fn run_bad(file: &str) -> Result<Roster, Error> {
+    let bad = dir("bad");
+    let (roster, map) = match file.strip_suffix(".toml") {
+        Some(stem) => (bad.join(format!("{stem}.csv")), Some(bad.join(file))),
+        None => {
+            let map = bad.join(file).with_extension("toml");
+            (bad.join(file), map.exists().then_some(map))
+        }
+    };
+    let opts = RosterOptions {
+        date_format: None,
+        map,
+    };
+    Roster::load(&roster, &opts)
+}
+
+#[test]
+fn every_bad_roster_fails_where_expected_tsv_says() {
+    let mut failures = Vec::new();
+    for e in expected() {
+        match run_bad(&e.file) {
+            Ok(r) => failures.push(format!("{}: parsed {} people", e.file, r.people.len())),
+            Err(err) => {
+                let shown = err.to_string();
+                let Error::Input {
+                    path,
+                    line,
+                    column,
+                    message,
+                } = &err
+                else {
+                    failures.push(format!("{}: not an input error: {shown}", e.file));
+                    continue;
+                };
+                let named = path.file_name().and_then(|n| n.to_str()) == Some(e.file.as_str());
+                if !named || *line != e.line || *column != e.column || !message.contains(&e.needle)
+                {
+                    failures.push(format!(
+                        "{}: expected {:?}:{:?} containing {:?}\n      got {shown}",
+                        e.file, e.line, e.column, e.needle
+                    ));
+                }
+                assert_eq!(err.exit_code(), 2, "{shown}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_bad_file_is_listed_and_the_corpus_is_large() {
+    let listed: Vec<String> = expected().into_iter().map(|e| e.file).collect();
+    let is_listed = |name: &str| listed.iter().any(|l| l == name);
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir("bad")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name == "EXPECTED.tsv" {
+            continue;
+        }
+        let sibling = match name.rsplit_once('.') {
+            Some((stem, "csv")) => format!("{stem}.toml"),
+            Some((stem, "toml")) => format!("{stem}.csv"),
+            _ => panic!("unexpected file {name} in the bad corpus"),
+        };
+        assert!(
+            is_listed(&name) || is_listed(&sibling),
+            "{name} is not in EXPECTED.tsv"
+        );
+        count += 1;
+    }
+    assert!(listed.len() >= 35, "only {} bad cases", listed.len());
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a file is listed twice");
+    assert!(count >= listed.len());
+}
+
+fn good(name: &str) -> Roster {
+    good_with(name, RosterOptions::default())
+}
+
+fn good_with(name: &str, opts: RosterOptions) -> Roster {
+    Roster::load(&dir("good").join(name), &opts).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn by_email<'a>(roster: &'a Roster, email: &str) -> &'a Person {
+    roster
+        .people
+        .iter()
+        .find(|p| p.email.as_deref() == Some(email))
+        .unwrap_or_else(|| panic!("no {email} in {:#?}", roster.people))
+}
+
+#[test]
+fn basic() {
+    let r = good("basic.csv");
+    assert_eq!(r.people.len(), 5);
+    assert!(r.warnings.is_empty());
+    assert_eq!(
+        r.people[0],
+        Person {
+            line: 2,
+            employee_id: Some("1001".into()),
+            email: Some("ada.lovelace@example.com".into()),
+            full_name: Some("Ada Lovelace".into()),
+            status: EmploymentStatus::Active,
+            status_text: Some("Active".into()),
+            termination_date: None,
+            hf_username: Some("ada-l".into()),
+            department: Some("Research".into()),
+            cost_center: Some("CC-100".into()),
+            manager_email: Some("charles@example.com".into()),
+        }
+    );
+    let alan = by_email(&r, "alan@example.com");
+    assert_eq!(alan.status, EmploymentStatus::Departed);
+    assert_eq!(alan.termination_date, Some(date("2025-06-07")));
+    assert_eq!(
+        by_email(&r, "grace@example.com").status,
+        EmploymentStatus::Leave
+    );
+    let linus = by_email(&r, "linus@example.com");
+    assert_eq!(
+        (linus.status, linus.status_text.as_deref()),
+        (EmploymentStatus::Unknown, None)
+    );
+    assert_eq!(linus.manager_email, None);
+    assert_eq!(
+        by_email(&r, "margaret@example.com").hf_username.as_deref(),
+        Some("mham")
+    );
+    assert_eq!(r.departed_count(date("2026-01-01")), 2);
+    assert_eq!(r.departed_count(date("2099-02-01")), 3);
+}
+
+#[test]
+fn bom_crlf() {
+    let r = good("bom_crlf.csv");
+    assert_eq!(r.people.len(), 3);
+    let jane = &r.people[0];
+    assert_eq!(jane.employee_id.as_deref(), Some("E-001"));
+    assert_eq!(jane.full_name.as_deref(), Some("Doe, Jane"));
+    assert_eq!(jane.cost_center.as_deref(), Some("CC 10"));
+    let john = by_email(&r, "john.roe@example.com");
+    assert_eq!(john.status, EmploymentStatus::Departed);
+    assert_eq!(john.status_text.as_deref(), Some("Terminated - Voluntary"));
+    assert_eq!(john.termination_date, Some(date("2026-01-15")));
+    assert_eq!(john.hf_username.as_deref(), Some("jroe"));
+    assert_eq!(john.line, 3);
+    assert_eq!(r.people[2].status, EmploymentStatus::Leave);
+}
+
+#[test]
+fn semicolon_bom() {
+    let r = good("semicolon_bom.csv");
+    assert_eq!(r.people.len(), 3);
+    assert_eq!(r.people[0].employee_id.as_deref(), Some("0042"));
+    assert_eq!(
+        r.people[0].department.as_deref(),
+        Some("Forschung, Entwicklung")
+    );
+    let zoe = by_email(&r, "zoe@example.de");
+    assert_eq!(zoe.full_name.as_deref(), Some("Zoë Ångström"));
+    assert_eq!(zoe.status, EmploymentStatus::Departed);
+    assert_eq!(zoe.termination_date, Some(date("2025-12-31")));
+    assert_eq!(
+        by_email(&r, "semi@example.de").full_name.as_deref(),
+        Some("Semi; Colon")
+    );
+}
+
+#[test]
+fn workday() {
+    let r = good("workday.csv");
+    assert_eq!(r.people.len(), 4);
+    let kathy = &r.people[0];
+    assert_eq!(
+        kathy.full_name.as_deref(),
+        Some("Katherine Johnson"),
+        "Legal Name beats Preferred Name"
+    );
+    assert_eq!(
+        kathy.department.as_deref(),
+        Some("Flight Research (Katherine Johnson)")
+    );
+    assert_eq!(kathy.manager_email.as_deref(), Some("dorothy@example.com"));
+    let dorothy = by_email(&r, "dvaughan@example.com");
+    assert_eq!(
+        dorothy.termination_date,
+        Some(date("2025-09-30")),
+        "the date as written"
+    );
+    assert_eq!(
+        by_email(&r, "mjackson@example.com").status,
+        EmploymentStatus::Leave
+    );
+    let christine = by_email(&r, "cdarden@example.com");
+    assert_eq!(christine.status, EmploymentStatus::Active);
+    assert!(!christine.departed(date("2026-12-31")));
+    assert!(christine.departed(date("2027-01-01")));
+}
+
+#[test]
+fn bamboohr() {
+    let r = good("bamboohr.csv");
+    assert_eq!(r.people.len(), 4);
+    let hedy = &r.people[0];
+    assert_eq!(hedy.employee_id.as_deref(), Some("7"));
+    assert_eq!(hedy.full_name.as_deref(), Some("Hedy Lamarr"));
+    assert_eq!(
+        hedy.email.as_deref(),
+        Some("hedy@example.com"),
+        "Home Email is ignored"
+    );
+    assert_eq!(
+        hedy.status_text.as_deref(),
+        Some("Full-Time"),
+        "Employment Status beats Status"
+    );
+    assert_eq!(hedy.status, EmploymentStatus::Active);
+    assert_eq!(
+        hedy.department.as_deref(),
+        Some("Engineering"),
+        "Department beats Division"
+    );
+    assert_eq!(hedy.manager_email.as_deref(), Some("boss@example.com"));
+    let rosalind = by_email(&r, "rosalind@example.com");
+    assert_eq!(rosalind.status, EmploymentStatus::Departed);
+    assert_eq!(rosalind.termination_date, Some(date("2025-03-15")));
+    assert_eq!(
+        by_email(&r, "sinclair@example.com").full_name.as_deref(),
+        Some("Sinclair")
+    );
+}
+
+#[test]
+fn rippling() {
+    let r = good("rippling.csv");
+    assert_eq!(r.people.len(), 3);
+    assert_eq!(r.people[0].status, EmploymentStatus::Active);
+    assert_eq!(r.people[0].hf_username.as_deref(), Some("timbl"));
+    assert_eq!(
+        r.people[0].manager_email.as_deref(),
+        Some("vint@example.com")
+    );
+    let vint = by_email(&r, "vint@example.com");
+    assert_eq!(vint.status, EmploymentStatus::Departed);
+    assert_eq!(vint.hf_username.as_deref(), Some("vcerf"));
+    assert_eq!(vint.termination_date, Some(date("2024-11-30")));
+    let radia = by_email(&r, "radia@example.com");
+    assert_eq!(
+        (radia.status, radia.hf_username.as_deref()),
+        (EmploymentStatus::Leave, None)
+    );
+}
+
+#[test]
+fn hibob() {
+    let r = good("hibob.csv");
+    assert_eq!(r.people.len(), 4);
+    assert_eq!(r.people[0].full_name.as_deref(), Some("Annie E."));
+    assert_eq!(r.people[0].status, EmploymentStatus::Active);
+    let evelyn = by_email(&r, "evelyn@example.com");
+    assert_eq!(evelyn.status, EmploymentStatus::Leave);
+    assert!(!evelyn.departed(date("2026-02-28")));
+    assert!(evelyn.departed(date("2026-03-01")));
+    let frances = by_email(&r, "frances@example.com");
+    assert_eq!(
+        frances.full_name.as_deref(),
+        Some("Frances Allen"),
+        "empty display name"
+    );
+    assert_eq!(frances.status, EmploymentStatus::Active);
+    assert_eq!(r.departed_count(date("2026-01-01")), 1);
+}
+
+#[test]
+fn tab_separated() {
+    let r = good("tab_separated.csv");
+    assert_eq!(r.people.len(), 3);
+    assert_eq!(r.people[0].department.as_deref(), Some("Unix"));
+    let dmr = &r.people[1];
+    assert_eq!(
+        (dmr.email.as_deref(), dmr.hf_username.as_deref()),
+        (None, Some("dmr"))
+    );
+    assert_eq!(dmr.status, EmploymentStatus::Departed);
+    assert_eq!(r.people[2].hf_username, None);
+}
+
+#[test]
+fn hf_only() {
+    let r = good("hf_only.csv");
+    let names: Vec<_> = r
+        .people
+        .iter()
+        .map(|p| p.hf_username.as_deref().unwrap())
+        .collect();
+    assert_eq!(names, ["jdoe", "asmith", "bwayne"]);
+    assert!(
+        r.people
+            .iter()
+            .all(|p| p.status == EmploymentStatus::Unknown && p.email.is_none())
+    );
+    assert_eq!(r.departed_count(date("2026-01-01")), 1);
+}
+
+#[test]
+fn us_dates_need_the_format() {
+    let opts = RosterOptions {
+        date_format: Some("%m/%d/%Y".into()),
+        map: None,
+    };
+    let r = good_with("us_dates.csv", opts);
+    let dates: Vec<_> = r.people.iter().map(|p| p.termination_date).collect();
+    assert_eq!(
+        dates,
+        [
+            Some(date("2025-03-31")),
+            None,
+            Some(date("2025-04-30")),
+            Some(date("2099-12-31"))
+        ]
+    );
+    let err =
+        Roster::load(&dir("good").join("us_dates.csv"), &RosterOptions::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("us_dates.csv:2:3: termination date '03/31/2025'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mapped() {
+    let opts = RosterOptions {
+        date_format: None,
+        map: Some(dir("good").join("mapped.toml")),
+    };
+    let r = good_with("mapped.csv", opts);
+    assert_eq!(r.people.len(), 2);
+    let ana = &r.people[0];
+    assert_eq!(
+        ana.email.as_deref(),
+        Some("ana@example.es"),
+        "the map beats the Email alias"
+    );
+    assert_eq!(ana.full_name.as_deref(), Some("Ana García"));
+    assert_eq!(ana.status, EmploymentStatus::Active);
+    assert_eq!(ana.cost_center.as_deref(), Some("CC-1"));
+    let luis = &r.people[1];
+    assert_eq!(luis.status, EmploymentStatus::Departed);
+    assert_eq!(luis.termination_date, Some(date("2025-10-10")));
+}
+
+#[test]
+fn messy() {
+    let r = good("messy.csv");
+    let lines: Vec<u64> = r.people.iter().map(|p| p.line).collect();
+    assert_eq!(
+        lines,
+        [3, 5, 7],
+        "a quoted newline and blank lines are counted"
+    );
+    assert_eq!(r.people[0].email.as_deref(), Some("ada@example.com"));
+    assert_eq!(r.people[0].status, EmploymentStatus::Active);
+    assert_eq!(r.people[1].status_text.as_deref(), Some("TERMINATED"));
+    assert_eq!(r.people[1].termination_date, Some(date("2025-06-07")));
+    assert_eq!(r.people[2].status, EmploymentStatus::Unknown);
+}
+
+#[test]
+fn duplicates() {
+    let r = good("duplicates.csv");
+    let lines: Vec<u64> = r.people.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [3, 4, 6]);
+    let path = dir("good").join("duplicates.csv");
+    let p = path.display();
+    assert_eq!(
+        r.warnings,
+        [
+            format!(
+                "{p}:4: duplicate email ada@example.com (also on line 2); the later row (line 4) wins"
+            ),
+            format!(
+                "{p}:5: duplicate employee_id '2' (also on line 3); line 3 wins: it has the later termination date (2025-06-07, against 2021-01-01)"
+            ),
+        ]
+    );
+    assert_eq!(
+        by_email(&r, "ada@example.com").status,
+        EmploymentStatus::Active
+    );
+    assert_eq!(
+        by_email(&r, "alan@example.com").termination_date,
+        Some(date("2025-06-07"))
+    );
+}
+
+#[test]
+fn every_good_file_has_a_test() {
+    let tested = [
+        "basic.csv",
+        "bom_crlf.csv",
+        "semicolon_bom.csv",
+        "workday.csv",
+        "bamboohr.csv",
+        "rippling.csv",
+        "hibob.csv",
+        "tab_separated.csv",
+        "hf_only.csv",
+        "us_dates.csv",
+        "mapped.csv",
+        "mapped.toml",
+        "messy.csv",
+        "duplicates.csv",
+    ];
+    for entry in std::fs::read_dir(dir("good")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(tested.contains(&name.as_str()), "{name} has no test");
+    }
+}

@@ -1,0 +1,409 @@
+//! Which roster column holds which field.
+//!
+//! HR systems name the same thing many ways ("Work Email", "Primary Work
+//! Email", "E-mail"…). Headers are compared after [`fold`]ing, against the
+//! alias table below; a `--roster-map` entry beats every alias. Within one
+//! field a lower rank wins ("Work Email" over "Email", "Legal Name" over
+//! "Preferred Name"); two columns of the same field and rank are ambiguous and
+//! rejected rather than guessed between.
+
+use std::fmt::Write as _;
+
+use super::cells::shown;
+use super::map::RosterMap;
+
+/// A field of [`crate::model::Person`] that a roster column can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    EmployeeId,
+    Email,
+    FullName,
+    FirstName,
+    LastName,
+    Status,
+    TerminationDate,
+    HfUsername,
+    Department,
+    CostCenter,
+    ManagerEmail,
+}
+
+impl Field {
+    pub(crate) const ALL: [Field; 11] = [
+        Field::EmployeeId,
+        Field::Email,
+        Field::FullName,
+        Field::FirstName,
+        Field::LastName,
+        Field::Status,
+        Field::TerminationDate,
+        Field::HfUsername,
+        Field::Department,
+        Field::CostCenter,
+        Field::ManagerEmail,
+    ];
+
+    /// The name used in `--roster-map` files and in messages.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Field::EmployeeId => "employee_id",
+            Field::Email => "email",
+            Field::FullName => "full_name",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Status => "status",
+            Field::TerminationDate => "termination_date",
+            Field::HfUsername => "hf_username",
+            Field::Department => "department",
+            Field::CostCenter => "cost_center",
+            Field::ManagerEmail => "manager_email",
+        }
+    }
+
+    pub(crate) fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// `(field, rank, header as HR systems write it)`; rank 0 beats rank 1 beats 2.
+pub(crate) const ALIASES: &[(Field, u8, &str)] = &[
+    (Field::EmployeeId, 0, "employee_id"),
+    (Field::EmployeeId, 0, "Employee ID"),
+    (Field::EmployeeId, 0, "Employee Number"),
+    (Field::EmployeeId, 0, "Employee #"),
+    (Field::EmployeeId, 0, "Employee No"),
+    (Field::EmployeeId, 0, "Emp ID"),
+    (Field::EmployeeId, 0, "Worker ID"),
+    (Field::EmployeeId, 0, "Person Number"),
+    (Field::EmployeeId, 0, "Person ID"),
+    (Field::EmployeeId, 0, "Personnel Number"),
+    (Field::EmployeeId, 0, "Staff ID"),
+    (Field::EmployeeId, 0, "Staff Number"),
+    (Field::EmployeeId, 0, "Associate ID"),
+    (Field::EmployeeId, 0, "File Number"),
+    (Field::EmployeeId, 0, "EEID"),
+    (Field::EmployeeId, 1, "ID"),
+    (Field::Email, 0, "Work Email"),
+    (Field::Email, 0, "Work Email Address"),
+    (Field::Email, 0, "Primary Work Email"),
+    (Field::Email, 0, "Business Email"),
+    (Field::Email, 0, "Business Email Address"),
+    (Field::Email, 0, "Company Email"),
+    (Field::Email, 0, "Corporate Email"),
+    (Field::Email, 0, "Office Email"),
+    (Field::Email, 0, "Email (Work)"),
+    (Field::Email, 1, "email"),
+    (Field::Email, 1, "Email Address"),
+    (Field::Email, 1, "Primary Email"),
+    (Field::FullName, 0, "full_name"),
+    (Field::FullName, 0, "Name"),
+    (Field::FullName, 0, "Legal Name"),
+    (Field::FullName, 0, "Legal Full Name"),
+    (Field::FullName, 0, "Employee Name"),
+    (Field::FullName, 0, "Employee Full Name"),
+    (Field::FullName, 0, "Worker Name"),
+    (Field::FullName, 1, "Preferred Name"),
+    (Field::FullName, 1, "Preferred Full Name"),
+    (Field::FullName, 1, "Display Name"),
+    (Field::FullName, 1, "Worker"),
+    (Field::FullName, 1, "Employee"),
+    (Field::FirstName, 0, "first_name"),
+    (Field::FirstName, 0, "Given Name"),
+    (Field::FirstName, 0, "Legal First Name"),
+    (Field::FirstName, 0, "Forename"),
+    (Field::FirstName, 0, "First"),
+    (Field::FirstName, 1, "Preferred First Name"),
+    (Field::LastName, 0, "last_name"),
+    (Field::LastName, 0, "Family Name"),
+    (Field::LastName, 0, "Surname"),
+    (Field::LastName, 0, "Legal Last Name"),
+    (Field::LastName, 0, "Last"),
+    (Field::LastName, 1, "Preferred Last Name"),
+    (Field::Status, 0, "Employment Status"),
+    (Field::Status, 0, "Employee Status"),
+    (Field::Status, 0, "Worker Status"),
+    (Field::Status, 0, "Employment State"),
+    (Field::Status, 0, "Lifecycle Status"),
+    (Field::Status, 0, "HR Status"),
+    (Field::Status, 1, "status"),
+    (Field::Status, 1, "Current Status"),
+    (Field::TerminationDate, 0, "termination_date"),
+    (Field::TerminationDate, 0, "Term Date"),
+    (Field::TerminationDate, 0, "Termination Effective Date"),
+    (Field::TerminationDate, 0, "Last Day of Work"),
+    (Field::TerminationDate, 0, "Last Day"),
+    (Field::TerminationDate, 0, "Last Working Day"),
+    (Field::TerminationDate, 0, "Last Working Date"),
+    (Field::TerminationDate, 0, "Separation Date"),
+    (Field::TerminationDate, 0, "Exit Date"),
+    (Field::TerminationDate, 0, "Leaving Date"),
+    (Field::TerminationDate, 0, "Date of Leaving"),
+    (Field::TerminationDate, 0, "Date of Termination"),
+    (Field::TerminationDate, 0, "Employment End Date"),
+    (Field::TerminationDate, 0, "Departure Date"),
+    (Field::TerminationDate, 0, "Offboarding Date"),
+    (Field::TerminationDate, 1, "End Date"),
+    (Field::TerminationDate, 1, "Contract End Date"),
+    (Field::HfUsername, 0, "hf_username"),
+    (Field::HfUsername, 0, "HF User"),
+    (Field::HfUsername, 0, "HF Handle"),
+    (Field::HfUsername, 0, "HF Account"),
+    (Field::HfUsername, 0, "HF ID"),
+    (Field::HfUsername, 0, "Hugging Face Username"),
+    (Field::HfUsername, 0, "Hugging Face User"),
+    (Field::HfUsername, 0, "Hugging Face Handle"),
+    (Field::HfUsername, 0, "Hugging Face Account"),
+    (Field::HfUsername, 0, "Hugging Face ID"),
+    (Field::Department, 0, "department"),
+    (Field::Department, 0, "Dept"),
+    (Field::Department, 0, "Department Name"),
+    (Field::Department, 1, "Team"),
+    (Field::Department, 1, "Team Name"),
+    (Field::Department, 2, "Organization"),
+    (Field::Department, 2, "Supervisory Organization"),
+    (Field::Department, 2, "Division"),
+    (Field::Department, 2, "Business Unit"),
+    (Field::CostCenter, 0, "cost_center"),
+    (Field::CostCenter, 0, "Cost Centre"),
+    (Field::CostCenter, 0, "CC"),
+    (Field::CostCenter, 0, "Cost Center Code"),
+    (Field::CostCenter, 0, "Cost Centre Code"),
+    (Field::CostCenter, 0, "Cost Center ID"),
+    (Field::CostCenter, 0, "Cost Center Number"),
+    (Field::CostCenter, 1, "Cost Center Name"),
+    (Field::CostCenter, 1, "Cost Centre Name"),
+    (Field::ManagerEmail, 0, "manager_email"),
+    (Field::ManagerEmail, 0, "Manager's Email"),
+    (Field::ManagerEmail, 0, "Manager Email Address"),
+    (Field::ManagerEmail, 0, "Manager Work Email"),
+    (Field::ManagerEmail, 0, "Supervisor Email"),
+    (Field::ManagerEmail, 0, "Supervisor's Email"),
+    (Field::ManagerEmail, 0, "Supervisor Work Email"),
+    (Field::ManagerEmail, 0, "Line Manager Email"),
+    (Field::ManagerEmail, 0, "Reports To Email"),
+];
+
+/// Folds a header for comparison: case-insensitive, and blind to spaces and
+/// punctuation (`_`, `-`, `.`, `(`, `'`…), except that `#` reads as "number"
+/// ("Employee #" = "Employee Number"). Invalid UTF-8 is folded lossily.
+pub(crate) fn fold(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    for c in header.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if c == '#' {
+            out.push_str("number");
+        } else if !c.is_ascii() && c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// The field and rank of a (folded) header, if it is a known alias.
+fn alias(folded: &str) -> Option<(Field, u8)> {
+    ALIASES
+        .iter()
+        .find(|(_, _, name)| fold(name) == folded)
+        .map(|&(field, rank, _)| (field, rank))
+}
+
+/// Whether a header means something to us (used to pick the delimiter).
+pub(crate) fn is_known(folded: &str, map: Option<&RosterMap>) -> bool {
+    alias(folded).is_some()
+        || map.is_some_and(|m| m.entries.iter().any(|e| fold(&e.header) == folded))
+}
+
+/// The accepted header names of one field, for messages.
+pub(crate) fn accepted(field: Field) -> String {
+    let names: Vec<&str> = ALIASES
+        .iter()
+        .filter(|(f, _, _)| *f == field)
+        .map(|&(_, _, name)| name)
+        .collect();
+    names.join(", ")
+}
+
+/// Where each field is, once the header line is understood.
+#[derive(Debug, Clone)]
+pub(crate) struct Columns {
+    index: [Option<usize>; 11],
+    /// How many cells the header line has.
+    pub(crate) width: usize,
+    /// The header cells as written, for messages.
+    pub(crate) names: Vec<String>,
+}
+
+/// A header problem: the 1-based column (if one is to blame) and the message.
+/// Map problems carry their own file position instead.
+#[derive(Debug)]
+pub(crate) enum HeaderError {
+    Roster {
+        column: Option<u64>,
+        message: String,
+    },
+    Map {
+        line: u64,
+        column: u64,
+        message: String,
+    },
+}
+
+impl Columns {
+    pub(crate) fn get(&self, field: Field) -> Option<usize> {
+        self.index[field.index()]
+    }
+
+    /// The header's width without the empty cells at its end.
+    pub(crate) fn named_width(&self) -> usize {
+        self.names
+            .iter()
+            .rposition(|n| !n.is_empty())
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Works out which column holds which field.
+    pub(crate) fn resolve(
+        headers: Vec<String>,
+        map: Option<&RosterMap>,
+    ) -> Result<Columns, HeaderError> {
+        let folded: Vec<String> = headers.iter().map(|h| fold(h)).collect();
+        let mut index = [None; 11];
+        let mut taken = vec![false; headers.len()];
+        let mut mapped = [false; 11];
+        if let Some(map) = map {
+            for entry in &map.entries {
+                let want = fold(&entry.header);
+                let mut hits = folded.iter().enumerate().filter(|(_, f)| **f == want);
+                let Some((first, _)) = hits.next() else {
+                    return Err(HeaderError::Map {
+                        line: entry.line,
+                        column: entry.column,
+                        message: format!(
+                            "columns.{} names the header {}, but the roster has no such column; its headers are {}",
+                            entry.field.key(),
+                            shown(&entry.header),
+                            list(&headers)
+                        ),
+                    });
+                };
+                if let Some((second, _)) = hits.next() {
+                    return Err(duplicate(&headers, first, second, entry.field));
+                }
+                if taken[first] {
+                    return Err(HeaderError::Map {
+                        line: entry.line,
+                        column: entry.column,
+                        message: format!(
+                            "columns.{} names the header {}, which another entry of the map already uses",
+                            entry.field.key(),
+                            shown(&entry.header)
+                        ),
+                    });
+                }
+                taken[first] = true;
+                mapped[entry.field.index()] = true;
+                index[entry.field.index()] = Some(first);
+            }
+        }
+        // For each field: the winning column and its rank; plus the first
+        // column seen at every (field, rank) to catch ambiguous pairs.
+        let mut best: [Option<(usize, u8)>; 11] = [None; 11];
+        let mut seen: Vec<(Field, u8, usize)> = Vec::new();
+        for (col, f) in folded.iter().enumerate() {
+            if taken[col] {
+                continue;
+            }
+            let Some((field, rank)) = alias(f) else {
+                continue;
+            };
+            if mapped[field.index()] {
+                continue;
+            }
+            if let Some(&(_, _, first)) = seen.iter().find(|s| s.0 == field && s.1 == rank) {
+                return Err(duplicate(&headers, first, col, field));
+            }
+            seen.push((field, rank, col));
+            let slot = &mut best[field.index()];
+            if slot.is_none_or(|(_, r)| rank < r) {
+                *slot = Some((col, rank));
+            }
+        }
+        for field in Field::ALL {
+            if let Some((col, _)) = best[field.index()] {
+                index[field.index()] = Some(col);
+            }
+        }
+        let columns = Columns {
+            index,
+            width: headers.len(),
+            names: headers,
+        };
+        columns.check_required(map.is_some())?;
+        Ok(columns)
+    }
+
+    fn check_required(&self, has_map: bool) -> Result<(), HeaderError> {
+        let missing = if self.get(Field::Email).is_none() && self.get(Field::HfUsername).is_none() {
+            Some(("email or hf_username", [Field::Email, Field::HfUsername]))
+        } else if self.get(Field::Status).is_none() && self.get(Field::TerminationDate).is_none() {
+            Some((
+                "status or termination_date",
+                [Field::Status, Field::TerminationDate],
+            ))
+        } else {
+            None
+        };
+        let Some((what, fields)) = missing else {
+            return Ok(());
+        };
+        let mut message = format!(
+            "the roster has no {what} column; its headers are {}.",
+            list(&self.names)
+        );
+        for field in fields {
+            let _ = write!(
+                message,
+                " Accepted for {}: {}.",
+                field.key(),
+                accepted(field)
+            );
+        }
+        message.push_str(if has_map {
+            " Add the column's header to the [columns] table of the --roster-map file."
+        } else {
+            " Or name the column with --roster-map FILE.toml ([columns] table, e.g. email = \"Correo\")."
+        });
+        Err(HeaderError::Roster {
+            column: None,
+            message,
+        })
+    }
+}
+
+fn duplicate(headers: &[String], first: usize, second: usize, field: Field) -> HeaderError {
+    HeaderError::Roster {
+        column: Some(second as u64 + 1),
+        message: format!(
+            "duplicate column: {} (column {}) and {} (column {}) both hold {}; remove one, or choose one with --roster-map",
+            shown(&headers[first]),
+            first + 1,
+            shown(&headers[second]),
+            second + 1,
+            field.key()
+        ),
+    }
+}
+
+/// The header cells for messages, at most 30 of them.
+fn list(headers: &[String]) -> String {
+    let mut out: Vec<String> = headers.iter().take(30).map(|h| shown(h)).collect();
+    if headers.len() > 30 {
+        out.push(format!("… ({} in all)", headers.len()));
+    }
+    out.join(", ")
+}

@@ -1,0 +1,165 @@
+//! The employment-status vocabulary.
+//!
+//! A status cell is compared case-insensitively, with spaces, `_` and `-`
+//! folded, against three closed word lists. An HRIS qualifier after a
+//! separator is allowed ("Terminated - Voluntary", "Leave (Parental)",
+//! "Inactive: retired") as long as it does not itself name another status
+//! ("Active - On Leave" is rejected as contradictory). Anything else is an
+//! error: a status is never guessed.
+
+use crate::model::EmploymentStatus;
+
+/// Currently employed (including people hired but not started yet).
+pub(crate) const ACTIVE: &[&str] = &[
+    "active",
+    "employed",
+    "current",
+    "current employee",
+    "on payroll",
+    "working",
+    "full time",
+    "part time",
+    "regular",
+    "permanent",
+    "contractor",
+    "intern",
+    "temporary",
+    "probation",
+    "probationary",
+    "hired",
+    "new hire",
+    "pre hire",
+    "prehire",
+    "onboarding",
+    "rehired",
+    "rehire",
+];
+
+/// Still employed but away.
+pub(crate) const LEAVE: &[&str] = &[
+    "leave",
+    "on leave",
+    "leave of absence",
+    "loa",
+    "paid leave",
+    "unpaid leave",
+    "parental leave",
+    "maternity leave",
+    "paternity leave",
+    "medical leave",
+    "sick leave",
+    "military leave",
+    "garden leave",
+    "disability",
+    "short term disability",
+    "long term disability",
+    "sabbatical",
+    "suspended",
+    "furlough",
+    "furloughed",
+];
+
+/// No longer employed.
+pub(crate) const DEPARTED: &[&str] = &[
+    "terminated",
+    "termed",
+    "departed",
+    "inactive",
+    "offboarded",
+    "resigned",
+    "retired",
+    "separated",
+    "former",
+    "former employee",
+    "ex employee",
+    "dismissed",
+    "fired",
+    "laid off",
+    "deceased",
+    "left",
+    "left company",
+    "exited",
+    "quit",
+    "deactivated",
+    "withdrawn",
+    "end of contract",
+    "contract ended",
+];
+
+/// Characters after which an HRIS qualifier may follow.
+const QUALIFIER_SEPARATORS: &[char] = &['-', '–', '—', ':', '(', '[', ',', ';', '|'];
+
+/// The longest status cell we try to read; anything longer is not a status.
+const MAX_LEN: usize = 100;
+
+/// Reads a non-empty, trimmed status cell. `buf` is scratch space reused
+/// between rows. `Err` carries the message for an unrecognised status.
+pub(crate) fn parse(cell: &str, buf: &mut String) -> Result<EmploymentStatus, String> {
+    if cell.len() <= MAX_LEN {
+        if let Some(status) = lookup(cell, buf) {
+            return Ok(status);
+        }
+        for (at, sep) in cell.match_indices(QUALIFIER_SEPARATORS) {
+            let Some(head) = lookup(&cell[..at], buf) else {
+                continue;
+            };
+            return match lookup(&cell[at + sep.len()..], buf) {
+                Some(tail) if tail != head => Err(format!(
+                    "status {} names two different statuses ({} and {}); use one",
+                    super::cells::shown(cell),
+                    head.as_str(),
+                    tail.as_str()
+                )),
+                _ => Ok(head),
+            };
+        }
+    }
+    Err(format!(
+        "status {} is not a known employment status (case-insensitive): {}; or leave the cell empty",
+        super::cells::shown(cell),
+        vocabulary()
+    ))
+}
+
+/// The whole vocabulary, for messages and docs.
+pub(crate) fn vocabulary() -> String {
+    format!(
+        "active = {}; leave = {}; departed = {}",
+        ACTIVE.join(", "),
+        LEAVE.join(", "),
+        DEPARTED.join(", ")
+    )
+}
+
+fn lookup(text: &str, buf: &mut String) -> Option<EmploymentStatus> {
+    normalise(text, buf);
+    let word = buf.as_str();
+    if word == "unknown" {
+        Some(EmploymentStatus::Unknown)
+    } else if ACTIVE.contains(&word) {
+        Some(EmploymentStatus::Active)
+    } else if LEAVE.contains(&word) {
+        Some(EmploymentStatus::Leave)
+    } else if DEPARTED.contains(&word) {
+        Some(EmploymentStatus::Departed)
+    } else {
+        None
+    }
+}
+
+/// Lower-cases and turns every run of spaces, `_`, `-` and `.` into one space.
+fn normalise(text: &str, buf: &mut String) {
+    buf.clear();
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '_' | '-' | '.' | '/') {
+            gap = !buf.is_empty();
+        } else {
+            if gap {
+                buf.push(' ');
+                gap = false;
+            }
+            buf.extend(c.to_lowercase());
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The rules: pure functions from one org's matched snapshot (and the
+//! history facts it carries) to findings. One file per rule family; the
+//! findings themselves are data (`finding`), muted by `exceptions`.
+
+pub mod context;
+mod departed;
+pub mod exceptions;
+mod finding;
+mod hygiene;
+mod invites;
+
+use std::collections::HashSet;
+
+pub use context::{Matched, OrgAudit, Thresholds};
+pub use finding::{Finding, Rule, Severity};
+
+use crate::model::Person;
+
+/// Every rule that reads the latest snapshot, in report order.
+const SNAPSHOT_RULES: [fn(&OrgAudit) -> Vec<Finding>; 7] = [
+    departed::departed_member,
+    departed::departed_group_access,
+    departed::departed_gated_access,
+    departed::departed_invite,
+    invites::stale_invite,
+    hygiene::unmatched_member,
+    hygiene::member_without_2fa,
+];
+
+/// Runs every rule on one org: one finding per (rule, org, subject).
+pub fn evaluate(audit: &OrgAudit) -> Vec<Finding> {
+    let mut seen = HashSet::new();
+    let mut out: Vec<Finding> = SNAPSHOT_RULES
+        .iter()
+        .flat_map(|rule| rule(audit))
+        .filter(|f| seen.insert((f.rule, f.org.clone(), f.subject.to_lowercase())))
+        .collect();
+    sort(&mut out);
+    out
+}
+
+/// Most severe first, then org, rule and subject: a stable order for every
+/// output.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.org.cmp(&b.org))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+}
+
+/// "Alice Martin <alice@acme.com> (E1001)".
+pub(crate) fn describe_person(p: &Person) -> String {
+    let mut s = p
+        .full_name
+        .clone()
+        .or_else(|| p.email.clone())
+        .or_else(|| p.employee_id.clone())
+        .unwrap_or_else(|| format!("roster line {}", p.line));
+    if let (Some(_), Some(email)) = (&p.full_name, &p.email) {
+        s.push_str(&format!(" <{email}>"));
+    }
+    if let Some(id) = &p.employee_id {
+        s.push_str(&format!(" ({id})"));
+    }
+    s
+}
+
+/// A finding with the person, match and evidence filled in; rules add the
+/// role, detail, fix and dates.
+pub(crate) fn base_finding<T>(
+    a: &OrgAudit,
+    rule: Rule,
+    severity: Severity,
+    subject: String,
+    m: &Matched<'_, T>,
+) -> Finding {
+    let person = m.person;
+    Finding {
+        severity,
+        rule,
+        org: a.org().to_string(),
+        subject,
+        username: None,
+        fullname: person.and_then(|p| p.full_name.clone()),
+        employee_id: person.and_then(|p| p.employee_id.clone()),
+        email: person.and_then(|p| p.email.clone()),
+        match_method: m.method(),
+        role: None,
+        detail: String::new(),
+        first_seen: None,
+        days_open: None,
+        last_active: None,
+        muted: None,
+        snapshot_id: a.snapshot_id.clone(),
+        taken_at: a.snapshot.taken_at,
+        groups: Vec::new(),
+        repos: Vec::new(),
+        fix: String::new(),
+        cost_center: person.and_then(|p| p.cost_center.clone()),
+    }
+}
+
+/// Prefixes "Probable match (heuristic): " to the details of findings whose
+/// match is a guess, so no output presents it as certain.
+pub fn label_probable(findings: &mut [Finding]) {
+    for f in findings.iter_mut().filter(|f| f.match_method.is_probable()) {
+        if !f.detail.starts_with("Probable match") {
+            f.detail = format!("Probable match (heuristic): {}", f.detail);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,144 @@
+//! Seat and cost arithmetic for finance.
+//!
+//! Billable seats are members plus pending invitations (HUB_API.md: invites
+//! count against the seat total on paid plans). Reclaimable seats are those
+//! held by departed or unmatched members and by departed or stale invites —
+//! as the unmuted findings say, so the money and the findings always agree;
+//! a muted finding is an accepted seat. Rows are per cost center of the
+//! person holding the seat, plus one `ALL` row per org.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::model::MatchMethod;
+use crate::report::SeatRow;
+use crate::rules::{Finding, OrgAudit, Rule};
+
+/// Cost center of matched people without one.
+pub const NO_COST_CENTER: &str = "(none)";
+/// Cost center of seats nobody on the roster holds.
+pub const UNMATCHED: &str = "(unmatched)";
+/// The org-wide row.
+pub const ALL: &str = "ALL";
+
+/// Monthly price of a seat by plan, in USD: Team $20, Enterprise $50
+/// (HUB_API.md); overridden per org by the configuration.
+pub fn default_seat_price(plan: Option<&str>) -> f64 {
+    match plan.map(str::to_ascii_lowercase).as_deref() {
+        Some("team") => 20.0,
+        Some("enterprise" | "plus") => 50.0,
+        Some("academia") => 0.0,
+        None | Some("free" | "") => 0.0,
+        Some(_) => 20.0,
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    members: u64,
+    invites: u64,
+    departed: u64,
+    unmatched: u64,
+    inactive: u64,
+    reclaimable: u64,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Tally) {
+        self.members += o.members;
+        self.invites += o.invites;
+        self.departed += o.departed;
+        self.unmatched += o.unmatched;
+        self.inactive += o.inactive;
+        self.reclaimable += o.reclaimable;
+    }
+}
+
+/// One row per cost center, then `ALL`, for one org.
+pub fn seat_rows(a: &OrgAudit, findings: &[Finding], price: f64) -> Vec<SeatRow> {
+    // (rule, lower-cased subject) of every unmuted finding of this org.
+    let open: HashSet<(Rule, String)> = findings
+        .iter()
+        .filter(|f| f.org == a.org() && !f.is_muted())
+        .map(|f| (f.rule, f.subject.to_lowercase()))
+        .collect();
+    let has = |rule, subject: &str| open.contains(&(rule, subject.to_lowercase()));
+    let center = |method: MatchMethod, person: Option<&crate::model::Person>| match (method, person)
+    {
+        (MatchMethod::Unmatched, _) | (_, None) => UNMATCHED.to_string(),
+        (_, Some(p)) => p
+            .cost_center
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| NO_COST_CENTER.to_string()),
+    };
+
+    let mut by_center: BTreeMap<String, Tally> = BTreeMap::new();
+    for m in &a.members {
+        let t = by_center.entry(center(m.method(), m.person)).or_default();
+        let user = &m.item.username;
+        t.members += 1;
+        let departed = has(Rule::DepartedMember, user);
+        let unmatched = has(Rule::UnmatchedMember, user);
+        let inactive = has(Rule::InactiveMember, user);
+        t.departed += departed as u64;
+        t.unmatched += unmatched as u64;
+        t.inactive += inactive as u64;
+        t.reclaimable += (departed || unmatched || inactive) as u64;
+    }
+    for i in &a.invites {
+        let t = by_center.entry(center(i.method(), i.person)).or_default();
+        let who = &i.item.invitee;
+        t.invites += 1;
+        let departed = has(Rule::DepartedInvite, who);
+        t.departed += departed as u64;
+        t.reclaimable += (departed || has(Rule::StaleInvite, who)) as u64;
+    }
+
+    let plan = a.snapshot.plan.clone().unwrap_or_else(|| "free".into());
+    let row = |cost_center: &str, t: &Tally| {
+        let billable = t.members + t.invites;
+        SeatRow {
+            org: a.org().to_string(),
+            cost_center: cost_center.to_string(),
+            plan: plan.clone(),
+            seat_price: price,
+            billable_seats: billable,
+            members: t.members,
+            pending_invites: t.invites,
+            departed: t.departed,
+            unmatched: t.unmatched,
+            inactive: t.inactive,
+            reclaimable_seats: t.reclaimable,
+            monthly_cost: round_cents(billable as f64 * price),
+            reclaimable_monthly_cost: round_cents(t.reclaimable as f64 * price),
+        }
+    };
+    let mut total = Tally::default();
+    let mut rows = Vec::with_capacity(by_center.len() + 1);
+    for (cc, t) in &by_center {
+        total.add(t);
+        rows.push(row(cc, t));
+    }
+    rows.push(row(ALL, &total));
+    rows
+}
+
+fn round_cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Seat prices per org, from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct SeatPrices {
+    pub per_org: HashMap<String, f64>,
+}
+
+impl SeatPrices {
+    pub fn price(&self, org: &str, plan: Option<&str>) -> f64 {
+        self.per_org
+            .iter()
+            .find(|(o, _)| o.eq_ignore_ascii_case(org))
+            .map(|(_, p)| *p)
+            .unwrap_or_else(|| default_seat_price(plan))
+    }
+}
