@@ -377,6 +377,21 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_config_example_parses() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("```toml\norgs")
+            .expect("a config example in the README")
+            + 8;
+        let end = start + readme[start..].find("```").unwrap();
+        let config = parse(&readme[start..end], Path::new("README.md")).unwrap();
+        assert_eq!(config.orgs, vec!["acme", "acme-research"]);
+        assert_eq!(config.roster.as_deref(), Some(Path::new("hr.csv")));
+        assert_eq!(config.hub.lock_wait_secs, Some(300));
+        assert_eq!(config.seat_prices.get("acme"), Some(&20.0));
+    }
+
+    #[test]
     fn unknown_keys_are_named_with_their_place() {
         let err = parse("orgs = [\"acme\"]\nstroe = \"x\"\n", Path::new("h.toml")).unwrap_err();
         let msg = err.to_string();

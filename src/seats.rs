@@ -142,3 +142,123 @@ impl SeatPrices {
             .unwrap_or_else(|| default_seat_price(plan))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::{Identities, Matcher};
+    use crate::rules::exceptions::Exceptions;
+    use crate::rules::testkit::*;
+    use crate::rules::{OrgAudit, Thresholds, evaluate};
+    use crate::store::FirstSeen;
+
+    fn rows(
+        snap: &crate::model::Snapshot,
+        people: &[crate::model::Person],
+        exceptions: &str,
+    ) -> Vec<SeatRow> {
+        let ids = Identities::default();
+        let matcher = Matcher::new(people, &ids);
+        let first = FirstSeen::default();
+        let audit = OrgAudit::new(
+            snap,
+            &matcher,
+            &first,
+            as_of(),
+            now(),
+            Thresholds::default(),
+        );
+        let mut findings = evaluate(&audit);
+        Exceptions::parse(exceptions, std::path::Path::new("ex.toml"))
+            .unwrap()
+            .apply(&mut findings, as_of());
+        seat_rows(&audit, &findings, 20.0)
+    }
+
+    fn all(rows: &[SeatRow]) -> &SeatRow {
+        rows.iter()
+            .find(|r| r.cost_center == ALL)
+            .expect("an ALL row")
+    }
+
+    #[test]
+    fn zero_seats() {
+        let r = rows(&snapshot(vec![]), &[], "");
+        assert_eq!(r.len(), 1, "only the ALL row");
+        assert_eq!(all(&r).billable_seats, 0);
+        assert_eq!(all(&r).monthly_cost, 0.0);
+    }
+
+    #[test]
+    fn one_seat() {
+        let r = rows(
+            &snapshot(vec![member("alice", "admin")]),
+            &[active("alice")],
+            "",
+        );
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].cost_center, "R&D");
+        assert_eq!((r[0].billable_seats, r[0].reclaimable_seats), (1, 0));
+        assert_eq!(all(&r).monthly_cost, 20.0);
+        assert_eq!(all(&r).plan, "team");
+    }
+
+    #[test]
+    fn many_seats_by_cost_center_with_reclaimable_ones() {
+        let mut people = vec![
+            active("alice"),
+            gone("bob"),
+            active("carol"),
+            active("newbie"),
+        ];
+        people[2].cost_center = Some("Sales".into());
+        people[3].cost_center = None;
+        let mut snap = snapshot(vec![
+            member("alice", "admin"),
+            member("bob", "write"),
+            member("carol", "read"),
+            member("ghost", "read"),
+            member("ci-bot", "write"),
+        ]);
+        snap.invites = vec![invite("newbie", 30), invite("fresh", 2)];
+        let muted =
+            "[[exception]]\nrule = \"unmatched_member\"\nsubject = \"ci-bot\"\nreason = \"CI\"\n";
+        let r = rows(&snap, &people, muted);
+        let centers: Vec<&str> = r.iter().map(|r| r.cost_center.as_str()).collect();
+        assert_eq!(
+            centers,
+            vec!["(none)", "(unmatched)", "R&D", "Sales", "ALL"]
+        );
+        let total = all(&r);
+        assert_eq!(total.members, 5);
+        assert_eq!(total.pending_invites, 2);
+        assert_eq!(total.billable_seats, 7);
+        assert_eq!(total.departed, 1, "bob");
+        assert_eq!(total.unmatched, 1, "ghost; ci-bot is muted");
+        // bob, ghost, and newbie's stale invite.
+        assert_eq!(total.reclaimable_seats, 3);
+        assert_eq!(total.monthly_cost, 140.0);
+        assert_eq!(total.reclaimable_monthly_cost, 60.0);
+        let rd = r.iter().find(|r| r.cost_center == "R&D").unwrap();
+        assert_eq!((rd.members, rd.departed, rd.reclaimable_seats), (2, 1, 1));
+        // Every row adds up to the ALL row.
+        let sum: u64 = r
+            .iter()
+            .filter(|r| r.cost_center != ALL)
+            .map(|r| r.billable_seats)
+            .sum();
+        assert_eq!(sum, total.billable_seats);
+    }
+
+    #[test]
+    fn prices_follow_the_plan_unless_configured() {
+        assert_eq!(default_seat_price(Some("team")), 20.0);
+        assert_eq!(default_seat_price(Some("Enterprise")), 50.0);
+        assert_eq!(default_seat_price(None), 0.0);
+        let prices = SeatPrices {
+            per_org: [("acme".to_string(), 35.0)].into(),
+        };
+        assert_eq!(prices.price("ACME", Some("team")), 35.0);
+        assert_eq!(prices.price("other", Some("team")), 20.0);
+    }
+}

@@ -130,8 +130,12 @@ async fn snapshot_org(
     if swept > 0 {
         tracing::info!("{org}: removed {swept} incomplete snapshot(s) left by an interrupted run");
     }
+    let started = Instant::now();
     let snap = fetch_org(client, access, term).await?;
+    tracing::info!("{org}: fetched in {} ms", started.elapsed().as_millis());
+    let started = Instant::now();
     let manifest = store.write_snapshot(&lock, &snap, env!("CARGO_PKG_VERSION"))?;
+    tracing::info!("{org}: written in {} ms", started.elapsed().as_millis());
     Ok((snap, manifest.snapshot_id))
 }
 
@@ -153,12 +157,20 @@ pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> R
 
     // Everything independent runs at once; invites come last because their
     // fallbacks need the members and the audit log.
-    let overview = hub::collect::overview(client, org);
-    let members = hub::collect::members(client, org, observer);
-    let groups = hub::collect::resource_groups(client, org);
-    let events = hub::collect::audit_log(client, org);
-    let pending = hub::collect::pending_members(client, org);
-    let access_rows = async {
+    let overview = timed(org, "overview", hub::collect::overview(client, org));
+    let members = timed(org, "members", hub::collect::members(client, org, observer));
+    let groups = timed(
+        org,
+        "resource groups",
+        hub::collect::resource_groups(client, org),
+    );
+    let events = timed(org, "audit log", hub::collect::audit_log(client, org));
+    let pending = timed(
+        org,
+        "pending members",
+        hub::collect::pending_members(client, org),
+    );
+    let access_rows = timed(org, "gated repos", async {
         match hub::collect::gated_repos(client, org).await? {
             Outcome::Ok(gated) => {
                 let rows = hub::collect::accepted_access(client, access, &gated, observer).await?;
@@ -166,7 +178,7 @@ pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> R
             }
             Outcome::Unavailable(r) => Ok((None, Outcome::Unavailable(r))),
         }
-    };
+    });
     let (overview, members, groups, events, pending, access_rows) =
         tokio::join!(overview, members, groups, events, pending, access_rows);
     let overview = overview.map_err(collector_error("overview"))?;
@@ -230,6 +242,14 @@ pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> R
         }),
     );
     Ok(snap)
+}
+
+/// Logs how long one collector took (`-vv`).
+async fn timed<T>(org: &str, what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    let started = Instant::now();
+    let out = fut.await;
+    tracing::debug!("{org}: {what} read in {} ms", started.elapsed().as_millis());
+    out
 }
 
 fn record<T>(outcome: Outcome<T>, keep: impl FnOnce(T) -> usize) -> CollectorStatus {

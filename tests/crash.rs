@@ -25,16 +25,19 @@ fn big_case() -> Case {
 #[test]
 fn sigkill_at_any_point_leaves_no_complete_looking_snapshot() {
     let case = big_case();
-    // How long does an undisturbed run take?
-    let started = Instant::now();
-    assert_code(&case.snapshot("acme", &[]), 0);
-    let full = started.elapsed();
-    assert_eq!(case.complete("acme").len(), 1);
+    // How long does an undisturbed run take (the faster of two)?
+    let mut full = Duration::MAX;
+    for _ in 0..2 {
+        let started = Instant::now();
+        assert_code(&case.snapshot("acme", &[]), 0);
+        full = full.min(started.elapsed());
+    }
+    assert_eq!(case.complete("acme").len(), 2);
 
     let points = 12;
     let mut killed = 0;
     for i in 0..points {
-        let delay = full.mul_f64(i as f64 / points as f64 * 1.1);
+        let delay = full.mul_f64(i as f64 / points as f64 * 0.95);
         let mut child = case.spawn_snapshot("acme", &[]);
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {

@@ -228,8 +228,9 @@ pub struct AuditEvent {
     pub message: Option<String>,
     #[serde(default)]
     pub author: Option<EventAuthor>,
+    /// Free-form: kept as the Hub sent it, never parsed here.
     #[serde(default)]
-    pub data: Option<Value>,
+    pub data: Option<Box<serde_json::value::RawValue>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -57,6 +57,18 @@ fn binary_kind(data: &[u8]) -> Option<&'static str> {
         .map(|&(_, kind)| kind)
 }
 
+/// Excel's `sep=;` first line, which names the delimiter: the delimiter.
+pub(crate) fn excel_sep_line(data: &[u8]) -> Option<u8> {
+    let head = data.get(..4)?;
+    if !head.eq_ignore_ascii_case(b"sep=") {
+        return None;
+    }
+    match data.get(4..) {
+        Some([d, rest @ ..]) if matches!(rest.first(), None | Some(b'\r' | b'\n')) => Some(*d),
+        _ => None,
+    }
+}
+
 /// Picks `,`, `;` or tab: the one that splits the header line into the most
 /// recognised headers (then into the most cells; comma on a tie).
 pub(crate) fn sniff_delimiter(data: &[u8], map: Option<&RosterMap>) -> u8 {

@@ -13,8 +13,7 @@ pub(crate) type RowError = (Option<u64>, String);
 pub(crate) struct RowReader<'a> {
     pub(crate) columns: &'a Columns,
     pub(crate) dates: &'a DateReader,
-    /// Scratch space for the status lookup, reused between rows.
-    pub(crate) scratch: String,
+    pub(crate) statuses: status::StatusReader,
 }
 
 impl RowReader<'_> {
@@ -55,10 +54,7 @@ impl RowReader<'_> {
             ));
         }
         let (status, status_text) = match cell(Field::Status) {
-            Some((c, col)) => (
-                status::parse(c, &mut self.scratch).map_err(at(col))?,
-                Some(c.to_owned()),
-            ),
+            Some((c, col)) => (self.statuses.read(c).map_err(at(col))?, Some(c.to_owned())),
             None => (EmploymentStatus::Unknown, None),
         };
         let termination_date = match cell(Field::TerminationDate) {

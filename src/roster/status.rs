@@ -92,9 +92,30 @@ const QUALIFIER_SEPARATORS: &[char] = &['-', '–', '—', ':', '(', '[', ',', '
 /// The longest status cell we try to read; anything longer is not a status.
 const MAX_LEN: usize = 100;
 
-/// Reads a non-empty, trimmed status cell. `buf` is scratch space reused
-/// between rows. `Err` carries the message for an unrecognised status.
-pub(crate) fn parse(cell: &str, buf: &mut String) -> Result<EmploymentStatus, String> {
+/// Reads status cells, remembering the few distinct spellings a roster uses.
+#[derive(Debug, Default)]
+pub(crate) struct StatusReader {
+    seen: Vec<(String, EmploymentStatus)>,
+    scratch: String,
+}
+
+impl StatusReader {
+    /// Reads a non-empty, trimmed status cell. `Err` carries the message for
+    /// an unrecognised status.
+    pub(crate) fn read(&mut self, cell: &str) -> Result<EmploymentStatus, String> {
+        if let Some((_, status)) = self.seen.iter().find(|(s, _)| s == cell) {
+            return Ok(*status);
+        }
+        let status = parse(cell, &mut self.scratch)?;
+        if self.seen.len() < 32 {
+            self.seen.push((cell.to_owned(), status));
+        }
+        Ok(status)
+    }
+}
+
+/// Reads a non-empty, trimmed status cell. `buf` is scratch space.
+fn parse(cell: &str, buf: &mut String) -> Result<EmploymentStatus, String> {
     if cell.len() <= MAX_LEN {
         if let Some(status) = lookup(cell, buf) {
             return Ok(status);

@@ -114,4 +114,6 @@ pub fn label_probable(findings: &mut [Finding]) {
 }
 
 #[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
 mod tests;

@@ -1,106 +1,13 @@
 //! Every rule with zero, one and many subjects, plus the edges SPEC.md
 //! names (heuristic matches, future termination dates, exceptions).
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-
 use super::exceptions::Exceptions;
 use super::*;
 use crate::identity::{Identities, Matcher};
 use crate::model::*;
 use crate::store::FirstSeen;
 
-const AS_OF: (i32, u32, u32) = (2026, 6, 30);
-
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(AS_OF.0, AS_OF.1, AS_OF.2).unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(AS_OF.0, AS_OF.1, AS_OF.2, 12, 0, 0)
-        .unwrap()
-}
-
-fn person(user: &str, status: EmploymentStatus, end: Option<&str>) -> Person {
-    Person {
-        line: 2,
-        employee_id: Some(format!("E-{user}")),
-        email: Some(format!("{user}@acme.com")),
-        full_name: Some(format!("Person {user}")),
-        status,
-        status_text: None,
-        termination_date: end.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
-        hf_username: Some(user.into()),
-        department: None,
-        cost_center: Some("R&D".into()),
-        manager_email: None,
-    }
-}
-
-fn active(user: &str) -> Person {
-    person(user, EmploymentStatus::Active, None)
-}
-
-fn gone(user: &str) -> Person {
-    person(user, EmploymentStatus::Departed, Some("2026-03-31"))
-}
-
-fn member(user: &str, role: &str) -> Member {
-    Member {
-        hub_id: format!("id-{user}"),
-        username: user.into(),
-        fullname: Some(format!("Person {user}")),
-        role: Some(role.into()),
-        two_fa: Some(true),
-        verified_email: None,
-        external: Some(false),
-        is_pro: Some(false),
-        resource_groups: vec![],
-    }
-}
-
-fn invite(who: &str, days_ago: i64) -> Invite {
-    Invite {
-        invitee: who.into(),
-        username: Some(who.into()),
-        email: None,
-        fullname: None,
-        role: Some("read".into()),
-        source: InviteSource::AuditLog,
-        invited_at: Some(now() - chrono::Duration::days(days_ago)),
-    }
-}
-
-fn snapshot(members: Vec<Member>) -> Snapshot {
-    let mut s = Snapshot {
-        org: "acme".into(),
-        taken_at: now() - chrono::Duration::hours(1),
-        endpoint: "https://huggingface.co".into(),
-        plan: Some("team".into()),
-        members,
-        ..Snapshot::default()
-    };
-    for c in COLLECTORS {
-        s.collectors.insert(c.into(), CollectorStatus::ok(0));
-    }
-    s
-}
-
-fn run(snap: &Snapshot, people: &[Person]) -> Vec<Finding> {
-    let ids = Identities::default();
-    let matcher = Matcher::new(people, &ids);
-    let first = FirstSeen::default();
-    let audit = OrgAudit::new(
-        snap,
-        &matcher,
-        &first,
-        as_of(),
-        now(),
-        Thresholds::default(),
-    );
-    let mut f = evaluate(&audit);
-    label_probable(&mut f);
-    f
-}
+use super::testkit::*;
 
 fn of(findings: &[Finding], rule: Rule) -> Vec<&Finding> {
     findings.iter().filter(|f| f.rule == rule).collect()

@@ -108,7 +108,10 @@ impl FakeHub {
 
     /// Reads or changes the world, e.g. between two snapshots.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut self.shared.lock().world)
+        let mut state = self.shared.lock();
+        state.generation += 1;
+        state.rendered.clear();
+        f(Arc::make_mut(&mut state.world))
     }
 
     pub fn add_fault(&self, fault: Fault) {

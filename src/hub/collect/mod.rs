@@ -172,7 +172,10 @@ pub async fn audit_log(c: &HubClient, org: &str) -> Result<Outcome<Vec<Event>>> 
             message: e.message,
             author: e.author.as_ref().and_then(|a| a.user.clone()),
             author_type: e.author.and_then(|a| a.kind),
-            data: e.data.filter(|d| !d.is_null()).map(|d| d.to_string()),
+            data: e
+                .data
+                .map(|d| d.get().trim().to_string())
+                .filter(|d| d != "null"),
         });
     }
     events.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));

@@ -1,6 +1,7 @@
 //! The HTTP side of the fake Hub: one axum handler that routes by hand, so
 //! that recording, faults and the `RateLimit` headers happen in one place.
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -36,7 +37,15 @@ pub(super) struct Shared {
 }
 
 pub(super) struct HubState {
-    pub world: World,
+    /// Shared with the requests being answered, so that rendering a large
+    /// response never holds the lock; changed copy-on-write.
+    pub world: Arc<World>,
+    /// Bumped by every change of the world; keys the render cache.
+    pub generation: u64,
+    /// Responses already rendered for this generation, by (URI, token):
+    /// repeated reads of a large org cost the server nothing, as on a real
+    /// Hub whose rendering does not run on the client's machine.
+    pub rendered: HashMap<(String, Option<String>), Reply>,
     pub faults: Vec<Armed>,
     pub log: Vec<Recorded>,
     window: Window,
@@ -45,7 +54,9 @@ pub(super) struct HubState {
 impl Shared {
     pub fn new(world: World, base_url: String) -> Shared {
         let state = HubState {
-            world,
+            world: Arc::new(world),
+            generation: 0,
+            rendered: HashMap::new(),
             faults: Vec::new(),
             log: Vec::new(),
             window: Window::new(),
@@ -276,7 +287,27 @@ fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Repl
         loop_link: fault == Some(&FaultKind::LinkLoop),
         duplicate: fault == Some(&FaultKind::DuplicateRows),
     };
-    let state = shared.lock();
+    // Render from a snapshot of the world, outside the lock: requests are
+    // answered in parallel, as by a real server.
+    let key = (request.uri.to_string(), request.token().map(str::to_string));
+    let (world, generation) = {
+        let state = shared.lock();
+        if fault.is_none()
+            && let Some(reply) = state.rendered.get(&key)
+        {
+            return reply.clone();
+        }
+        (Arc::clone(&state.world), state.generation)
+    };
+    let reply = render(request, &world, paging);
+    let mut state = shared.lock();
+    if fault.is_none() && state.generation == generation {
+        state.rendered.insert(key, reply.clone());
+    }
+    reply
+}
+
+fn render(request: &Incoming, world: &World, paging: Paging) -> Reply {
     let readable = matches!(request.method, Method::GET | Method::HEAD);
     match (&request.route, readable) {
         (Some(_), false) => Reply::error(405, "Method not allowed"),
@@ -287,9 +318,9 @@ fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Repl
                 token: request.token(),
                 paging,
             };
-            routes::respond(&state.world, &call)
+            routes::respond(world, &call)
         }
-        (None, _) => routes::unknown_path(&state.world, request.token()),
+        (None, _) => routes::unknown_path(world, request.token()),
     }
 }
 

@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use super::{Roster, RosterOptions};
 use crate::error::Error;
+use crate::roster::{Roster, RosterOptions};
 
 /// xorshift64*: deterministic, so a failure names a reproducible seed.
 struct Rng(u64);

@@ -1,8 +1,8 @@
-//! The README's first command: snapshot a generated org served by the bundled
-//! fake Hub on 127.0.0.1 — no token of yours, no network — then list the
-//! store. Until `hfaudit report` lands this is the end-to-end demo.
+//! Snapshot a generated org served by the bundled fake Hub on 127.0.0.1 —
+//! no token of yours, no network — then list the store: the fetching half
+//! of hfaudit, end to end.
 //!
-//! `cargo run --example demo [-- --store DIR]` (default `./hfaudit-store`).
+//! `cargo run --example snapshot_demo [-- --store DIR]` (default `./hfaudit-store`).
 
 #![allow(clippy::disallowed_macros)] // a program whose output is its point
 
