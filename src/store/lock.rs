@@ -59,6 +59,9 @@ impl Store {
             .mode(0o700)
             .create(&org_dir)
             .map_err(|e| Error::io(&org_dir, e))?;
+        // Make the org directory's entry durable now, before any fetch, so
+        // publishing a snapshot later only syncs the org directory.
+        super::write::sync_dir(&self.root)?;
         let path = org_dir.join(LOCK_FILE);
         let mut file = OpenOptions::new()
             .read(true)

@@ -107,9 +107,8 @@ impl Store {
         std::fs::rename(&temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
         unpublished.path = final_dir;
         fail_point("after_rename", &org_dir)?;
+        // (The org directory's own entry was made durable by `lock_org`.)
         sync_dir(&org_dir)?;
-        // Makes the org directory's own entry durable on a first snapshot.
-        sync_dir(&self.root)?;
         unpublished.published();
         tracing::debug!(org = %snap.org, id = %id, "snapshot written");
         Ok(manifest)
@@ -273,7 +272,7 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(super) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::io(dir, e))

@@ -79,14 +79,18 @@ pub async fn accepted_access(
         )));
     }
     observer.repos_found(org, gated.len());
-    let per_repo = stream::iter(gated.iter())
-        .map(|(key, mode)| async move {
+    // Unordered, so a slow repo never holds back the next request; the
+    // results are put back in listing order afterwards.
+    let per_repo = stream::iter(gated.iter().enumerate())
+        .map(|(i, (key, mode))| async move {
             let result = repo_access(c, key, mode).await;
             observer.repo_scanned(org);
-            result
+            result.map(|r| (i, r))
         })
-        .buffered(c.options().concurrency.max(1));
-    let results: Vec<Outcome<Vec<RepoAccess>>> = per_repo.try_collect().await?;
+        .buffer_unordered(c.options().concurrency.max(1));
+    let mut results: Vec<(usize, Outcome<Vec<RepoAccess>>)> = per_repo.try_collect().await?;
+    results.sort_by_key(|(i, _)| *i);
+    let results = results.into_iter().map(|(_, r)| r);
     let mut all = Vec::new();
     for r in results {
         match r {
