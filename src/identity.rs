@@ -224,6 +224,29 @@ impl<'r> Matcher<'r> {
         Match::UNMATCHED
     }
 
+    /// Matches an account the Hub describes by an optional username and an
+    /// optional email it reports (an invitee, a gated-repo requester whose
+    /// identity may be hidden).
+    pub fn match_reported(
+        &self,
+        username: Option<&str>,
+        fullname: Option<&str>,
+        email: Option<&str>,
+        method: MatchMethod,
+    ) -> Match {
+        match (username, email) {
+            (Some(u), _) => {
+                let emails: Vec<HubEmail> = email
+                    .iter()
+                    .map(|e| HubEmail { email: e, method })
+                    .collect();
+                self.match_account(u, fullname, &emails)
+            }
+            (None, Some(e)) => self.match_email(e, method),
+            (None, None) => Match::UNMATCHED,
+        }
+    }
+
     /// Matches an invitee known only by an email address.
     pub fn match_email(&self, email: &str, method: MatchMethod) -> Match {
         match self.by_email.get(&email.trim().to_lowercase()) {

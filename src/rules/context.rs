@@ -124,18 +124,12 @@ impl<'a> OrgAudit<'a> {
                     _ => MatchMethod::HubEmail,
                 };
                 let m = shared(i.username.as_deref()).unwrap_or_else(|| {
-                    let emails: Vec<HubEmail> = i
-                        .email
-                        .iter()
-                        .map(|e| HubEmail { email: e, method })
-                        .collect();
-                    match &i.username {
-                        Some(u) => matcher.match_account(u, i.fullname.as_deref(), &emails),
-                        None => i
-                            .email
-                            .as_deref()
-                            .map_or(Match::UNMATCHED, |e| matcher.match_email(e, method)),
-                    }
+                    matcher.match_reported(
+                        i.username.as_deref(),
+                        i.fullname.as_deref(),
+                        i.email.as_deref(),
+                        method,
+                    )
                 });
                 wrap(matcher, i, m)
             })
@@ -145,20 +139,12 @@ impl<'a> OrgAudit<'a> {
             .iter()
             .map(|a| {
                 let m = shared(a.username.as_deref()).unwrap_or_else(|| {
-                    let emails: Vec<HubEmail> = a
-                        .email
-                        .iter()
-                        .map(|e| HubEmail {
-                            email: e,
-                            method: MatchMethod::HubEmail,
-                        })
-                        .collect();
-                    match &a.username {
-                        Some(u) => matcher.match_account(u, a.fullname.as_deref(), &emails),
-                        None => a.email.as_deref().map_or(Match::UNMATCHED, |e| {
-                            matcher.match_email(e, MatchMethod::HubEmail)
-                        }),
-                    }
+                    matcher.match_reported(
+                        a.username.as_deref(),
+                        a.fullname.as_deref(),
+                        a.email.as_deref(),
+                        MatchMethod::HubEmail,
+                    )
                 });
                 wrap(matcher, a, m)
             })

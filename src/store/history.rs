@@ -80,15 +80,7 @@ impl Store {
 }
 
 fn min_snapshot_by(paths: &[PathBuf], key: &str) -> PolarsResult<Vec<(String, String)>> {
-    let sources = paths
-        .iter()
-        .map(|p| PlRefPath::try_from_path(p))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let args = ScanArgsParquet {
-        glob: false,
-        ..ScanArgsParquet::default()
-    };
-    let df = LazyFrame::scan_parquet_files(sources.into(), args)?
+    let df = super::read::scan_files(paths)?
         .select([col(key), col("snapshot_id")])
         .group_by([col(key)])
         .agg([col("snapshot_id").min().alias("first")])

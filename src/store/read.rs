@@ -114,16 +114,7 @@ impl Store {
 
 /// `SELECT snapshot_id, count(*) FROM <paths> GROUP BY snapshot_id`.
 fn count_by_snapshot(paths: &[PathBuf]) -> PolarsResult<HashMap<String, u64>> {
-    let sources = paths
-        .iter()
-        .map(|p| PlRefPath::try_from_path(p))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let args = ScanArgsParquet {
-        // Paths are literal: a store under a directory named `[x]` must work.
-        glob: false,
-        ..ScanArgsParquet::default()
-    };
-    let df = LazyFrame::scan_parquet_files(sources.into(), args)?
+    let df = scan_files(paths)?
         .group_by([col("snapshot_id")])
         .agg([len().alias("rows")])
         .collect()?;
@@ -135,6 +126,20 @@ fn count_by_snapshot(paths: &[PathBuf]) -> PolarsResult<HashMap<String, u64>> {
         .zip(rows.iter())
         .filter_map(|(id, n)| Some((id?.to_string(), n?)))
         .collect())
+}
+
+/// One lazy scan over many Parquet files of the same table.
+pub(super) fn scan_files(paths: &[PathBuf]) -> PolarsResult<LazyFrame> {
+    let sources = paths
+        .iter()
+        .map(|p| PlRefPath::try_from_path(p))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let args = ScanArgsParquet {
+        // Paths are literal: a store under a directory named `[x]` must work.
+        glob: false,
+        ..ScanArgsParquet::default()
+    };
+    LazyFrame::scan_parquet_files(sources.into(), args)
 }
 
 /// Names of the published snapshot directories of an org (those with a
