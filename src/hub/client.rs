@@ -156,21 +156,21 @@ impl HubClient {
     }
 
     /// GETs `url` and decodes its JSON body, retrying what passes.
-    pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T> {
+    pub async fn get_json<T: DeserializeOwned + Send + 'static>(&self, url: &Url) -> Result<T> {
         self.get_decoded(url).await.map(|(value, _)| value)
     }
 
     /// Like [`get_json`](Self::get_json), also returning the headers (for
     /// `Link`). An undecodable body counts as a failed attempt: a proxy or a
     /// cut connection can produce one, and a retry usually fixes it.
-    pub(crate) async fn get_decoded<T: DeserializeOwned>(
+    pub(crate) async fn get_decoded<T: DeserializeOwned + Send + 'static>(
         &self,
         url: &Url,
     ) -> Result<(T, HeaderMap)> {
         let mut attempt = 0;
         loop {
             let failure = match self.attempt(url, attempt).await {
-                Ok(fetched) => match serde_json::from_slice::<T>(&fetched.body) {
+                Ok(fetched) => match decode::<T>(fetched.body).await {
                     Ok(value) => return Ok((value, fetched.headers)),
                     Err(e) => Failure::Transient {
                         wait: backoff(attempt, self.opts.backoff_base),
@@ -270,6 +270,22 @@ impl HubClient {
             reason: format!("{kind} ({})", error_chain(e)),
             status: None,
         }
+    }
+}
+
+/// Bodies above this size are decoded on a blocking thread, so that parsing
+/// a large audit log never holds up the small per-repo responses.
+const DECODE_INLINE_MAX: usize = 256 * 1024;
+
+async fn decode<T: DeserializeOwned + Send + 'static>(body: Bytes) -> serde_json::Result<T> {
+    if body.len() <= DECODE_INLINE_MAX {
+        return serde_json::from_slice(&body);
+    }
+    match tokio::task::spawn_blocking(move || serde_json::from_slice(&body)).await {
+        Ok(result) => result,
+        // The decoding thread panicked or was cancelled: report it as an
+        // undecodable body, which is retried like one.
+        Err(e) => Err(serde::de::Error::custom(format!("decoding failed: {e}"))),
     }
 }
 

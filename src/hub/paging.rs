@@ -66,7 +66,7 @@ impl HubClient {
         on_page: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<T>>
     where
-        T: DeserializeOwned,
+        T: DeserializeOwned + Send + 'static,
         K: Eq + Hash,
         F: Fn(&T) -> K,
     {
@@ -100,7 +100,7 @@ impl HubClient {
         on_page: &(dyn Fn(usize) + Sync),
     ) -> Result<PageOutcome<T>>
     where
-        T: DeserializeOwned,
+        T: DeserializeOwned + Send + 'static,
         K: Eq + Hash,
         F: Fn(&T) -> K,
     {
