@@ -6,6 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use crate::harness::{Case, assert_code, files_below};
+use crate::support::fake_hub::{Endpoint, Fault, FaultKind};
 use crate::support::generate::{OrgSpec, generate_org, world_for};
 
 fn big_case() -> Case {
@@ -25,6 +26,10 @@ fn big_case() -> Case {
 #[test]
 fn sigkill_at_any_point_leaves_no_complete_looking_snapshot() {
     let case = big_case();
+    // Latency makes a run long and steady, so the kill points really spread
+    // over fetching, writing and publishing.
+    case.hub
+        .with_world(|w| w.latency = Duration::from_millis(15));
     // How long does an undisturbed run take (the faster of two)?
     let mut full = Duration::MAX;
     for _ in 0..2 {
@@ -73,8 +78,14 @@ fn sigkill_at_any_point_leaves_no_complete_looking_snapshot() {
 #[test]
 fn a_second_run_fails_clearly_while_the_first_holds_the_lock() {
     let case = big_case();
-    case.hub
-        .with_world(|w| w.latency = Duration::from_millis(30));
+    // The first run is held up by a slow member listing, so it certainly
+    // holds the lock while the second one starts.
+    case.hub.add_fault(Fault {
+        endpoint: Endpoint::Members,
+        kind: FaultKind::Slow(Duration::from_secs(2)),
+        skip: 0,
+        times: Some(1),
+    });
     let first = case.spawn_snapshot("acme", &[]);
     // Wait until the first run has the lock (it is taken before fetching).
     let lock = case.store_dir().join("acme").join(".lock");
