@@ -7,6 +7,9 @@
 
 #![allow(clippy::disallowed_macros)] // a program whose output is its point
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -17,15 +20,6 @@ use hfaudit::store::Store;
 
 const MEMBERS: usize = 10_000;
 const PEOPLE: usize = 50_000;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn user(i: usize) -> String {
     format!("user{i:05}")
@@ -183,7 +177,7 @@ fn max_rss_children_kib() -> i64 {
 }
 
 fn main() {
-    let runs = arg("--runs", 5);
+    let runs = support::number_arg("--runs", 5);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::new(dir.path().join("store"));
     let lock = store.lock_org("bench-org", Duration::ZERO).expect("lock");

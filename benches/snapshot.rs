@@ -18,22 +18,13 @@ use support::generate::{ADMIN_TOKEN, OrgSpec, generate_org, world_for};
 
 const LATENCY: Duration = Duration::from_millis(20);
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn pages(items: usize, page: usize) -> usize {
     items.div_ceil(page).max(1)
 }
 
 fn main() {
-    let runs = arg("--runs", 5);
-    let concurrency = arg("--concurrency", 8);
+    let runs = support::number_arg("--runs", 5);
+    let concurrency = support::number_arg("--concurrency", 8);
     let spec = OrgSpec {
         groups: 20,
         gated_repos: 200,

@@ -146,33 +146,22 @@ impl SeatPrices {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::{Identities, Matcher};
+    use crate::rules::evaluate;
     use crate::rules::exceptions::Exceptions;
     use crate::rules::testkit::*;
-    use crate::rules::{OrgAudit, Thresholds, evaluate};
-    use crate::store::FirstSeen;
 
     fn rows(
         snap: &crate::model::Snapshot,
         people: &[crate::model::Person],
         exceptions: &str,
     ) -> Vec<SeatRow> {
-        let ids = Identities::default();
-        let matcher = Matcher::new(people, &ids);
-        let first = FirstSeen::default();
-        let audit = OrgAudit::new(
-            snap,
-            &matcher,
-            &first,
-            as_of(),
-            now(),
-            Thresholds::default(),
-        );
-        let mut findings = evaluate(&audit);
-        Exceptions::parse(exceptions, std::path::Path::new("ex.toml"))
-            .unwrap()
-            .apply(&mut findings, as_of());
-        seat_rows(&audit, &findings, 20.0)
+        with_audit(snap, people, |audit| {
+            let mut findings = evaluate(audit);
+            Exceptions::parse(exceptions, std::path::Path::new("ex.toml"))
+                .unwrap()
+                .apply(&mut findings, as_of());
+            seat_rows(audit, &findings, 20.0)
+        })
     }
 
     fn all(rows: &[SeatRow]) -> &SeatRow {

@@ -84,7 +84,8 @@ pub fn snapshot(members: Vec<Member>) -> Snapshot {
     s
 }
 
-pub fn run(snap: &Snapshot, people: &[Person]) -> Vec<Finding> {
+/// Calls `f` with the audit of `snap` against `people` at the fixed date.
+pub fn with_audit<R>(snap: &Snapshot, people: &[Person], f: impl FnOnce(&OrgAudit) -> R) -> R {
     let ids = Identities::default();
     let matcher = Matcher::new(people, &ids);
     let first = FirstSeen::default();
@@ -96,7 +97,13 @@ pub fn run(snap: &Snapshot, people: &[Person]) -> Vec<Finding> {
         now(),
         Thresholds::default(),
     );
-    let mut f = evaluate(&audit);
-    label_probable(&mut f);
-    f
+    f(&audit)
+}
+
+pub fn run(snap: &Snapshot, people: &[Person]) -> Vec<Finding> {
+    with_audit(snap, people, |audit| {
+        let mut f = evaluate(audit);
+        label_probable(&mut f);
+        f
+    })
 }

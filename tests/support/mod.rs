@@ -5,3 +5,13 @@
 
 pub mod fake_hub;
 pub mod generate;
+
+/// `--name N` from the command line of a bench or example, else `default`.
+pub fn number_arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
