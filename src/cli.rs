@@ -61,6 +61,70 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check the token, its scopes and what each collector can read
     Doctor(HubArgs),
+    /// What changed between two snapshots (default: the last two)
+    Diff(DiffArgs),
+    /// Snapshot every org, then report (the cron entry point)
+    Run(RunArgs),
+    /// Delete old snapshots by a daily/weekly/monthly retention (dry run unless --apply)
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older snapshot: an id (20261123T025751.123Z) or a date (YYYY-MM-DD) [default: the one before --to]
+    #[arg(long, value_name = "ID|DATE")]
+    pub from: Option<String>,
+
+    /// The newer snapshot: an id or a date [default: the latest]
+    #[arg(long, value_name = "ID|DATE")]
+    pub to: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Mailing the reports.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MailArgs {
+    /// Mail the summary and the reports to ADDR (repeatable)
+    #[arg(long = "mail-to", value_name = "ADDR")]
+    pub mail_to: Vec<String>,
+
+    /// Write the message to OUT/hfaudit-report.eml instead of sending it
+    #[arg(long)]
+    pub mail_dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep the newest snapshot of each of the last N days
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_daily: u32,
+
+    /// Keep the newest snapshot of each of the last N ISO weeks
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_weekly: u32,
+
+    /// Keep the newest snapshot of each of the last N months
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_monthly: u32,
+
+    /// Delete for real (without it, only print what would be deleted)
+    #[arg(long)]
+    pub apply: bool,
 }
 
 /// Inputs and outputs of a report.
@@ -105,6 +169,18 @@ pub struct ReportArgs {
     /// Days after which a pending invite is stale [default: 14]
     #[arg(long, value_name = "DAYS")]
     pub stale_invite_days: Option<u32>,
+
+    /// Days without activity after which a member is inactive [default: 90]
+    #[arg(long, value_name = "DAYS")]
+    pub inactive_days: Option<u32>,
+
+    /// Days after the last day within which access must be gone [default: 1]
+    #[arg(long, value_name = "DAYS")]
+    pub revoke_sla_days: Option<u32>,
+
+    /// IdP export of last logins: CSV with a username or email column and a last-login column
+    #[arg(long, value_name = "FILE")]
+    pub activity: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -99,6 +99,8 @@ pub struct ReportSettings {
     pub roster: PathBuf,
     pub roster_options: RosterOptions,
     pub identities: Option<PathBuf>,
+    /// IdP export of last logins (`--activity`).
+    pub activity: Option<PathBuf>,
     pub exceptions: Option<PathBuf>,
     pub as_of: NaiveDate,
     /// The moment ages are computed at: now, or the end of `--as-of`.
@@ -273,6 +275,7 @@ impl Settings {
                 map: args.roster_map.clone(),
             },
             identities: args.identities.clone(),
+            activity: args.activity.clone(),
             exceptions: args.exceptions.clone(),
             as_of,
             now,
@@ -288,9 +291,13 @@ impl Settings {
                     .stale_invite_days
                     .or(file.stale_invite_days)
                     .map_or(defaults.stale_invite_days, i64::from),
-                inactive_days: file.inactive_days.map_or(defaults.inactive_days, i64::from),
-                revoke_sla_days: file
+                inactive_days: args
+                    .inactive_days
+                    .or(file.inactive_days)
+                    .map_or(defaults.inactive_days, i64::from),
+                revoke_sla_days: args
                     .revoke_sla_days
+                    .or(file.revoke_sla_days)
                     .map_or(defaults.revoke_sla_days, i64::from),
             },
             prices: SeatPrices {

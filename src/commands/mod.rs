@@ -1,9 +1,12 @@
 //! The subcommands: each takes validated settings and returns what the exit
 //! code is made of.
 
+mod diff;
 mod doctor;
 mod history;
+mod prune;
 mod report;
+mod run;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Env, Settings};
@@ -49,6 +52,9 @@ pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
             let failing = report::run(&store, &settings.orgs, &r, term)?;
             Ok(if failing { Done::Findings } else { Done::Clean })
         }
+        Command::Diff(args) => diff::run(&settings, args, term).map(|()| Done::Clean),
+        Command::Run(args) => run::run(&settings, args, &env, term),
+        Command::Prune(args) => prune::run(&settings, args, term).map(|()| Done::Clean),
         Command::Demo(args) => {
             report::demo(&settings, args.out.clone(), args.fixtures.clone(), term)
                 .map(|()| Done::Clean)

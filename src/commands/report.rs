@@ -172,6 +172,9 @@ pub fn demo(
         templates: None,
         fail_on: None,
         stale_invite_days: None,
+        inactive_days: None,
+        revoke_sla_days: None,
+        activity: None,
     };
     let r = settings.report(&args, chrono::Utc::now())?;
     let store = Store::new(dir.join("store"));
