@@ -11,13 +11,18 @@ use serde::Deserialize;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cli::{GlobalArgs, HubArgs, ReportArgs};
+use crate::cli::{GlobalArgs, HubArgs, MailArgs, ReportArgs};
 use crate::error::{Error, Result};
 use crate::hub::{ClientOptions, TokenEnv};
 use crate::roster::RosterOptions;
 use crate::rules::{Severity, Thresholds};
 use crate::seats::SeatPrices;
 use crate::store::validate_org_name;
+
+mod mail;
+pub use mail::{
+    Delivery, MailConfig, MailEnv, MailSettings, Password, SmtpSettings, TlsMode, parse_smtp_url,
+};
 
 /// The config file used when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG: &str = "hfaudit.toml";
@@ -50,6 +55,14 @@ pub struct FileConfig {
     /// Monthly USD price of a seat, per org.
     #[serde(default)]
     pub seat_prices: BTreeMap<String, f64>,
+    /// Accepted findings (TOML), as `--exceptions`.
+    pub exceptions: Option<PathBuf>,
+    /// `hf_username,email` pairs, as `--identities`.
+    pub identities: Option<PathBuf>,
+    /// IdP export of last logins, as `--activity`.
+    pub activity: Option<PathBuf>,
+    #[serde(default)]
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +93,7 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
     file_hub: HubFileSettings,
     file_report: ReportFileSettings,
+    file_mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -91,6 +105,9 @@ struct ReportFileSettings {
     inactive_days: Option<u32>,
     revoke_sla_days: Option<u32>,
     seat_prices: BTreeMap<String, f64>,
+    exceptions: Option<PathBuf>,
+    identities: Option<PathBuf>,
+    activity: Option<PathBuf>,
 }
 
 /// Everything `hfaudit report` needs besides the store and orgs.
@@ -190,7 +207,11 @@ impl Settings {
                 inactive_days: file.thresholds.inactive_days,
                 revoke_sla_days: file.thresholds.revoke_sla_days,
                 seat_prices: file.seat_prices,
+                exceptions: file.exceptions,
+                identities: file.identities,
+                activity: file.activity,
             },
+            file_mail: file.mail,
         })
     }
 
@@ -274,9 +295,9 @@ impl Settings {
                 date_format: args.date_format.clone(),
                 map: args.roster_map.clone(),
             },
-            identities: args.identities.clone(),
-            activity: args.activity.clone(),
-            exceptions: args.exceptions.clone(),
+            identities: args.identities.clone().or(file.identities.clone()),
+            activity: args.activity.clone().or(file.activity.clone()),
+            exceptions: args.exceptions.clone().or(file.exceptions.clone()),
             as_of,
             now,
             out: args
@@ -304,6 +325,30 @@ impl Settings {
                 per_org: file.seat_prices.clone().into_iter().collect(),
             },
         })
+    }
+
+    /// Mail settings: `--mail-to` over `[mail] to`, `HFAUDIT_SMTP_URL` over
+    /// `[mail] smtp_url`. `Ok(None)` when there is no recipient.
+    pub fn mail(&self, args: &MailArgs, env: &MailEnv) -> Result<Option<MailSettings>> {
+        let path = self
+            .config_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+        mail::resolve(
+            &args.mail_to,
+            args.mail_dry_run,
+            env,
+            mail::FileMail {
+                config: &self.file_mail,
+                path: &path,
+            },
+        )
+    }
+
+    /// How long to wait for another run's lock on an org: `hub.lock_wait_secs`
+    /// [default: 300 s].
+    pub fn lock_wait(&self) -> Duration {
+        Duration::from_secs(self.file_hub.lock_wait_secs.unwrap_or(300))
     }
 
     /// `--out` when not given: the config file's, else `./hfaudit-report`.
@@ -370,81 +415,4 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (u64, u64) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn global(orgs: &[&str], store: Option<&str>) -> GlobalArgs {
-        GlobalArgs {
-            config: None,
-            store: store.map(PathBuf::from),
-            orgs: orgs.iter().map(|s| s.to_string()).collect(),
-            quiet: false,
-            verbose: 0,
-        }
-    }
-
-    #[test]
-    fn the_readme_config_example_parses() {
-        let readme = include_str!("../README.md");
-        let start = readme
-            .find("```toml\norgs")
-            .expect("a config example in the README")
-            + 8;
-        let end = start + readme[start..].find("```").unwrap();
-        let config = parse(&readme[start..end], Path::new("README.md")).unwrap();
-        assert_eq!(config.orgs, vec!["acme", "acme-research"]);
-        assert_eq!(config.roster.as_deref(), Some(Path::new("hr.csv")));
-        assert_eq!(config.hub.lock_wait_secs, Some(300));
-        assert_eq!(config.seat_prices.get("acme"), Some(&20.0));
-    }
-
-    #[test]
-    fn unknown_keys_are_named_with_their_place() {
-        let err = parse("orgs = [\"acme\"]\nstroe = \"x\"\n", Path::new("h.toml")).unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.starts_with("h.toml:2:1"), "{msg}");
-        assert!(msg.contains("stroe"), "{msg}");
-        assert_eq!(err.exit_code(), 2);
-    }
-
-    #[test]
-    fn flags_beat_env_beats_default() {
-        let env = Env {
-            hfaudit_store: Some("from-env".into()),
-            ..Env::default()
-        };
-        let s = Settings::resolve(&global(&["acme"], Some("from-flag")), &env).unwrap();
-        assert_eq!(s.store, PathBuf::from("from-flag"));
-        let s = Settings::resolve(&global(&["acme"], None), &env).unwrap();
-        assert_eq!(s.store, PathBuf::from("from-env"));
-        let s = Settings::resolve(&global(&["acme"], None), &Env::default()).unwrap();
-        assert_eq!(s.store, PathBuf::from(DEFAULT_STORE));
-    }
-
-    #[test]
-    fn orgs_are_validated_and_deduplicated() {
-        let s =
-            Settings::resolve(&global(&["acme", "ACME", "beta"], None), &Env::default()).unwrap();
-        assert_eq!(s.orgs, vec!["acme", "beta"]);
-        let err = Settings::resolve(&global(&["../../etc"], None), &Env::default()).unwrap_err();
-        assert_eq!(err.exit_code(), 2);
-        let none = Settings::resolve(&global(&[], None), &Env::default()).unwrap();
-        assert!(none.require_orgs().is_err());
-    }
-
-    #[test]
-    fn endpoint_defaults_to_the_hub() {
-        let s = Settings::resolve(&global(&["acme"], None), &Env::default()).unwrap();
-        let args = HubArgs {
-            token_file: None,
-            concurrency: None,
-            timeout: None,
-            retries: None,
-            backoff_ms: None,
-        };
-        let hub = s.hub(&args, None, &Env::default()).unwrap();
-        assert_eq!(hub.endpoint, DEFAULT_ENDPOINT);
-        assert_eq!(hub.client.concurrency, 8);
-        assert_eq!(hub.lock_wait, Duration::from_secs(300));
-    }
-}
+mod tests;

@@ -1,0 +1,400 @@
+//! The `[mail]` table, `--mail-to`/`--mail-dry-run` and `HFAUDIT_SMTP_URL`
+//! merged into [`MailSettings`], checked before anything is fetched or
+//! written so a typo is exit 2 with nothing changed.
+//!
+//! The SMTP password may come from the URL; it is kept in [`Password`],
+//! whose `Debug` is redacted, and never appears in an error.
+
+use std::fmt;
+use std::path::Path;
+
+use lettre::message::Mailbox;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// `[mail]` in `hfaudit.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Recipients (used when no `--mail-to` is given).
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// Sender [default: the SMTP user if it is an address, else hfaudit@localhost].
+    pub from: Option<String>,
+    /// Put before the subject [default: `[hfaudit]`].
+    pub subject_prefix: Option<String>,
+    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465` (implicit TLS);
+    /// `HFAUDIT_SMTP_URL` wins.
+    pub smtp_url: Option<Password>,
+    /// `starttls`, `tls` or `none` [default: from the URL's scheme].
+    pub tls: Option<String>,
+}
+
+/// The environment the mail settings read (`HFAUDIT_SMTP_URL`).
+#[derive(Debug, Clone, Default)]
+pub struct MailEnv {
+    pub smtp_url: Option<Password>,
+}
+
+impl MailEnv {
+    pub fn from_process() -> MailEnv {
+        MailEnv {
+            smtp_url: std::env::var("HFAUDIT_SMTP_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(Password),
+        }
+    }
+}
+
+/// A secret (a password, or a URL that may hold one): `Debug` shows `***`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Password(pub String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain connection upgraded with STARTTLS; refused if the server does
+    /// not offer it.
+    StartTls,
+    /// TLS from the first byte (`smtps`, port 465).
+    Tls,
+    /// No encryption: only to 127.0.0.1/localhost.
+    None,
+}
+
+/// Where and how to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub user: Option<String>,
+    pub password: Option<Password>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// `--mail-dry-run`: write OUT/hfaudit-report.eml.
+    DryRun,
+    Smtp(SmtpSettings),
+}
+
+/// Everything needed to mail a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    pub to: Vec<Mailbox>,
+    pub from: Mailbox,
+    pub subject_prefix: String,
+    pub delivery: Delivery,
+}
+
+/// The parts of `hfaudit.toml` mail resolution needs.
+pub(super) struct FileMail<'a> {
+    pub config: &'a MailConfig,
+    /// The config file, for errors and the permission check.
+    pub path: &'a Path,
+}
+
+/// Merges flags, environment and file. `Ok(None)`: no recipient, no mail.
+pub(super) fn resolve(
+    to_flags: &[String],
+    dry_run: bool,
+    env: &MailEnv,
+    file: FileMail<'_>,
+) -> Result<Option<MailSettings>> {
+    let config_error = |message: String| Error::Config {
+        path: file.path.to_path_buf(),
+        message,
+    };
+    let to: Vec<Mailbox> = if to_flags.is_empty() {
+        let parsed: Result<Vec<Mailbox>> = file
+            .config
+            .to
+            .iter()
+            .map(|a| parse_mailbox(a).map_err(|e| config_error(format!("mail.to: {e}"))))
+            .collect();
+        parsed?
+    } else {
+        let parsed: Result<Vec<Mailbox>> = to_flags
+            .iter()
+            .map(|a| parse_mailbox(a).map_err(|e| Error::Usage(format!("--mail-to: {e}"))))
+            .collect();
+        parsed?
+    };
+    if to.is_empty() {
+        if dry_run {
+            return Err(Error::Usage(
+                "--mail-dry-run needs a recipient: pass --mail-to ADDR or set [mail] to".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let smtp = match (&env.smtp_url, &file.config.smtp_url) {
+        (Some(url), _) => Some(
+            parse_smtp_url(&url.0, file.config.tls.as_deref())
+                .map_err(|e| Error::Usage(format!("HFAUDIT_SMTP_URL: {e}")))?,
+        ),
+        (None, Some(url)) => {
+            let smtp = parse_smtp_url(&url.0, file.config.tls.as_deref())
+                .map_err(|e| config_error(format!("mail.smtp_url: {e}")))?;
+            if smtp.password.is_some() {
+                warn_if_readable(file.path);
+            }
+            Some(smtp)
+        }
+        (None, None) => None,
+    };
+    let delivery = match (dry_run, smtp.clone()) {
+        (true, _) => Delivery::DryRun,
+        (false, Some(smtp)) => Delivery::Smtp(smtp),
+        (false, None) => {
+            return Err(Error::Usage(
+                "mail needs an SMTP server: set HFAUDIT_SMTP_URL (smtp://user:pass@host:587) \
+                 or [mail] smtp_url in hfaudit.toml, or pass --mail-dry-run"
+                    .into(),
+            ));
+        }
+    };
+    let from = match &file.config.from {
+        Some(a) => parse_mailbox(a).map_err(|e| config_error(format!("mail.from: {e}")))?,
+        None => smtp
+            .as_ref()
+            .and_then(|s| s.user.as_deref())
+            .filter(|u| u.contains('@'))
+            .and_then(|u| u.parse().ok())
+            .unwrap_or_else(|| "hfaudit@localhost".parse().expect("a valid address")),
+    };
+    Ok(Some(MailSettings {
+        to,
+        from,
+        subject_prefix: file
+            .config
+            .subject_prefix
+            .clone()
+            .unwrap_or_else(|| "[hfaudit]".into()),
+        delivery,
+    }))
+}
+
+fn parse_mailbox(text: &str) -> std::result::Result<Mailbox, String> {
+    text.trim()
+        .parse()
+        .map_err(|e| format!("'{}' is not a mail address ({e})", text.trim()))
+}
+
+/// Parses `smtp[s]://[user[:password]@]host[:port]`. Errors never repeat
+/// the URL (it may hold the password).
+pub fn parse_smtp_url(text: &str, tls: Option<&str>) -> std::result::Result<SmtpSettings, String> {
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| format!("not a URL like smtp://user:pass@host:587 ({e})"))?;
+    let implicit = match url.scheme() {
+        "smtp" => false,
+        "smtps" => true,
+        other => return Err(format!("scheme '{other}' is not smtp or smtps")),
+    };
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("the URL has no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let tls = match tls.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
+        None if implicit => TlsMode::Tls,
+        None => TlsMode::StartTls,
+        Some("starttls") if !implicit => TlsMode::StartTls,
+        Some("tls") => TlsMode::Tls,
+        Some("none") if !implicit => TlsMode::None,
+        Some("starttls" | "none") => {
+            return Err("smtps:// is implicit TLS: use tls = \"tls\" or an smtp:// URL".into());
+        }
+        Some(other) => return Err(format!("tls '{other}' is not starttls, tls or none")),
+    };
+    if tls == TlsMode::None && !is_loopback(&host) {
+        return Err(format!(
+            "tls = \"none\" sends the password and the reports in clear text: \
+             only allowed to 127.0.0.1/localhost, not {host}"
+        ));
+    }
+    let port = url.port().unwrap_or(match tls {
+        TlsMode::Tls => 465,
+        TlsMode::StartTls => 587,
+        TlsMode::None => 25,
+    });
+    let decode = |s: &str| {
+        percent_decode(s)
+            .ok_or_else(|| "the user or password is not valid percent-encoding".to_string())
+    };
+    let user = match url.username() {
+        "" => None,
+        u => Some(decode(u)?),
+    };
+    let password = match url.password() {
+        Some(p) => Some(Password(decode(p)?)),
+        None => None,
+    };
+    if password.is_some() && user.is_none() {
+        return Err("a password without a user".into());
+    }
+    Ok(SmtpSettings {
+        host,
+        port,
+        tls,
+        user,
+        password,
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A password in a file others can read is worth a warning, not a failure.
+fn warn_if_readable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o044 != 0
+        {
+            tracing::warn!(
+                "{}: holds the SMTP password but is readable by group or others; \
+                 run `chmod 600 {}` or set HFAUDIT_SMTP_URL instead",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes_choose_the_tls_mode_and_port() {
+        let s = parse_smtp_url("smtp://me%40acme.com:p%3Ass@mail.acme.com", None).unwrap();
+        assert_eq!((s.tls, s.port), (TlsMode::StartTls, 587));
+        assert_eq!(s.user.as_deref(), Some("me@acme.com"));
+        assert_eq!(s.password, Some(Password("p:ss".into())));
+        let s = parse_smtp_url("smtps://mail.acme.com", None).unwrap();
+        assert_eq!((s.tls, s.port, s.user), (TlsMode::Tls, 465, None));
+        let s = parse_smtp_url("smtp://127.0.0.1:2525", Some("none")).unwrap();
+        assert_eq!((s.tls, s.port), (TlsMode::None, 2525));
+        let s = parse_smtp_url("smtp://localhost", Some("NONE")).unwrap();
+        assert_eq!((s.tls, s.port), (TlsMode::None, 25));
+        let s = parse_smtp_url("smtp://[::1]:25", Some("none")).unwrap();
+        assert_eq!(s.host, "::1");
+    }
+
+    #[test]
+    fn clear_text_only_to_localhost_and_errors_hide_the_password() {
+        for (url, tls) in [
+            ("smtp://u:hunter2@mail.acme.com", Some("none")),
+            ("smtps://u:hunter2@mail.acme.com", Some("starttls")),
+            ("http://u:hunter2@mail.acme.com", None),
+            ("smtp://u:hunter2@mail.acme.com", Some("ssl")),
+            ("smtp://:hunter2@mail.acme.com", None),
+            ("smtp//u:hunter2@x", None),
+        ] {
+            let err = parse_smtp_url(url, tls).unwrap_err();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        let debug = format!("{:?}", parse_smtp_url("smtp://u:hunter2@h", None).unwrap());
+        assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    fn file(config: &MailConfig) -> FileMail<'_> {
+        FileMail {
+            config,
+            path: Path::new("hfaudit.toml"),
+        }
+    }
+
+    #[test]
+    fn recipients_flags_win_and_none_means_no_mail() {
+        let config = MailConfig {
+            to: vec!["file@acme.com".into()],
+            smtp_url: Some(Password("smtp://127.0.0.1:2525".into())),
+            tls: Some("none".into()),
+            ..MailConfig::default()
+        };
+        let env = MailEnv::default();
+        let m = resolve(&[], false, &env, file(&config)).unwrap().unwrap();
+        assert_eq!(m.to.len(), 1);
+        assert_eq!(m.to[0].email.to_string(), "file@acme.com");
+        assert_eq!(m.from.email.to_string(), "hfaudit@localhost");
+        let flags = vec!["a@acme.com".to_string(), "b@acme.com".to_string()];
+        let m = resolve(&flags, false, &env, file(&config))
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.to.len(), 2);
+        assert_eq!(m.subject_prefix, "[hfaudit]");
+        let empty = MailConfig::default();
+        assert_eq!(resolve(&[], false, &env, file(&empty)).unwrap(), None);
+        let err = resolve(&[], true, &env, file(&empty)).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn env_url_wins_and_a_missing_server_is_a_usage_error() {
+        let config = MailConfig {
+            to: vec!["x@acme.com".into()],
+            smtp_url: Some(Password("smtps://mail.acme.com".into())),
+            ..MailConfig::default()
+        };
+        let env = MailEnv {
+            smtp_url: Some(Password(
+                "smtp://bot@acme.com:pw@relay.acme.com:2587".into(),
+            )),
+        };
+        let m = resolve(&[], false, &env, file(&config)).unwrap().unwrap();
+        let Delivery::Smtp(s) = &m.delivery else {
+            panic!("smtp expected")
+        };
+        assert_eq!((s.host.as_str(), s.port), ("relay.acme.com", 2587));
+        assert_eq!(m.from.email.to_string(), "bot@acme.com");
+        let bare = MailConfig {
+            to: vec!["x@acme.com".into()],
+            ..MailConfig::default()
+        };
+        let err = resolve(&[], false, &MailEnv::default(), file(&bare)).unwrap_err();
+        assert!(err.to_string().contains("HFAUDIT_SMTP_URL"), "{err}");
+        let m = resolve(&[], true, &MailEnv::default(), file(&bare)).unwrap();
+        assert_eq!(m.unwrap().delivery, Delivery::DryRun);
+        let bad = vec!["not an address".to_string()];
+        let err = resolve(&bad, true, &MailEnv::default(), file(&bare)).unwrap_err();
+        assert!(err.to_string().contains("--mail-to"), "{err}");
+    }
+}

@@ -1,0 +1,222 @@
+//! Mailing the reports (`hfaudit run --mail-to`): a plain-text summary in
+//! the body, `findings.csv`, `seats.csv` and `report.html` attached exactly
+//! as they are on disk (base64, so not one byte changes), sent over SMTP
+//! with STARTTLS or implicit TLS (rustls), or written to
+//! `OUT/hfaudit-report.eml` by `--mail-dry-run`.
+//!
+//! A failure is an [`Error::Mail`] (exit 4): the reports stay written. The
+//! SMTP password is never part of an error.
+
+mod summary;
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Message, SmtpTransport, Transport};
+
+use crate::config::{Delivery, MailSettings, SmtpSettings, TlsMode};
+use crate::error::{Error, Result};
+
+pub use summary::{Summary, TOP_FINDINGS, summarise};
+
+/// The attachments, in order, with their content types.
+pub const ATTACHMENTS: [(&str, &str); 3] = [
+    ("findings.csv", "text/csv; charset=utf-8"),
+    ("seats.csv", "text/csv; charset=utf-8"),
+    ("report.html", "text/html; charset=utf-8"),
+];
+
+/// What `--mail-dry-run` writes into the output directory.
+pub const EML_FILE: &str = "hfaudit-report.eml";
+
+/// How long one SMTP exchange may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What [`deliver`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Accepted by the server for these recipients.
+    Sent { to: Vec<String>, server: String },
+    /// `--mail-dry-run`: the message is in this file.
+    Written(PathBuf),
+}
+
+/// Builds the message from the reports in `out` (`findings.json` for the
+/// summary, the attachments byte for byte). `notes` open the body.
+pub fn compose(mail: &MailSettings, out: &Path, notes: &[String]) -> Result<Message> {
+    let json_path = out.join("findings.json");
+    let json_bytes = std::fs::read(&json_path).map_err(|e| Error::io(&json_path, e))?;
+    let json: serde_json::Value = serde_json::from_slice(&json_bytes)
+        .map_err(|e| Error::store(&json_path, format!("not the JSON hfaudit writes: {e}")))?;
+    let Summary { subject, body } = summarise(&json, notes);
+
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
+    for (name, content_type) in ATTACHMENTS {
+        let path = out.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let content_type = ContentType::parse(content_type).expect("a static content type");
+        // A Vec<u8> body is always base64: line endings are kept as they are.
+        parts = parts.singlepart(Attachment::new(name.to_string()).body(bytes, content_type));
+    }
+    let mut builder = Message::builder().from(mail.from.clone()).subject(
+        format!("{} {subject}", mail.subject_prefix)
+            .trim()
+            .to_string(),
+    );
+    for to in &mail.to {
+        builder = builder.to(to.clone());
+    }
+    builder.multipart(parts).map_err(|e| Error::Mail {
+        message: format!("cannot build the report mail: {e}"),
+        hint: format!("the reports are in {}", out.display()),
+    })
+}
+
+/// Sends `message`, or writes it to `out/hfaudit-report.eml` (mode 0600)
+/// for a dry run.
+pub fn deliver(mail: &MailSettings, message: &Message, out: &Path) -> Result<Delivered> {
+    let to: Vec<String> = mail.to.iter().map(|m| m.email.to_string()).collect();
+    match &mail.delivery {
+        Delivery::DryRun => {
+            let path = out.join(EML_FILE);
+            write_private(&path, &message.formatted()).map_err(|e| Error::Mail {
+                message: format!("cannot write {}: {e}", path.display()),
+                hint: format!("the reports are in {}", out.display()),
+            })?;
+            Ok(Delivered::Written(path))
+        }
+        Delivery::Smtp(smtp) => {
+            let server = describe(smtp);
+            send(smtp, message).map_err(|e| Error::Mail {
+                message: scrub(
+                    &format!("mail to {} via {server} failed: {e}", to.join(", ")),
+                    smtp,
+                ),
+                hint: format!(
+                    "the reports are written in {}; check HFAUDIT_SMTP_URL / [mail] in \
+                     hfaudit.toml, or try --mail-dry-run",
+                    out.display()
+                ),
+            })?;
+            Ok(Delivered::Sent { to, server })
+        }
+    }
+}
+
+/// `host:port (STARTTLS)`: for messages, without the user or password.
+pub fn describe(smtp: &SmtpSettings) -> String {
+    let mode = match smtp.tls {
+        TlsMode::StartTls => "STARTTLS",
+        TlsMode::Tls => "TLS",
+        TlsMode::None => "no TLS",
+    };
+    if smtp.host.contains(':') {
+        format!("[{}]:{} ({mode})", smtp.host, smtp.port)
+    } else {
+        format!("{}:{} ({mode})", smtp.host, smtp.port)
+    }
+}
+
+fn send(smtp: &SmtpSettings, message: &Message) -> std::result::Result<(), String> {
+    let builder = match smtp.tls {
+        TlsMode::StartTls => {
+            SmtpTransport::starttls_relay(&smtp.host).map_err(|e| e.to_string())?
+        }
+        TlsMode::Tls => SmtpTransport::relay(&smtp.host).map_err(|e| e.to_string())?,
+        TlsMode::None => SmtpTransport::builder_dangerous(smtp.host.as_str()),
+    };
+    let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
+    if let Some(user) = &smtp.user {
+        let password = smtp
+            .password
+            .as_ref()
+            .map(|p| p.0.clone())
+            .unwrap_or_default();
+        builder = builder.credentials(Credentials::new(user.clone(), password));
+    }
+    let response = builder
+        .build()
+        .send(message)
+        .map_err(|e| describe_error(&e))?;
+    tracing::debug!("SMTP server answered {}", response.code());
+    Ok(())
+}
+
+/// lettre's error with its causes ("Connection refused", "STARTTLS is not
+/// supported"…), which is what a user needs to fix the setup.
+fn describe_error(e: &lettre::transport::smtp::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(&format!(": {s_text}"));
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Belt and braces: the password never leaves in a message, even if a
+/// server echoes it.
+fn scrub(text: &str, smtp: &SmtpSettings) -> String {
+    match &smtp.password {
+        Some(p) if !p.0.is_empty() => text.replace(&p.0, "***"),
+        _ => text.to_string(),
+    }
+}
+
+/// Writes `bytes` to `path` (mode 0600) through a temporary file, so a
+/// reader never sees half a message.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temp = path.with_file_name(format!(".{EML_FILE}.{}.tmp", std::process::id()));
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&temp, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    renamed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Password;
+
+    fn smtp(host: &str, tls: TlsMode, password: Option<&str>) -> SmtpSettings {
+        SmtpSettings {
+            host: host.into(),
+            port: 2525,
+            tls,
+            user: password.map(|_| "bot".into()),
+            password: password.map(|p| Password(p.into())),
+        }
+    }
+
+    #[test]
+    fn the_server_is_described_without_credentials() {
+        let s = smtp("mail.acme.com", TlsMode::StartTls, Some("hunter2"));
+        assert_eq!(describe(&s), "mail.acme.com:2525 (STARTTLS)");
+        assert_eq!(
+            describe(&smtp("::1", TlsMode::None, None)),
+            "[::1]:2525 (no TLS)"
+        );
+        assert_eq!(scrub("x hunter2 y", &s), "x *** y");
+        assert_eq!(
+            scrub("x hunter2", &smtp("h", TlsMode::Tls, None)),
+            "x hunter2"
+        );
+    }
+}
