@@ -2,10 +2,17 @@
 //! looks complete, two runs on one org never interleave, and the store's
 //! files are private.
 
+mod damaged;
+
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Case, assert_code, files_below};
+use hfaudit::store::Listed;
+
+use crate::harness::{Case, Run, assert_code, files_below};
+use crate::snapshot::assert_matches_hub;
 use crate::support::fake_hub::{Endpoint, Fault, FaultKind};
 use crate::support::generate::{OrgSpec, generate_org, world_for};
 
@@ -20,16 +27,83 @@ fn big_case() -> Case {
     Case::new(world)
 }
 
-/// Kills `hfaudit snapshot` with SIGKILL at points spread over a whole run
-/// (fetching, writing, renaming): the store only ever holds complete,
-/// checksum-valid snapshots, and the next run succeeds and cleans up.
+/// The org the kill loop snapshots: big enough that a run has distinct
+/// phases (members, groups, per-repo requests, staged writes, publication),
+/// small enough that 50+ runs fit in CI.
+fn kill_case() -> Case {
+    let mut world = world_for(vec![generate_org(&OrgSpec {
+        groups: 4,
+        gated_repos: 8,
+        accepted_per_repo: 10,
+        pending: 3,
+        ..OrgSpec::new("acme", 800)
+    })]);
+    world.page_cap = 200;
+    // Latency makes a run long and steady, so that timed kills spread over
+    // fetching, writing and publishing.
+    world.latency = Duration::from_millis(4);
+    Case::new(world)
+}
+
+/// Where a run is killed.
+#[derive(Clone, Debug)]
+enum KillAt {
+    /// SIGKILL from outside after this long.
+    After(Duration),
+    /// SIGKILL from inside at a fail point of `src/store/write.rs`
+    /// (`HFAUDIT_TEST_FAULT=kill:NAME#N`).
+    Point(String),
+}
+
+/// Runs `hfaudit snapshot` and kills it at `at`; whether it died by SIGKILL.
+fn run_and_kill(case: &Case, at: &KillAt) -> bool {
+    let mut cmd = case.command(&["snapshot", "--org", "acme", "--backoff-ms", "10"]);
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    if let KillAt::Point(point) = at {
+        cmd.env("HFAUDIT_TEST_FAULT", format!("kill:{point}"));
+    }
+    let mut child = cmd.spawn().expect("spawn hfaudit");
+    if let KillAt::After(delay) = at {
+        std::thread::sleep(*delay);
+        // Not `child.kill()` on an exited child: it may be reaped already.
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+        }
+    }
+    let status = child.wait().unwrap();
+    status.signal() == Some(libc::SIGKILL)
+}
+
+/// Every published snapshot is complete, checksum-valid, loadable and
+/// exactly the Hub's content; returns how many there are.
+fn assert_store_sound(case: &Case, at: &KillAt) -> usize {
+    let listed = case
+        .store()
+        .list("acme")
+        .unwrap_or_else(|e| panic!("{at:?}: cannot list the store: {e}"));
+    let members = case.hub.with_world(|w| w.orgs["acme"].members.len());
+    for l in &listed {
+        match l {
+            Listed::Complete(m) => {
+                let snap = case.store().load("acme", &m.snapshot_id);
+                let snap = snap.unwrap_or_else(|e| panic!("{at:?}: {e}"));
+                assert_eq!(snap.members.len(), members, "{at:?}: {}", m.snapshot_id);
+            }
+            Listed::Damaged { id, reason } => panic!("{at:?}: damaged snapshot {id}: {reason}"),
+        }
+    }
+    listed.len()
+}
+
+/// Kills `hfaudit snapshot` with SIGKILL at 50+ distinct points: at every
+/// fail point of the publication (each data file, before and after the
+/// rename) and at times spread over whole runs (fetching, staged writes,
+/// publishing). After every kill the store holds only complete,
+/// checksum-valid snapshots (one more only when the kill came after the
+/// rename); the next run succeeds and sweeps what the killed ones left.
 #[test]
 fn sigkill_at_any_point_leaves_no_complete_looking_snapshot() {
-    let case = big_case();
-    // Latency makes a run long and steady, so the kill points really spread
-    // over fetching, writing and publishing.
-    case.hub
-        .with_world(|w| w.latency = Duration::from_millis(15));
+    let case = kill_case();
     // How long does an undisturbed run take (the faster of two)?
     let mut full = Duration::MAX;
     for _ in 0..2 {
@@ -37,33 +111,54 @@ fn sigkill_at_any_point_leaves_no_complete_looking_snapshot() {
         assert_code(&case.snapshot("acme", &[]), 0);
         full = full.min(started.elapsed());
     }
-    assert_eq!(case.complete("acme").len(), 2);
+    assert_matches_hub(&case, "acme");
+    let mut published = assert_store_sound(&case, &KillAt::After(Duration::ZERO));
+    assert_eq!(published, 2);
 
-    let points = 12;
-    let mut killed = 0;
-    for i in 0..points {
-        let delay = full.mul_f64(i as f64 / points as f64 * 0.95);
-        let mut child = case.spawn_snapshot("acme", &[]);
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            killed += 1;
-        }
-        child.wait().unwrap();
-        // Whatever happened, every snapshot listed is complete and valid
-        // (`complete` panics on a damaged one).
-        let listed = case.complete("acme");
-        for m in &listed {
-            case.store().load("acme", &m.snapshot_id).unwrap();
-        }
+    let mut points: Vec<(KillAt, bool)> = Vec::new();
+    for n in 1..=6 {
+        points.push((KillAt::Point(format!("data_file#{n}")), false));
     }
+    points.push((KillAt::Point("before_rename#1".into()), false));
+    points.push((KillAt::Point("after_rename#1".into()), true));
+    let timed = 44;
+    for i in 0..timed {
+        let delay = full.mul_f64(0.02 + 1.0 * i as f64 / timed as f64);
+        points.push((KillAt::After(delay), false));
+    }
+
+    let mut killed = 0;
+    for (at, publishes) in &points {
+        let was_killed = run_and_kill(&case, at);
+        killed += usize::from(was_killed);
+        if let KillAt::Point(_) = at {
+            assert!(was_killed, "{at:?}: the kill point was not reached");
+        }
+        let now = assert_store_sound(&case, at);
+        match at {
+            KillAt::Point(_) => {
+                assert_eq!(now, published + usize::from(*publishes), "{at:?}");
+            }
+            // A timed kill may come before or after the rename, or miss a
+            // run that already finished.
+            KillAt::After(_) => assert!(now == published || now == published + 1, "{at:?}"),
+        }
+        published = now;
+    }
+    assert!(points.len() >= 50, "{} kill points", points.len());
     assert!(
-        killed >= points / 2,
-        "only {killed} of {points} runs were killed in flight"
+        killed >= 40,
+        "only {killed} of {} runs were killed in flight",
+        points.len()
     );
-    let before = case.complete("acme").len();
+
+    // The next run succeeds, is exact, and sweeps every temp dir.
     assert_code(&case.snapshot("acme", &[]), 0);
-    assert_eq!(case.complete("acme").len(), before + 1);
+    assert_eq!(
+        assert_store_sound(&case, &KillAt::After(Duration::ZERO)),
+        published + 1
+    );
+    assert_matches_hub(&case, "acme");
     let leftovers: Vec<_> = std::fs::read_dir(case.store_dir().join("acme"))
         .unwrap()
         .flatten()
@@ -73,6 +168,48 @@ fn sigkill_at_any_point_leaves_no_complete_looking_snapshot() {
         leftovers.is_empty(),
         "temp dirs survived the next run: {leftovers:?}"
     );
+}
+
+/// A write that fails (a full disk: ENOSPC) at any step of publication,
+/// the rename included, leaves nothing that looks like a snapshot, and the
+/// message says what happened.
+#[test]
+fn a_full_disk_leaves_no_complete_looking_snapshot() {
+    let case = Case::new(world_for(vec![generate_org(&OrgSpec {
+        groups: 2,
+        gated_repos: 2,
+        accepted_per_repo: 2,
+        ..OrgSpec::new("acme", 20)
+    })]));
+    for point in [
+        "data_file#1",
+        "data_file#4",
+        "before_rename#1",
+        "after_rename#1",
+    ] {
+        let run: Run = case
+            .command(&["snapshot", "--org", "acme"])
+            .env("HFAUDIT_TEST_FAULT", format!("fail:{point}"))
+            .output()
+            .unwrap()
+            .into();
+        assert_ne!(run.code, 0, "{point}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("No space left on device"),
+            "{point}: {}",
+            run.stderr
+        );
+        assert!(case.complete("acme").is_empty(), "{point}");
+        let left: Vec<_> = std::fs::read_dir(case.store_dir().join("acme"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| n != ".lock")
+            .collect();
+        assert!(left.is_empty(), "{point}: {left:?}");
+    }
+    assert_code(&case.snapshot("acme", &[]), 0);
+    assert_eq!(case.complete("acme").len(), 1);
 }
 
 #[test]

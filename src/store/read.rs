@@ -144,7 +144,7 @@ pub(super) fn scan_files(paths: &[PathBuf]) -> PolarsResult<LazyFrame> {
 
 /// Names of the published snapshot directories of an org (those with a
 /// manifest), sorted (= oldest first). Empty if the org has none.
-fn published_ids(org_dir: &Path) -> Result<Vec<String>> {
+pub(super) fn published_ids(org_dir: &Path) -> Result<Vec<String>> {
     let mut ids: Vec<String> = read_dir_names(org_dir)?
         .into_iter()
         .filter(|name| !name.starts_with('.') && org_dir.join(name).join(MANIFEST_FILE).is_file())
@@ -189,6 +189,21 @@ fn verify(manifest: &Manifest, dir: &Path) -> Result<(), String> {
             ));
         }
     }
+    // Sizes first: a file swapped for a device or a huge file is refused
+    // without being read.
+    for (name, entry) in &manifest.files {
+        match std::fs::metadata(dir.join(name)) {
+            Ok(meta) if meta.is_file() && meta.len() == entry.bytes => {}
+            Ok(meta) => {
+                return Err(format!(
+                    "{name}: not a regular file of {} bytes as the manifest says ({} bytes)",
+                    entry.bytes,
+                    meta.len()
+                ));
+            }
+            Err(e) => return Err(format!("{name}: {e}")),
+        }
+    }
     manifest.verify_files(dir)
 }
 
@@ -210,7 +225,7 @@ fn load_dir(dir: &Path, org: &str, id: &str) -> Result<Snapshot> {
     for (name, entry) in &manifest.files {
         if !tables::ALL.iter().any(|t| t.file == name) {
             let path = dir.join(name);
-            let bytes = std::fs::read(&path).map_err(|e| Error::store(&path, e.to_string()))?;
+            let bytes = read_sized(&path, entry)?;
             entry
                 .verify(&bytes)
                 .map_err(|reason| Error::store(&path, reason))?;
@@ -252,13 +267,30 @@ fn load_dir(dir: &Path, org: &str, id: &str) -> Result<Snapshot> {
 /// Reads a data file once, checks it against its manifest entry, and parses
 /// those same bytes (no window for the file to change in between).
 fn read_verified(path: &Path, entry: &super::FileEntry) -> Result<DataFrame> {
-    let bytes = std::fs::read(path).map_err(|e| Error::store(path, e.to_string()))?;
+    let bytes = read_sized(path, entry)?;
     entry
         .verify(&bytes)
         .map_err(|reason| Error::store(path, reason))?;
     ParquetReader::new(Cursor::new(bytes))
         .finish()
         .map_err(|e| Error::store(path, format!("not a readable Parquet file: {e}")))
+}
+
+/// A regular file's bytes, if its size is the manifest's: a file replaced
+/// by a huge one, a directory or a device is refused before it is read.
+fn read_sized(path: &Path, entry: &super::FileEntry) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::store(path, e.to_string()))?;
+    if !meta.is_file() || meta.len() != entry.bytes {
+        return Err(Error::store(
+            path,
+            format!(
+                "not a regular file of {} bytes as the manifest says ({} bytes)",
+                entry.bytes,
+                meta.len()
+            ),
+        ));
+    }
+    std::fs::read(path).map_err(|e| Error::store(path, e.to_string()))
 }
 
 #[cfg(test)]

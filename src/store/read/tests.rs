@@ -281,3 +281,91 @@ fn members_history_is_one_lazy_scan() {
         ]
     );
 }
+
+#[test]
+fn a_file_swapped_for_a_device_or_a_bigger_file_is_damage_without_reading_it() {
+    let (_dir, store) = store();
+    let lock = lock(&store);
+    let older = testdata::full();
+    let mut newer = testdata::full();
+    newer.taken_at = testdata::at(60);
+    store.write_snapshot(&lock, &older, "0.1.0").unwrap();
+    let manifest = store.write_snapshot(&lock, &newer, "0.1.0").unwrap();
+    let dir = store.snapshot_dir("acme", &manifest.snapshot_id);
+
+    // /dev/zero never ends: reading it whole would never return.
+    std::fs::remove_file(dir.join("members.parquet")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("members.parquet")).unwrap();
+    let listed = store.list("acme").unwrap();
+    assert!(
+        matches!(&listed[1], Listed::Damaged { reason, .. } if reason.starts_with("members.parquet: not a regular file")),
+        "{listed:?}"
+    );
+    let err = store.load("acme", &manifest.snapshot_id).unwrap_err();
+    assert!(err.to_string().contains("members.parquet"), "{err}");
+    assert_eq!(store.latest("acme").unwrap(), Some(older.clone()));
+
+    // A bigger file with the same name: refused by size.
+    std::fs::remove_file(dir.join("members.parquet")).unwrap();
+    std::fs::write(dir.join("members.parquet"), vec![0u8; 1 << 20]).unwrap();
+    let listed = store.list("acme").unwrap();
+    assert!(
+        matches!(&listed[1], Listed::Damaged { reason, .. } if reason.contains("1048576 bytes")),
+        "{listed:?}"
+    );
+    assert_eq!(store.latest("acme").unwrap(), Some(older));
+}
+
+#[test]
+fn every_kind_of_damage_to_the_newest_falls_back_to_the_newest_intact() {
+    type Damage = fn(&Path);
+    let damages: [(&str, Damage); 6] = [
+        ("members.parquet", |d| flip(&d.join("members.parquet"))),
+        ("events.parquet", |d| {
+            std::fs::remove_file(d.join("events.parquet")).unwrap()
+        }),
+        ("group_members.parquet", |d| {
+            std::fs::write(d.join("group_members.parquet"), b"PAR1").unwrap()
+        }),
+        (MANIFEST_FILE, |d| {
+            std::fs::write(d.join(MANIFEST_FILE), b"{").unwrap()
+        }),
+        (MANIFEST_FILE, |d| {
+            std::fs::write(d.join(MANIFEST_FILE), b"").unwrap()
+        }),
+        (MANIFEST_FILE, |d| flip(&d.join(MANIFEST_FILE))),
+    ];
+    for (file, damage) in damages {
+        let (_dir, store) = store();
+        let lock = lock(&store);
+        let older = testdata::full();
+        let mut newer = testdata::all_none();
+        newer.taken_at = testdata::at(60);
+        store.write_snapshot(&lock, &older, "0.1.0").unwrap();
+        let manifest = store.write_snapshot(&lock, &newer, "0.1.0").unwrap();
+        damage(&store.snapshot_dir("acme", &manifest.snapshot_id));
+
+        let listed = store.list("acme").unwrap();
+        assert!(matches!(listed[0], Listed::Complete(_)), "{file}");
+        match &listed[1] {
+            Listed::Damaged { reason, .. } => assert!(reason.contains(file), "{file}: {reason}"),
+            other => panic!("{file}: expected damage, got {other:?}"),
+        }
+        let err = store.load("acme", &manifest.snapshot_id).unwrap_err();
+        assert!(err.to_string().contains(file), "{file}: {err}");
+        assert_eq!(store.latest("acme").unwrap(), Some(older.clone()), "{file}");
+        assert_eq!(
+            store.scan_members_history("acme").unwrap().len(),
+            1,
+            "{file}"
+        );
+    }
+}
+
+/// Flips one bit in the middle of a file.
+fn flip(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(path, bytes).unwrap();
+}
