@@ -20,7 +20,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use hfaudit::hub::{self, ClientOptions, HubClient, Token};
 use hfaudit::store::Store;
 use hfaudit::term::Term;
-use support::fake_hub::{AccessGrant, AccessUser, FakeHub, Org, OrgMember, Pending};
+use support::fake_hub::{AccessGrant, AccessUser, AuditEvent, FakeHub, Org, OrgMember, Pending};
 use support::generate::{ADMIN_TOKEN, OrgSpec, generate_org_at, rfc3339_ms, world_for};
 
 const ORG: &str = "acme-ai";
@@ -221,13 +221,13 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
             org.members.retain(|m| m.user != "priya_r");
         }
         2 => {
-            // Someone is promoted to admin; an invitation is accepted.
+            // Someone is promoted to write; an invitation is accepted.
             if let Some(m) = org
                 .members
                 .iter_mut()
                 .find(|m| m.role.as_deref() == Some("read") && m.user != "auditor")
             {
-                m.role = Some("admin".into());
+                m.role = Some("write".into());
             }
             if let Some(p) = org
                 .pending_members
@@ -247,8 +247,15 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
             }
         }
         3 => {
-            // Sarah is removed from the org, but keeps her gated access.
+            // Sarah is removed from the org (the audit log says when), but
+            // keeps her gated access.
             org.members.retain(|m| m.user != "sarah.k");
+            log(
+                org,
+                at - chrono::Duration::days(4),
+                "org.remove_user",
+                serde_json::json!({"user": "sarah.k"}),
+            );
             if let Some(p) = org.pending_members.as_mut() {
                 p.push(Pending {
                     user: "former-intern".into(),
@@ -257,10 +264,42 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
             }
         }
         4 => {
-            // A new outsider is granted access to a gated repo.
+            // A new outsider is granted access to a gated repo; a reader
+            // becomes admin.
             grant_stranger(org, at);
+            let promoted = org
+                .members
+                .iter_mut()
+                .rev()
+                .find(|m| m.role.as_deref() == Some("read") && m.user != "auditor")
+                .map(|m| {
+                    m.role = Some("admin".into());
+                    m.user.clone()
+                });
+            if let Some(user) = promoted {
+                log(
+                    org,
+                    at - chrono::Duration::days(2),
+                    "org.change_role",
+                    serde_json::json!({"user": user, "oldRole": "read", "newRole": "admin"}),
+                );
+            }
         }
         _ => {}
+    }
+}
+
+/// Appends an event by `auditor` to the org's audit log.
+fn log(org: &mut Org, at: DateTime<Utc>, kind: &str, data: serde_json::Value) {
+    if let Some(events) = org.audit_log.as_mut() {
+        events.push(AuditEvent {
+            id: format!("{:024x}", at.timestamp_millis()),
+            created_at: rfc3339_ms(at.timestamp_millis()),
+            kind: kind.into(),
+            message: format!("{kind} by auditor"),
+            author: "auditor".into(),
+            data,
+        });
     }
 }
 

@@ -15,7 +15,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 ///
 /// Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage, config or
 /// input error (nothing written); 3 the Hub could not be read completely (no
-/// snapshot recorded).
+/// snapshot recorded); 4 `run` wrote the reports but could not mail them.
 #[derive(Debug, Parser)]
 #[command(name = "hfaudit", version, max_term_width = 100)]
 pub struct Cli {

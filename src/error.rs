@@ -72,6 +72,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The reports were written but could not be mailed (exit 4). Never
+    /// holds the SMTP password.
+    #[error("{message}")]
+    Mail { message: String, hint: String },
+
     /// Several orgs failed; the worst decides the exit code.
     #[error("{} org(s) failed", .0.len())]
     Many(Vec<Error>),
@@ -114,6 +119,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Config { .. } | Error::Input { .. } => 2,
+            Error::Mail { .. } => 4,
             Error::Many(errors) => errors.iter().map(Error::exit_code).max().unwrap_or(3),
             Error::Auth { .. }
             | Error::Hub { .. }
@@ -127,7 +133,7 @@ impl Error {
     /// Advice on what to do about the error, when we have some.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Auth { hint, .. } => Some(hint.clone()),
+            Error::Auth { hint, .. } | Error::Mail { hint, .. } => Some(hint.clone()),
             Error::Locked { .. } => Some(
                 "wait for the other run to finish, or raise --lock-wait; the store was not changed"
                     .into(),

@@ -5,9 +5,11 @@
 //! keeps every snapshot as Parquet, and the commands in `commands` read
 //! them back. `main.rs` only parses arguments and maps errors to exit codes.
 
+pub mod activity;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod hub;
 pub mod identity;

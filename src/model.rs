@@ -170,6 +170,24 @@ pub struct Event {
     pub data: Option<String>,
 }
 
+/// Who an audit-log event is about, lower-cased: `data.user`,
+/// `data.username`, `data.email` and `data.invitee`, as present (the author
+/// is who acted, not who it is about).
+pub fn event_targets(data: Option<&str>) -> Vec<String> {
+    let Some(serde_json::Value::Object(map)) =
+        data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+    else {
+        return Vec::new();
+    };
+    ["user", "username", "email", "invitee"]
+        .iter()
+        .filter_map(|key| match map.get(*key) {
+            Some(serde_json::Value::String(v)) => Some(v.to_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether a collector could read what it was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

@@ -6,15 +6,20 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::activity::IdpActivity;
 use crate::error::{Error, Result};
 use crate::identity::{Identities, Matcher};
 use crate::model::{MatchMethod, Person};
-use crate::report::{AccessRow, OrgSummary, Report, RosterSummary, Stranger, Unchecked};
+use crate::report::{
+    AccessRow, ActivitySummary, OrgSummary, Report, RevokeStats, RosterSummary, Stranger, Unchecked,
+};
 use crate::roster::Roster;
 use crate::rules::exceptions::Exceptions;
-use crate::rules::{self, Finding, OrgAudit, Severity, Thresholds};
-use crate::seats::{SeatPrices, seat_rows};
-use crate::store::Store;
+use crate::rules::{
+    self, AuditHistory, Finding, OrgAudit, PreviousRoles, Revocation, Severity, Thresholds,
+};
+use crate::seats::{self, SeatPrices, seat_rows};
+use crate::store::{Store, snapshot_id};
 
 /// Everything a report is computed from.
 pub struct Inputs<'a> {
@@ -23,6 +28,8 @@ pub struct Inputs<'a> {
     pub orgs: &'a [String],
     pub roster: &'a Roster,
     pub identities: &'a Identities,
+    /// The IdP export of last logins (`--activity`).
+    pub idp: Option<&'a IdpActivity>,
     pub exceptions: &'a Exceptions,
     pub as_of: NaiveDate,
     pub now: DateTime<Utc>,
@@ -60,6 +67,9 @@ pub fn build(input: &Inputs) -> Result<Report> {
         seats: Vec::new(),
         access: Vec::new(),
         strangers: Vec::new(),
+        revocations: Vec::new(),
+        never_active: Vec::new(),
+        seat_history: Vec::new(),
         warnings: input.roster.warnings.clone(),
     };
     for org in &orgs {
@@ -69,11 +79,12 @@ pub fn build(input: &Inputs) -> Result<Report> {
                 input.store.root().display()
             )));
         };
-        let first_seen = input.store.first_seen(org)?;
+        let history = audit_history(input.store, org, &snapshot_id(snapshot.taken_at))?;
         let audit = OrgAudit::new(
             &snapshot,
             &matcher,
-            &first_seen,
+            &history,
+            input.idp,
             input.as_of,
             input.now,
             input.thresholds,
@@ -83,10 +94,25 @@ pub fn build(input: &Inputs) -> Result<Report> {
         report
             .warnings
             .extend(input.exceptions.apply(&mut findings, input.as_of));
+        report.warnings.extend(
+            history
+                .org
+                .skipped
+                .iter()
+                .map(|s| format!("damaged snapshot left out of the history: {s}")),
+        );
         let price = input.prices.price(org, snapshot.plan.as_deref());
-        report.seats.extend(seat_rows(&audit, &findings, price));
+        let seat_rows = seat_rows(&audit, &findings, price);
+        let points = input
+            .store
+            .seat_history(org, &history.org, &seats::holders(&audit))?;
+        report
+            .seat_history
+            .extend(seats::history_rows(org, &points, &seat_rows, price));
+        report.seats.extend(seat_rows);
         report.access.extend(access_rows(&audit));
         report.strangers.extend(strangers(&audit));
+        let revocations = rules::revocations(&audit);
         report.orgs.push(OrgSummary {
             org: snapshot.org.clone(),
             snapshot_id: audit.snapshot_id.clone(),
@@ -95,7 +121,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
             seat_price: price,
             members: snapshot.members.len(),
             pending_invites: snapshot.invites.len(),
-            snapshots_in_store: first_seen.snapshots,
+            snapshots_in_store: history.org.snapshots.len(),
             unavailable: snapshot
                 .collectors
                 .iter()
@@ -107,11 +133,73 @@ pub fn build(input: &Inputs) -> Result<Report> {
                     _ => None,
                 })
                 .collect(),
+            activity: ActivitySummary {
+                audit_log: history.org.has_audit_log(),
+                audit_log_since: history.org.audit_log_since,
+                idp: input.idp.map(|i| i.path.display().to_string()),
+            },
+            time_to_revoke: revoke_stats(&revocations),
+            skipped_snapshots: history.org.skipped.clone(),
         });
+        report.never_active.extend(rules::never_active(&audit));
+        report.revocations.extend(revocations);
         report.findings.extend(findings);
     }
     rules::sort(&mut report.findings);
     Ok(report)
+}
+
+/// The org's history, and the roles of the snapshot before `latest`.
+fn audit_history(store: &Store, org: &str, latest: &str) -> Result<AuditHistory> {
+    let org_history = store.history(org)?;
+    let previous = match org_history.previous(latest) {
+        Some(prev) => Some(PreviousRoles {
+            snapshot_id: prev.id.clone(),
+            taken_at: prev.taken_at,
+            roles: store.member_roles(org, &prev.id)?,
+        }),
+        None => None,
+    };
+    Ok(AuditHistory {
+        org: org_history,
+        previous,
+    })
+}
+
+/// Median, 90th percentile (nearest rank) and worst time to revoke over
+/// the leavers whose access ended and whose last day is known.
+pub fn revoke_stats(revocations: &[Revocation]) -> Option<RevokeStats> {
+    let mut days: Vec<i64> = revocations
+        .iter()
+        .filter(|r| !r.still_member)
+        .filter_map(|r| r.days)
+        .collect();
+    let still_members = revocations.iter().filter(|r| r.still_member).count();
+    if days.is_empty() && still_members == 0 {
+        return None;
+    }
+    days.sort_unstable();
+    let n = days.len();
+    let median_days = match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => days[n / 2] as f64,
+        _ => (days[n / 2 - 1] + days[n / 2]) as f64 / 2.0,
+    };
+    Some(RevokeStats {
+        leavers: n,
+        median_days,
+        p90_days: if n == 0 {
+            0
+        } else {
+            days[(n * 9).div_ceil(10) - 1]
+        },
+        worst_days: days.last().copied().unwrap_or(0),
+        upper_bounds: revocations
+            .iter()
+            .filter(|r| !r.still_member && r.days.is_some() && r.is_upper_bound())
+            .count(),
+        still_members,
+    })
 }
 
 /// Whether any unmuted finding is at or above the threshold (exit code 1).
@@ -174,8 +262,11 @@ fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
                 .or_else(|| member.verified_email.clone()),
             person_status: person_status(m.person, a.as_of),
             termination_date: m.person.and_then(|p| p.termination_date),
-            last_active: None,
-            activity_source: None,
+            last_active: a.activity_of(&member.username).last(),
+            activity_source: a
+                .activity_of(&member.username)
+                .source()
+                .map(|s| s.as_str().to_string()),
         });
     }
     for i in &a.invites {

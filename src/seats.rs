@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::MatchMethod;
-use crate::report::SeatRow;
+use crate::report::{SeatHistoryRow, SeatRow};
 use crate::rules::{Finding, OrgAudit, Rule};
+use crate::store::{Holder, SeatPoint};
 
 /// Cost center of matched people without one.
 pub const NO_COST_CENTER: &str = "(none)";
@@ -121,6 +122,84 @@ pub fn seat_rows(a: &OrgAudit, findings: &[Finding], price: f64) -> Vec<SeatRow>
     }
     rows.push(row(ALL, &total));
     rows
+}
+
+/// What the roster says of every account ever a member, for the seat
+/// history: unmatched, or departed after their last day (keyed by the
+/// username as the Hub spells it).
+pub fn holders(a: &OrgAudit) -> HashMap<String, Holder> {
+    let holder = |method: MatchMethod, person: Option<&crate::model::Person>| {
+        if method == MatchMethod::Unmatched {
+            return Some(Holder::Unmatched);
+        }
+        let p = person?;
+        p.departed(a.as_of).then(|| {
+            Holder::DepartedAfter(
+                p.termination_date
+                    .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 999))
+                    .map(|t| t.and_utc()),
+            )
+        })
+    };
+    let mut out = HashMap::new();
+    for m in &a.members {
+        if let Some(h) = holder(m.method(), m.person) {
+            out.insert(m.item.username.clone(), h);
+        }
+    }
+    for f in &a.former {
+        if let Some(h) = holder(f.matched.method, f.person) {
+            out.insert(f.presence.username.clone(), h);
+        }
+    }
+    out
+}
+
+/// The seat history of one org: past snapshots count departed and
+/// unmatched members as reclaimable; the latest point is the `ALL` row of
+/// `seats.csv` itself (invites, inactive members and exceptions included),
+/// so the chart and the table agree.
+pub fn history_rows(
+    org: &str,
+    points: &[SeatPoint],
+    latest: &[SeatRow],
+    price: f64,
+) -> Vec<SeatHistoryRow> {
+    let all = latest.iter().find(|r| r.cost_center == ALL);
+    let last = points.len().saturating_sub(1);
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (billable, departed, unmatched, reclaimable) = match all {
+                Some(r) if i == last => (
+                    r.billable_seats,
+                    r.departed,
+                    r.unmatched,
+                    r.reclaimable_seats,
+                ),
+                _ => (
+                    p.members + p.pending_invites,
+                    p.departed,
+                    p.unmatched,
+                    p.departed + p.unmatched,
+                ),
+            };
+            SeatHistoryRow {
+                org: org.to_string(),
+                snapshot_id: p.snapshot_id.clone(),
+                taken_at: p.taken_at,
+                billable_seats: billable,
+                members: p.members,
+                pending_invites: p.pending_invites,
+                departed,
+                unmatched,
+                reclaimable_seats: reclaimable,
+                monthly_cost: round_cents(billable as f64 * price),
+                reclaimable_monthly_cost: round_cents(reclaimable as f64 * price),
+            }
+        })
+        .collect()
 }
 
 fn round_cents(x: f64) -> f64 {
@@ -249,5 +328,57 @@ mod tests {
         };
         assert_eq!(prices.price("ACME", Some("team")), 35.0);
         assert_eq!(prices.price("other", Some("team")), 20.0);
+    }
+
+    #[test]
+    fn seat_history_rows_zero_one_many() {
+        use chrono::{TimeZone, Utc};
+        let point = |d: u32, members: u64, invites: u64, departed: u64, unmatched: u64| SeatPoint {
+            snapshot_id: format!("202606{d:02}T000000.000Z"),
+            taken_at: Utc.with_ymd_and_hms(2026, 6, d, 0, 0, 0).unwrap(),
+            members,
+            pending_invites: invites,
+            departed,
+            unmatched,
+        };
+        assert!(history_rows("acme", &[], &[], 20.0).is_empty());
+
+        let snap = snapshot(vec![member("alice", "admin"), member("ghost", "read")]);
+        let latest = rows(&snap, &[active("alice")], "");
+        let one = history_rows("acme", &[point(1, 2, 0, 0, 1)], &latest, 20.0);
+        let a = all(&latest);
+        assert_eq!(one.len(), 1);
+        assert_eq!(
+            (
+                one[0].billable_seats,
+                one[0].reclaimable_seats,
+                one[0].monthly_cost
+            ),
+            (a.billable_seats, a.reclaimable_seats, a.monthly_cost),
+            "the latest point is seats.csv's ALL row"
+        );
+
+        let many = history_rows(
+            "acme",
+            &[
+                point(1, 10, 2, 1, 2),
+                point(2, 11, 1, 3, 2),
+                point(3, 2, 0, 0, 1),
+            ],
+            &latest,
+            20.0,
+        );
+        let got: Vec<(u64, u64, f64)> = many
+            .iter()
+            .map(|r| {
+                (
+                    r.billable_seats,
+                    r.reclaimable_seats,
+                    r.reclaimable_monthly_cost,
+                )
+            })
+            .collect();
+        assert_eq!(got[..2], [(12, 3, 60.0), (12, 5, 100.0)]);
+        assert_eq!(many[2].billable_seats, a.billable_seats);
     }
 }

@@ -10,13 +10,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::config::{HubSettings, Settings};
 use crate::error::{Error, Result};
 use crate::hub::{self, HubClient, Observer, OrgAccess, Outcome};
 use crate::model::{CollectorStatus, Snapshot};
-use crate::store::Store;
+use crate::store::{StagedSnapshot, Store};
 use crate::term::Term;
 
 /// What one org's snapshot recorded, for the summary line.
@@ -131,19 +131,35 @@ async fn snapshot_org(
         tracing::info!("{org}: removed {swept} incomplete snapshot(s) left by an interrupted run");
     }
     let started = Instant::now();
-    let snap = fetch_org(client, access, term).await?;
+    let taken_at = Utc::now();
+    // Each collector's tables are written as soon as it finished, while the
+    // others still fetch; publishing then only adds the rest. A failure
+    // drops `staged`, which removes everything written.
+    let staged = store.stage_snapshot(&lock, org, taken_at)?;
+    let snap = collect(client, access, term, taken_at, Some(&staged)).await?;
     tracing::info!("{org}: fetched in {} ms", started.elapsed().as_millis());
     let started = Instant::now();
-    let manifest = store.write_snapshot(&lock, &snap, env!("CARGO_PKG_VERSION"))?;
-    tracing::info!("{org}: written in {} ms", started.elapsed().as_millis());
+    let manifest = store.publish_snapshot(&lock, staged, &snap, env!("CARGO_PKG_VERSION"))?;
+    tracing::info!("{org}: published in {} ms", started.elapsed().as_millis());
     Ok((snap, manifest.snapshot_id))
 }
 
 /// Runs every collector for one org. Errors mean the org could not be read
 /// completely; unavailable optional collectors are recorded in the snapshot.
 pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> Result<Snapshot> {
+    collect(client, access, term, Utc::now(), None).await
+}
+
+/// [`fetch_org`], handing each finished collector's rows to `staged` (if
+/// any) to be written while the other collectors still run.
+async fn collect(
+    client: &HubClient,
+    access: &OrgAccess,
+    term: &Term,
+    taken_at: DateTime<Utc>,
+    staged: Option<&StagedSnapshot>,
+) -> Result<Snapshot> {
     let org = access.org.as_str();
-    let taken_at = Utc::now();
     let collector_error = |name: &str| {
         let name = name.to_string();
         move |e: Error| Error::Collector {
@@ -152,41 +168,95 @@ pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> R
             source: Box::new(e),
         }
     };
+    let part = || Snapshot {
+        org: org.to_string(),
+        taken_at,
+        ..Snapshot::default()
+    };
     term.start_org(org);
     let observer: &dyn Observer = term;
 
     // Everything independent runs at once; invites come last because their
     // fallbacks need the members and the audit log.
     let overview = timed(org, "overview", hub::collect::overview(client, org));
-    let members = timed(org, "members", hub::collect::members(client, org, observer));
-    let groups = timed(
-        org,
-        "resource groups",
-        hub::collect::resource_groups(client, org),
-    );
-    let events = timed(org, "audit log", hub::collect::audit_log(client, org));
+    let members = async {
+        let members = timed(org, "members", hub::collect::members(client, org, observer))
+            .await
+            .map_err(collector_error("members"))?;
+        let part = stage(staged, "members", Snapshot { members, ..part() }).await?;
+        Ok::<_, Error>(part.members)
+    };
+    let groups = async {
+        let groups = timed(
+            org,
+            "resource groups",
+            hub::collect::resource_groups(client, org),
+        )
+        .await
+        .map_err(collector_error("resource_groups"))?;
+        Ok::<_, Error>(match groups {
+            Outcome::Ok((groups, group_members)) => {
+                let part = Snapshot {
+                    groups,
+                    group_members,
+                    ..part()
+                };
+                let part = stage(staged, "resource_groups", part).await?;
+                Outcome::Ok((part.groups, part.group_members))
+            }
+            unavailable => unavailable,
+        })
+    };
+    let events = async {
+        let events = timed(org, "audit log", hub::collect::audit_log(client, org))
+            .await
+            .map_err(collector_error("events"))?;
+        Ok::<_, Error>(match events {
+            Outcome::Ok(events) => {
+                let part = stage(staged, "events", Snapshot { events, ..part() }).await?;
+                Outcome::Ok(part.events)
+            }
+            unavailable => unavailable,
+        })
+    };
     let pending = timed(
         org,
         "pending members",
         hub::collect::pending_members(client, org),
     );
-    let access_rows = timed(org, "gated repos", async {
-        match hub::collect::gated_repos(client, org).await? {
-            Outcome::Ok(gated) => {
-                let rows = hub::collect::accepted_access(client, access, &gated, observer).await?;
-                Ok((Some(gated), rows))
+    let access_rows = async {
+        let (gated, rows) = timed(org, "gated repos", async {
+            match hub::collect::gated_repos(client, org).await? {
+                Outcome::Ok(gated) => {
+                    let rows =
+                        hub::collect::accepted_access(client, access, &gated, observer).await?;
+                    Ok((Some(gated), rows))
+                }
+                Outcome::Unavailable(r) => Ok((None, Outcome::Unavailable(r))),
             }
-            Outcome::Unavailable(r) => Ok((None, Outcome::Unavailable(r))),
-        }
-    });
+        })
+        .await
+        .map_err(collector_error("repo_access"))?;
+        let rows = match rows {
+            Outcome::Ok(repo_access) => {
+                let part = Snapshot {
+                    repo_access,
+                    ..part()
+                };
+                Outcome::Ok(stage(staged, "repo_access", part).await?.repo_access)
+            }
+            unavailable => unavailable,
+        };
+        Ok::<_, Error>((gated, rows))
+    };
     let (overview, members, groups, events, pending, access_rows) =
         tokio::join!(overview, members, groups, events, pending, access_rows);
     let overview = overview.map_err(collector_error("overview"))?;
-    let members = members.map_err(collector_error("members"))?;
-    let groups = groups.map_err(collector_error("resource_groups"))?;
-    let events = events.map_err(collector_error("events"))?;
+    let members = members?;
+    let groups = groups?;
+    let events = events?;
     let pending = pending.map_err(collector_error("invites"))?;
-    let (gated, access_rows) = access_rows.map_err(collector_error("repo_access"))?;
+    let (gated, access_rows) = access_rows?;
     let invites = hub::collect::pending_invites(client, org, pending, &members, &events)
         .await
         .map_err(collector_error("invites"))?;
@@ -242,6 +312,30 @@ pub async fn fetch_org(client: &HubClient, access: &OrgAccess, term: &Term) -> R
         }),
     );
     Ok(snap)
+}
+
+/// Writes the tables of one finished collector (`part` holds its rows) on a
+/// blocking thread while the other collectors still fetch, and hands the
+/// rows back. Without `staged`, only hands them back.
+async fn stage(
+    staged: Option<&StagedSnapshot>,
+    collector: &'static str,
+    part: Snapshot,
+) -> Result<Snapshot> {
+    let Some(staged) = staged.cloned() else {
+        return Ok(part);
+    };
+    let dir = staged.dir().to_path_buf();
+    // The clone moves into the task and is dropped when it ends, so once
+    // every `stage` returned, the snapshot can be published.
+    tokio::task::spawn_blocking(move || staged.write_tables(collector, &part).map(|()| part))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Error::store(
+                dir,
+                format!("writing the {collector} tables failed: {e}"),
+            ))
+        })
 }
 
 /// Logs how long one collector took (`-vv`).

@@ -214,19 +214,25 @@ fn missing_inputs_and_bad_flags_are_exit_2() {
     assert!(!case.dir.path().join("out").exists(), "nothing was written");
 }
 
-#[test]
-fn hostile_hub_text_is_inert_in_every_output() {
+/// Hub full names that try to escape their HTML cell, spreadsheet cell or
+/// line, by the username of the member who carries them.
+pub(crate) const HOSTILE_NAMES: [(&str, &str); 9] = [
+    ("xss", "<script>alert(1)</script>"),
+    ("img", "<img src=x onerror=alert(1)>"),
+    ("link", "<a href=\"javascript:alert(1)\">click</a>"),
+    ("attr", "\" onmouseover=\"alert(1)"),
+    ("formula", "=HYPERLINK(\"http://evil.example\")"),
+    ("plus", "+1+1"),
+    ("at", "@SUM(A1:A9)"),
+    ("rtl", "Admin\u{202E}gnp.exe"),
+    ("tab", "\tindented"),
+];
+
+/// A case whose `out/` holds the report of an org where every
+/// [`HOSTILE_NAMES`] member lacks 2FA (so each is a finding too).
+pub(crate) fn hostile_report() -> Case {
     let mut org = generate_org(&OrgSpec::new("acme", 2));
-    let hostile = [
-        ("xss", "<script>alert(1)</script>"),
-        ("attr", "\" onmouseover=\"alert(1)"),
-        ("formula", "=HYPERLINK(\"http://evil.example\")"),
-        ("plus", "+1+1"),
-        ("at", "@SUM(A1:A9)"),
-        ("rtl", "Admin\u{202E}gnp.exe"),
-        ("tab", "\tindented"),
-    ];
-    for (user, name) in hostile {
+    for (user, name) in HOSTILE_NAMES {
         org.members.push(OrgMember {
             id: format!("id-{user}"),
             user: user.into(),
@@ -243,6 +249,12 @@ fn hostile_hub_text_is_inert_in_every_output() {
     // Members without 2FA are medium findings.
     let run = report(&case, &roster, &["--fail-on", "medium"]);
     assert_code(&run, 1);
+    case
+}
+
+#[test]
+fn hostile_hub_text_is_inert_in_every_output() {
+    let case = hostile_report();
     let out = case.dir.path().join("out");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<script>alert"), "raw script tag in HTML");

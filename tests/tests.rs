@@ -3,11 +3,20 @@
 
 mod support;
 
+mod browser;
 mod commands;
 mod crash;
+mod diff;
 mod fake_hub;
+mod fault_matrix;
 mod faults;
 mod harness;
+mod help;
+mod history;
+mod hostile;
+mod mail;
+mod prune;
 mod report;
+mod run;
 mod secrets;
 mod snapshot;

@@ -13,13 +13,20 @@ use crate::config::{Env, Settings};
 use crate::error::Result;
 use crate::term::Term;
 
-/// How a command that did its job ended (errors are `Err`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a command that did its job ended (errors are `Err`). Ordered: when
+/// `hfaudit run` ends several ways at once, the greatest wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Done {
     /// Exit 0.
     Clean,
     /// Exit 1: findings at or above `--fail-on`; the reports were written.
     Findings,
+    /// Exit 3: `run` wrote the reports from what the store holds, but at
+    /// least one org could not be snapshotted (already reported).
+    HubFailed,
+    /// Exit 4: `run` wrote the reports, but mailing them failed (already
+    /// reported as [`crate::Error::Mail`]).
+    MailFailed,
 }
 
 impl Done {
@@ -27,6 +34,8 @@ impl Done {
         match self {
             Done::Clean => 0,
             Done::Findings => 1,
+            Done::HubFailed => 3,
+            Done::MailFailed => 4,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::activity::IdpActivity;
 use crate::config::{ReportSettings, Settings};
 use crate::error::{Error, Result};
 use crate::identity::Identities;
@@ -33,6 +34,10 @@ fn run_relabelled(
         Some(p) => Identities::load(p).map_err(unreadable_input)?,
         None => Identities::default(),
     };
+    let idp = match &r.activity {
+        Some(p) => Some(IdpActivity::load(p)?),
+        None => None,
+    };
     let exceptions = match &r.exceptions {
         Some(p) => Exceptions::load(p).map_err(unreadable_input)?,
         None => Exceptions::default(),
@@ -42,6 +47,7 @@ fn run_relabelled(
         orgs,
         roster: &roster,
         identities: &identities,
+        idp: idp.as_ref(),
         exceptions: &exceptions,
         as_of: r.as_of,
         now: r.now,

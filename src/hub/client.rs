@@ -83,6 +83,15 @@ impl std::fmt::Debug for HubClient {
 }
 
 impl HubClient {
+    /// The token, for redaction only.
+    fn secret(&self) -> &str {
+        self.auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("")
+    }
+
     pub fn new(endpoint: &str, token: &Token, opts: ClientOptions) -> Result<HubClient> {
         let endpoint = parse_endpoint(endpoint)?;
         let mut auth =
@@ -206,6 +215,19 @@ impl HubClient {
     async fn attempt(&self, url: &Url, attempt: u32) -> Result<Fetched, Failure> {
         self.check_same_origin(url).map_err(Failure::Final)?;
         let pace = self.budget.reserve();
+        if pace > self.opts.max_rate_wait {
+            // The budget is spent until a reset too far away to wait for.
+            return Err(Failure::Final(Error::Hub {
+                url: url.to_string(),
+                status: Some(429),
+                message: format!(
+                    "the rate limit is exhausted and resets in {} s, longer than hfaudit waits \
+                     ({} s); run again later",
+                    pace.as_secs(),
+                    self.opts.max_rate_wait.as_secs()
+                ),
+            }));
+        }
         if !pace.is_zero() {
             tracing::debug!(?pace, "pacing to stay inside the rate limit");
             tokio::time::sleep(pace).await;
@@ -232,7 +254,7 @@ impl HubClient {
         if (200..300).contains(&status) {
             return Ok(Fetched { headers, body });
         }
-        let message = error_message(status, &headers, &body);
+        let message = error_message(status, &headers, &body, self.secret());
         if is_retryable_status(status) {
             let wait = if status == 429 {
                 let after = header_str(&headers, RETRY_AFTER.as_str()).and_then(parse_retry_after);
@@ -311,15 +333,21 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// The Hub's own explanation: `X-Error-Message`, else `{"error": …}`, else a
 /// short, printable prefix of the body.
-fn error_message(status: u16, headers: &HeaderMap, body: &[u8]) -> String {
-    let raw = header_str(headers, "x-error-message")
+/// The Hub's words for a failed request, cleaned, cut to 300 characters,
+/// with the token (`secret`) removed first should the Hub or a proxy echo
+/// the request's headers back.
+fn error_message(status: u16, headers: &HeaderMap, body: &[u8], secret: &str) -> String {
+    let mut raw = header_str(headers, "x-error-message")
         .map(str::to_string)
         .or_else(|| {
             serde_json::from_slice::<ErrorBody>(body)
                 .ok()
                 .map(|b| b.error)
         })
-        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    if !secret.is_empty() {
+        raw = raw.replace(secret, "<redacted>");
+    }
     let clean: String = raw
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -420,11 +448,18 @@ mod tests {
     fn error_messages_prefer_the_hubs_words() {
         let mut h = HeaderMap::new();
         assert_eq!(
-            error_message(403, &h, br#"{"error":"no \u0007access"}"#),
+            error_message(403, &h, br#"{"error":"no \u0007access"}"#, ""),
             "no  access"
         );
-        assert_eq!(error_message(404, &h, b""), "Not Found");
+        assert_eq!(error_message(404, &h, b"", ""), "Not Found");
         h.insert("x-error-message", HeaderValue::from_static("Plan required"));
-        assert_eq!(error_message(402, &h, br#"{"error":"x"}"#), "Plan required");
+        assert_eq!(
+            error_message(402, &h, br#"{"error":"x"}"#, ""),
+            "Plan required"
+        );
+        let echo = format!("{}Authorization: Bearer hf_secret123", "x".repeat(190));
+        let m = error_message(400, &HeaderMap::new(), echo.as_bytes(), "hf_secret123");
+        assert!(!m.contains("hf_secret"), "{m}");
+        assert!(m.ends_with("Bearer <redacted>"), "{m}");
     }
 }

@@ -13,6 +13,9 @@ mod ratelimit;
 mod retry;
 pub mod wire;
 
+#[cfg(test)]
+mod props;
+
 pub use auth::{OrgAccess, Token, TokenEnv, TokenOrigin, check_org_access, find_token};
 pub use client::{ClientOptions, HubClient};
 pub use collect::{Observer, Outcome, Silent};

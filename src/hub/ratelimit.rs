@@ -72,7 +72,9 @@ impl Budget {
         }
         if let Some(l) = limit {
             s.remaining = Some(l.remaining);
-            s.reset_at = Some(Instant::now() + l.reset);
+            // A hostile `t` must not overflow the clock: a day is plenty.
+            let reset = l.reset.min(Duration::from_secs(86_400));
+            s.reset_at = Some(Instant::now() + reset);
         }
     }
 
@@ -99,7 +101,7 @@ impl Budget {
             left + Duration::from_secs(1)
         } else if remaining <= reserve {
             // Spread what is left over the rest of the window.
-            left / remaining as u32
+            left / u32::try_from(remaining).unwrap_or(u32::MAX)
         } else {
             Duration::ZERO
         }

@@ -32,7 +32,7 @@ pub fn rate_limited_wait(
     base: Duration,
 ) -> Duration {
     match (limit, retry_after) {
-        (Some(l), _) if l.remaining == 0 => l.reset + Duration::from_secs(1),
+        (Some(l), _) if l.remaining == 0 => l.reset.saturating_add(Duration::from_secs(1)),
         (_, Some(after)) => after,
         _ => backoff(attempt, base),
     }

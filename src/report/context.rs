@@ -11,9 +11,13 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+mod history;
+
+pub use history::{NeverActiveView, RevocationView, RevokeStatsView};
+
 use crate::model::MatchMethod;
 use crate::report::{AccessRow, OrgSummary, Report, SeatRow, Stranger};
-use crate::rules::{Finding, Severity};
+use crate::rules::{Finding, Rule, Severity};
 
 /// Shown instead of a character that could reorder or hide text.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -138,6 +142,15 @@ pub struct ReportView {
     pub seat_tables: Vec<SeatTable>,
     pub access: Vec<AccessView>,
     pub strangers: Vec<StrangerView>,
+    /// Time to revoke, per org that had leavers.
+    pub revoke_stats: Vec<RevokeStatsView>,
+    /// Leavers still holding membership, most days since the last day first.
+    pub still_holding: Vec<RevocationView>,
+    /// Leavers whose membership ended in the history, slowest first.
+    pub revoked: Vec<RevocationView>,
+    pub never_active: Vec<NeverActiveView>,
+    /// Orgs with a seat history (the charts are passed beside the view).
+    pub trends: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,6 +192,9 @@ pub struct OrgView {
     pub pending_invites: String,
     pub snapshots_in_store: String,
     pub unavailable: Vec<UncheckedView>,
+    /// Where member activity comes from, in words.
+    pub activity: String,
+    pub activity_known: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -370,6 +386,41 @@ impl ReportView {
             seat_tables: SeatTable::per_org(&report.seats),
             access: report.access.iter().map(AccessView::new).collect(),
             strangers: report.strangers.iter().map(StrangerView::new).collect(),
+            revoke_stats: RevokeStatsView::per_org(&report.orgs),
+            still_holding: report
+                .revocations
+                .iter()
+                .filter(|r| r.still_member)
+                .map(RevocationView::new)
+                .collect(),
+            revoked: report
+                .revocations
+                .iter()
+                .filter(|r| !r.still_member)
+                .map(|r| {
+                    // Late by the finding's own verdict, so the table and the
+                    // findings agree whatever the SLA was.
+                    let late = report.findings.iter().any(|f| {
+                        f.rule == Rule::LateRevocation
+                            && f.org == r.org
+                            && f.subject.eq_ignore_ascii_case(&r.username)
+                    });
+                    let mut v = RevocationView::new(r);
+                    v.late = late;
+                    v
+                })
+                .collect(),
+            never_active: report
+                .never_active
+                .iter()
+                .map(NeverActiveView::new)
+                .collect(),
+            trends: report
+                .orgs
+                .iter()
+                .filter(|o| report.seat_history.iter().any(|h| h.org == o.org))
+                .map(|o| text(&o.org))
+                .collect(),
         }
     }
 }
@@ -393,6 +444,8 @@ impl OrgView {
                     reason: text(&u.reason),
                 })
                 .collect(),
+            activity: history::activity_sources(o),
+            activity_known: o.activity.known(),
         }
     }
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{Error, Result};
 use crate::report::context::clean_text;
-use crate::report::{AccessRow, Report, SeatRow};
+use crate::report::{AccessRow, Report, SeatHistoryRow, SeatRow};
 use crate::rules::Finding;
 
 pub const FINDINGS_COLUMNS: [&str; 15] = [
@@ -74,6 +74,45 @@ pub fn findings(report: &Report) -> Result<Vec<u8>> {
 /// `seats.csv`: one row per (org, cost center), then the org's `ALL` row.
 pub fn seats(report: &Report) -> Result<Vec<u8>> {
     table(&SEATS_COLUMNS, report.seats.iter().map(seat_row))
+}
+
+/// `seats_history.csv`'s columns, in order.
+pub const SEATS_HISTORY_COLUMNS: [&str; 11] = [
+    "org",
+    "snapshot_id",
+    "taken_at",
+    "billable_seats",
+    "members",
+    "pending_invites",
+    "departed",
+    "unmatched",
+    "reclaimable_seats",
+    "monthly_cost",
+    "reclaimable_monthly_cost",
+];
+
+/// `seats_history.csv`: one row per (org, snapshot), oldest first.
+pub fn seats_history(report: &Report) -> Result<Vec<u8>> {
+    table(
+        &SEATS_HISTORY_COLUMNS,
+        report.seat_history.iter().map(seat_history_row),
+    )
+}
+
+fn seat_history_row(r: &SeatHistoryRow) -> Vec<String> {
+    vec![
+        text(&r.org),
+        text(&r.snapshot_id),
+        timestamp(r.taken_at),
+        r.billable_seats.to_string(),
+        r.members.to_string(),
+        r.pending_invites.to_string(),
+        r.departed.to_string(),
+        r.unmatched.to_string(),
+        r.reclaimable_seats.to_string(),
+        money(r.monthly_cost),
+        money(r.reclaimable_monthly_cost),
+    ]
 }
 
 /// `access.csv`: one row per (org, member or invite).

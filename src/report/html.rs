@@ -13,8 +13,8 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value, context};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::report::Report;
 use crate::report::context::ReportView;
+use crate::report::{Report, SeatHistoryRow, chart};
 
 /// The page template; the others are included from it.
 pub const MAIN: &str = "report.html.j2";
@@ -22,7 +22,7 @@ pub const STYLE: &str = "report.css";
 pub const SCRIPT: &str = "report.js";
 
 /// Every embedded template, by the file name an override must use.
-pub const EMBEDDED: [(&str, &str); 7] = [
+pub const EMBEDDED: [(&str, &str); 8] = [
     (MAIN, include_str!("../../templates/report.html.j2")),
     (
         "_summary.html.j2",
@@ -35,6 +35,10 @@ pub const EMBEDDED: [(&str, &str); 7] = [
     (
         "_seats.html.j2",
         include_str!("../../templates/_seats.html.j2"),
+    ),
+    (
+        "_history.html.j2",
+        include_str!("../../templates/_history.html.j2"),
     ),
     (
         "_access.html.j2",
@@ -57,7 +61,22 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
     }
     let env = environment(templates);
     let fail = |e: minijinja::Error| template_error(templates, &e);
-    let report = Value::from_serialize(ReportView::new(report));
+    let view = ReportView::new(report);
+    // The charts are SVG drawn by hfaudit from numbers and dates only: the
+    // one piece of markup the templates insert unescaped.
+    let charts: Value = view
+        .trends
+        .iter()
+        .filter_map(|org| {
+            let rows: Vec<&SeatHistoryRow> = report
+                .seat_history
+                .iter()
+                .filter(|r| crate::report::context::clean_text(&r.org) == org.as_str())
+                .collect();
+            chart::seat_trend(&rows).map(|svg| (org.clone(), Value::from_safe_string(svg)))
+        })
+        .collect();
+    let report = Value::from_serialize(view);
 
     let asset = |name: &str| -> Result<String> {
         env.get_template(name)
@@ -67,7 +86,7 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
     let csp = content_security_policy(&asset(STYLE)?, &asset(SCRIPT)?);
 
     env.get_template(MAIN)
-        .and_then(|t| t.render(context! { report => report.clone(), csp => csp }))
+        .and_then(|t| t.render(context! { report => report.clone(), csp => csp, charts => charts }))
         .map_err(fail)
 }
 
@@ -323,7 +342,12 @@ mod tests {
         );
         assert_eq!(
             between(&a, "<script>", "</script>"),
-            EMBEDDED[6].1.trim_end_matches('\n')
+            EMBEDDED
+                .iter()
+                .find(|(name, _)| *name == SCRIPT)
+                .expect("the script is embedded")
+                .1
+                .trim_end_matches('\n')
         );
     }
 

@@ -5,10 +5,12 @@
 mod model;
 pub use model::*;
 
+pub mod chart;
 pub mod context;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod mail;
 pub mod write;
 
 #[cfg(test)]

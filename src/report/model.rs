@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::model::MatchMethod;
-use crate::rules::{Finding, Severity};
+use crate::rules::{Finding, NeverActive, Revocation, Severity};
 
 /// Everything one `hfaudit report` found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,6 +26,13 @@ pub struct Report {
     /// Gated-repo users who match nobody and are not members: outsiders who
     /// asked for access. Listed, never findings.
     pub strangers: Vec<Stranger>,
+    /// Every leaver who held membership in the history: how long they kept
+    /// it after their last day, or that they still do.
+    pub revocations: Vec<Revocation>,
+    /// Members an activity source never saw active (not findings).
+    pub never_active: Vec<NeverActive>,
+    /// Billable and reclaimable seats per snapshot, oldest first, per org.
+    pub seat_history: Vec<SeatHistoryRow>,
     /// Problems worth a look that are not findings (duplicate roster rows…).
     pub warnings: Vec<String>,
 }
@@ -52,6 +59,61 @@ pub struct OrgSummary {
     /// Collectors that were unavailable, with the reason, as
     /// `(collector, reason)`: what the report could not check.
     pub unavailable: Vec<Unchecked>,
+    /// Where member activity comes from.
+    pub activity: ActivitySummary,
+    /// Time to revoke of the leavers who lost access in the history.
+    pub time_to_revoke: Option<RevokeStats>,
+    /// Snapshots left out of the history as damaged, with the reason.
+    pub skipped_snapshots: Vec<String>,
+}
+
+/// The activity sources of an org's members.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActivitySummary {
+    /// Whether any snapshot could read the audit log.
+    pub audit_log: bool,
+    /// The oldest audit-log event in the store (none when the log is
+    /// unreadable or empty).
+    pub audit_log_since: Option<DateTime<Utc>>,
+    /// The IdP export given with `--activity`.
+    pub idp: Option<String>,
+}
+
+impl ActivitySummary {
+    /// Whether any source exists (else activity is "unknown").
+    pub fn known(&self) -> bool {
+        self.audit_log || self.idp.is_some()
+    }
+}
+
+/// Days from the last day to the loss of access, over the leavers whose
+/// access ended in the history and whose last day the roster gives.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RevokeStats {
+    pub leavers: usize,
+    pub median_days: f64,
+    pub p90_days: i64,
+    pub worst_days: i64,
+    /// How many figures are upper bounds (no audit-log event).
+    pub upper_bounds: usize,
+    /// Leavers still holding membership.
+    pub still_members: usize,
+}
+
+/// `seats_history.csv`: one row per (org, snapshot).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeatHistoryRow {
+    pub org: String,
+    pub snapshot_id: String,
+    pub taken_at: DateTime<Utc>,
+    pub billable_seats: u64,
+    pub members: u64,
+    pub pending_invites: u64,
+    pub departed: u64,
+    pub unmatched: u64,
+    pub reclaimable_seats: u64,
+    pub monthly_cost: f64,
+    pub reclaimable_monthly_cost: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

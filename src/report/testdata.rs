@@ -11,6 +11,8 @@ use crate::model::MatchMethod;
 use crate::report::{AccessRow, OrgSummary, Report, RosterSummary, SeatRow, Stranger, Unchecked};
 use crate::rules::{Finding, Rule, Severity};
 
+mod history;
+
 pub const SCRIPT: &str = "<script>alert(1)</script>";
 pub const ATTRIBUTE: &str = "\" onmouseover=\"x";
 pub const JS_URL: &str = "javascript:alert(1)";
@@ -743,6 +745,9 @@ pub fn report() -> Report {
                 pending_invites: 2,
                 snapshots_in_store: 12,
                 unavailable: vec![],
+                activity: history::activity(ML),
+                time_to_revoke: history::revoke_stats(ML),
+                skipped_snapshots: vec![],
             },
             OrgSummary {
                 org: LABS.into(),
@@ -763,12 +768,18 @@ pub fn report() -> Report {
                         reason: "gated-repo access requests are not visible to this token (404)".into(),
                     },
                 ],
+                activity: history::activity(LABS),
+                time_to_revoke: history::revoke_stats(LABS),
+                skipped_snapshots: vec![],
             },
         ],
         findings: findings(),
         seats: seats(),
         access: access(),
         strangers: strangers(),
+        revocations: history::revocations(),
+        never_active: history::never_active(),
+        seat_history: history::seat_history(),
         warnings: vec![
             "fixtures/demo/roster.csv:17: jane.doe@acme.example appears twice (also line 4); the later row wins".into(),
             format!("fixtures/demo/roster.csv:23: unknown status 'garden leave {RLO}' read as unknown <b>check</b>"),

@@ -1,7 +1,7 @@
-//! Writes the five report files into `--out DIR` so that a failed run never
+//! Writes the six report files into `--out DIR` so that a failed run never
 //! leaves a half-written set: everything is rendered in memory first (a
 //! template error writes nothing), then each file goes to a fsynced 0600
-//! temporary file in the same directory, and only when all five are on disk
+//! temporary file in the same directory, and only when all six are on disk
 //! are they renamed over the previous reports.
 
 use std::fs::{self, File, OpenOptions};
@@ -12,26 +12,28 @@ use crate::error::{Error, Result};
 use crate::report::{Report, csv, html, json};
 
 /// The files `write_outputs` writes, in order.
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
     "report.html",
     "findings.csv",
     "seats.csv",
+    "seats_history.csv",
     "access.csv",
     "findings.json",
 ];
 
-/// Writes report.html, findings.csv, seats.csv, access.csv and
-/// findings.json into `out` (created 0700 if missing). Returns the paths
+/// Writes report.html, findings.csv, seats.csv, seats_history.csv,
+/// access.csv and findings.json into `out` (created 0700 if missing). Returns the paths
 /// written.
 pub fn write_outputs(
     report: &Report,
     out: &Path,
     templates: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
-    let rendered: [Vec<u8>; 5] = [
+    let rendered: [Vec<u8>; FILES.len()] = [
         html::render(report, templates)?.into_bytes(),
         csv::findings(report)?,
         csv::seats(report)?,
+        csv::seats_history(report)?,
         csv::access(report)?,
         json::render(report)?,
     ];

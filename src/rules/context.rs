@@ -6,11 +6,39 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::activity::{Activity, ActivitySource, IdpActivity};
 use crate::identity::{HubEmail, Match, Matcher};
 use crate::model::{
     GroupMember, Invite, InviteSource, MatchMethod, Member, Person, RepoAccess, Snapshot,
+    event_targets,
 };
-use crate::store::{FirstSeen, snapshot_id};
+use crate::store::{OrgHistory, Presence, snapshot_id};
+
+/// What the rules know beyond the latest snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct AuditHistory {
+    /// The org's history in the store.
+    pub org: OrgHistory,
+    /// Roles in the complete snapshot before the latest, if any.
+    pub previous: Option<PreviousRoles>,
+}
+
+/// The roles of the snapshot before the latest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviousRoles {
+    pub snapshot_id: String,
+    pub taken_at: DateTime<Utc>,
+    /// Lower-cased username → role.
+    pub roles: HashMap<String, Option<String>>,
+}
+
+/// An account that was a member in the history and is not any more.
+#[derive(Debug, Clone, Copy)]
+pub struct Former<'a> {
+    pub presence: &'a Presence,
+    pub matched: Match,
+    pub person: Option<&'a Person>,
+}
 
 /// Rule thresholds (SPEC.md defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +84,13 @@ pub struct OrgAudit<'a> {
     pub invites: Vec<Matched<'a, Invite>>,
     pub group_members: Vec<Matched<'a, GroupMember>>,
     pub access: Vec<Matched<'a, RepoAccess>>,
-    pub first_seen: &'a FirstSeen,
+    pub history: &'a AuditHistory,
+    /// Lower-cased member username → what is known of their activity.
+    pub activity: HashMap<String, Activity>,
+    /// Accounts that were members in an earlier snapshot and are not now.
+    pub former: Vec<Former<'a>>,
+    /// Lower-cased invitee → times of every `org.invite_user`/`org.invite.email`.
+    invited_at: HashMap<String, Vec<DateTime<Utc>>>,
 }
 
 fn wrap<'a, T>(matcher: &Matcher<'a>, item: &'a T, matched: Match) -> Matched<'a, T> {
@@ -71,7 +105,8 @@ impl<'a> OrgAudit<'a> {
     pub fn new(
         snapshot: &'a Snapshot,
         matcher: &Matcher<'a>,
-        first_seen: &'a FirstSeen,
+        history: &'a AuditHistory,
+        idp: Option<&IdpActivity>,
         as_of: NaiveDate,
         now: DateTime<Utc>,
         thresholds: Thresholds,
@@ -149,6 +184,46 @@ impl<'a> OrgAudit<'a> {
                 wrap(matcher, a, m)
             })
             .collect();
+        let activity = members
+            .iter()
+            .map(|m| {
+                let key = m.item.username.to_lowercase();
+                (key, member_activity(&history.org, idp, m))
+            })
+            .collect();
+        let current: std::collections::HashSet<&str> =
+            by_member.keys().map(String::as_str).collect();
+        let mut former: Vec<Former<'a>> = history
+            .org
+            .accounts
+            .iter()
+            .filter(|(key, _)| !current.contains(key.as_str()))
+            .map(|(_, p)| {
+                let emails: Vec<HubEmail> = p
+                    .verified_email
+                    .iter()
+                    .map(|e| HubEmail {
+                        email: e,
+                        method: MatchMethod::HubEmail,
+                    })
+                    .collect();
+                let matched = matcher.match_account(&p.username, p.fullname.as_deref(), &emails);
+                Former {
+                    presence: p,
+                    matched,
+                    person: matcher.person(matched),
+                }
+            })
+            .collect();
+        former.sort_by(|a, b| a.presence.username.cmp(&b.presence.username));
+        let mut invited_at: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+        for e in &history.org.membership_events {
+            if e.kind == "org.invite_user" || e.kind == "org.invite.email" {
+                for who in event_targets(e.data.as_deref()) {
+                    invited_at.entry(who).or_default().push(e.at);
+                }
+            }
+        }
         OrgAudit {
             snapshot,
             snapshot_id: snapshot_id(snapshot.taken_at),
@@ -159,8 +234,19 @@ impl<'a> OrgAudit<'a> {
             invites,
             group_members,
             access,
-            first_seen,
+            history,
+            activity,
+            former,
+            invited_at,
         }
+    }
+
+    /// What is known of a member's activity (`Unknown` for non-members).
+    pub fn activity_of(&self, username: &str) -> Activity {
+        self.activity
+            .get(&username.to_lowercase())
+            .copied()
+            .unwrap_or(Activity::Unknown)
     }
 
     pub fn org(&self) -> &str {
@@ -174,7 +260,9 @@ impl<'a> OrgAudit<'a> {
 
     /// When a member first appeared in the store (this snapshot at the latest).
     pub fn member_first_seen(&self, username: &str) -> DateTime<Utc> {
-        self.first_seen
+        self.history
+            .org
+            .first_seen
             .members
             .get(&username.to_lowercase())
             .copied()
@@ -183,16 +271,53 @@ impl<'a> OrgAudit<'a> {
     }
 
     /// When an invite was first seen: its first snapshot, or the time it was
-    /// sent if the source says and that is older.
+    /// sent (as the invite source or an `org.invite_user` event says) if
+    /// that is older. Sightings and events from before the invitee was last
+    /// a member belong to an earlier invitation, not this one.
     pub fn invite_first_seen(&self, invite: &Invite) -> DateTime<Utc> {
-        let stored = self
+        let org = &self.history.org;
+        let member_until = [Some(&invite.invitee), invite.username.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| org.accounts.get(&k.to_lowercase()))
+            .map(|p| p.last)
+            .max();
+        let this_invitation = |t: &DateTime<Utc>| member_until.is_none_or(|m| *t > m);
+        let stored = org
             .first_seen
             .invites
             .get(&invite.invitee.to_lowercase())
             .copied()
-            .unwrap_or(self.snapshot.taken_at)
-            .min(self.snapshot.taken_at);
-        invite.invited_at.map_or(stored, |t| t.min(stored))
+            .unwrap_or(self.snapshot.taken_at);
+        let stored = match member_until {
+            // Re-invited after leaving: seen from a snapshot after that.
+            Some(m) if stored <= m => org.first_after(m).map_or(m, |s| s.taken_at),
+            _ => stored,
+        }
+        .min(self.snapshot.taken_at);
+        let keys = [
+            Some(&invite.invitee),
+            invite.username.as_ref(),
+            invite.email.as_ref(),
+        ];
+        let logged = keys
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.invited_at.get(&k.to_lowercase()))
+            .flatten()
+            .copied()
+            .filter(this_invitation)
+            .min();
+        [Some(stored), invite.invited_at, logged]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(stored)
+    }
+
+    /// Whether any activity source exists for this org's members.
+    pub fn has_activity_source(&self) -> bool {
+        self.activity.values().any(|a| *a != Activity::Unknown)
     }
 
     /// Whole days from `since` to the report date.
@@ -204,4 +329,43 @@ impl<'a> OrgAudit<'a> {
     pub fn days_since_date(&self, day: NaiveDate) -> i64 {
         (self.as_of - day).num_days().max(0)
     }
+}
+
+/// A member's activity: the later of the audit log (any event they
+/// authored, an `org.sso_login` named as such) and the IdP export.
+fn member_activity(
+    history: &OrgHistory,
+    idp: Option<&IdpActivity>,
+    m: &Matched<'_, Member>,
+) -> Activity {
+    let log = if history.has_audit_log() {
+        match history.activity.get(&m.item.username.to_lowercase()) {
+            Some(a) => Activity::Last {
+                at: a.last,
+                source: if a.last_sso_login == Some(a.last) {
+                    ActivitySource::SsoLogin
+                } else {
+                    ActivitySource::AuditLog
+                },
+            },
+            None => Activity::Never {
+                source: ActivitySource::AuditLog,
+            },
+        }
+    } else {
+        Activity::Unknown
+    };
+    let from_idp = idp.map_or(Activity::Unknown, |idp| {
+        let emails: Vec<&str> = [
+            m.item.verified_email.as_deref(),
+            m.person.and_then(|p| p.email.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // A member the export does not list stays unknown: the IdP may
+        // simply not know them (an outside collaborator).
+        idp.lookup(&m.item.username, &emails)
+    });
+    log.max(from_idp)
 }

@@ -2,22 +2,27 @@
 //! history facts it carries) to findings. One file per rule family; the
 //! findings themselves are data (`finding`), muted by `exceptions`.
 
+pub mod activity;
 pub mod context;
 mod departed;
 pub mod exceptions;
 mod finding;
+pub mod history;
 mod hygiene;
 mod invites;
 
 use std::collections::HashSet;
 
-pub use context::{Matched, OrgAudit, Thresholds};
+pub use activity::{NeverActive, never_active};
+pub use context::{AuditHistory, Matched, OrgAudit, PreviousRoles, Thresholds};
 pub use finding::{Finding, Rule, Severity};
+pub use history::{Revocation, revocations};
 
 use crate::model::Person;
 
-/// Every rule that reads the latest snapshot, in report order.
-const SNAPSHOT_RULES: [fn(&OrgAudit) -> Vec<Finding>; 7] = [
+/// Every rule, in report order: those of the latest snapshot, then those
+/// of the history.
+const RULES: [fn(&OrgAudit) -> Vec<Finding>; 10] = [
     departed::departed_member,
     departed::departed_group_access,
     departed::departed_gated_access,
@@ -25,16 +30,27 @@ const SNAPSHOT_RULES: [fn(&OrgAudit) -> Vec<Finding>; 7] = [
     invites::stale_invite,
     hygiene::unmatched_member,
     hygiene::member_without_2fa,
+    activity::inactive_member,
+    history::role_escalation,
+    history::late_revocation,
 ];
 
-/// Runs every rule on one org: one finding per (rule, org, subject).
+/// Runs every rule on one org: one finding per (rule, org, subject), each
+/// about a member carrying the member's last activity.
 pub fn evaluate(audit: &OrgAudit) -> Vec<Finding> {
     let mut seen = HashSet::new();
-    let mut out: Vec<Finding> = SNAPSHOT_RULES
+    let mut out: Vec<Finding> = RULES
         .iter()
         .flat_map(|rule| rule(audit))
         .filter(|f| seen.insert((f.rule, f.org.clone(), f.subject.to_lowercase())))
         .collect();
+    for f in &mut out {
+        if f.last_active.is_none()
+            && let Some(user) = &f.username
+        {
+            f.last_active = audit.activity_of(user).last();
+        }
+    }
     sort(&mut out);
     out
 }
@@ -117,3 +133,5 @@ pub fn label_probable(findings: &mut [Finding]) {
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_history;

@@ -4,9 +4,9 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use super::*;
+use crate::activity::IdpActivity;
 use crate::identity::{Identities, Matcher};
 use crate::model::*;
-use crate::store::FirstSeen;
 
 pub const AS_OF: (i32, u32, u32) = (2026, 6, 30);
 
@@ -86,18 +86,38 @@ pub fn snapshot(members: Vec<Member>) -> Snapshot {
 
 /// Calls `f` with the audit of `snap` against `people` at the fixed date.
 pub fn with_audit<R>(snap: &Snapshot, people: &[Person], f: impl FnOnce(&OrgAudit) -> R) -> R {
+    with_history(snap, people, &AuditHistory::default(), None, f)
+}
+
+/// [`with_audit`] with a history and an IdP export.
+pub fn with_history<R>(
+    snap: &Snapshot,
+    people: &[Person],
+    history: &AuditHistory,
+    idp: Option<&IdpActivity>,
+    f: impl FnOnce(&OrgAudit) -> R,
+) -> R {
+    with_thresholds(snap, people, history, idp, Thresholds::default(), f)
+}
+
+/// [`with_history`] with other thresholds.
+pub fn with_thresholds<R>(
+    snap: &Snapshot,
+    people: &[Person],
+    history: &AuditHistory,
+    idp: Option<&IdpActivity>,
+    thresholds: Thresholds,
+    f: impl FnOnce(&OrgAudit) -> R,
+) -> R {
     let ids = Identities::default();
     let matcher = Matcher::new(people, &ids);
-    let first = FirstSeen::default();
-    let audit = OrgAudit::new(
-        snap,
-        &matcher,
-        &first,
-        as_of(),
-        now(),
-        Thresholds::default(),
-    );
+    let audit = OrgAudit::new(snap, &matcher, history, idp, as_of(), now(), thresholds);
     f(&audit)
+}
+
+/// A time `days` before [`now`].
+pub fn days_ago(days: i64) -> DateTime<Utc> {
+    now() - chrono::Duration::days(days)
 }
 
 pub fn run(snap: &Snapshot, people: &[Person]) -> Vec<Finding> {

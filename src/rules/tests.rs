@@ -3,9 +3,7 @@
 
 use super::exceptions::Exceptions;
 use super::*;
-use crate::identity::{Identities, Matcher};
 use crate::model::*;
-use crate::store::FirstSeen;
 
 use super::testkit::*;
 
@@ -233,21 +231,13 @@ fn invite_age_counts_from_the_first_snapshot_that_shows_it() {
     let mut inv = invite("newbie", 0);
     inv.invited_at = None;
     snap.invites = vec![inv];
-    let ids = Identities::default();
-    let matcher = Matcher::new(&people, &ids);
-    let mut first = FirstSeen::default();
-    first
+    let mut history = AuditHistory::default();
+    history
+        .org
+        .first_seen
         .invites
         .insert("newbie".into(), now() - chrono::Duration::days(30));
-    let audit = OrgAudit::new(
-        &snap,
-        &matcher,
-        &first,
-        as_of(),
-        now(),
-        Thresholds::default(),
-    );
-    let f = evaluate(&audit);
+    let f = with_history(&snap, &people, &history, None, evaluate);
     let s = of(&f, Rule::StaleInvite);
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].days_open, Some(30));

@@ -26,6 +26,7 @@ mod encode;
 mod history;
 mod lock;
 pub mod manifest;
+pub mod prune;
 mod read;
 mod tables;
 mod write;
@@ -39,9 +40,13 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 
-pub use history::{FirstSeen, snapshot_time};
+pub use history::{
+    AuthorActivity, FirstSeen, Holder, MEMBERSHIP_EVENT_KINDS, MembershipEvent, OrgHistory,
+    Presence, SeatPoint, SnapshotInfo, snapshot_time,
+};
 pub use lock::OrgLock;
 pub use manifest::{CollectorEntry, FileEntry, Manifest};
+pub use write::StagedSnapshot;
 
 /// Version of the on-disk layout written by this build. A reader refuses
 /// (reports as damaged) snapshots of any other version.

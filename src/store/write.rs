@@ -6,15 +6,25 @@
 //! `STORE/ORG/ID/`, and the org directory fsynced. Until the rename nothing
 //! is visible to readers; on any error the partial directory is removed,
 //! manifest first, so what remains can never look complete.
+//!
+//! A snapshot can be written in one go ([`Store::write_snapshot`]) or staged
+//! ([`Store::stage_snapshot`]): then each collector's tables are written as
+//! soon as that collector finished, while the others still fetch, and
+//! [`Store::publish_snapshot`] only adds what is left, the manifest and the
+//! rename.
+
+mod files;
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use polars::prelude::{ParquetCompression, ParquetWriter};
-use sha2::{Digest, Sha256};
+
+use files::{Unpublished, write_private_file};
+pub(crate) use files::{remove_incomplete, sync_dir};
 
 use super::manifest::{FileEntry, Manifest};
 use super::tables::{self, Table};
@@ -24,6 +34,59 @@ use crate::model::Snapshot;
 
 /// zstd: polars' default, compact, and read by DuckDB, Spark and pyarrow.
 const COMPRESSION: ParquetCompression = ParquetCompression::Zstd(None);
+
+/// A snapshot being written and not yet visible. Clones share it, so tables
+/// can be written from other threads; dropped unpublished (every clone),
+/// it removes what was written.
+#[derive(Clone)]
+pub struct StagedSnapshot(Arc<Staged>);
+
+struct Staged {
+    org: String,
+    id: String,
+    org_dir: PathBuf,
+    temp_dir: PathBuf,
+    /// File name → rows written and the file's entry, per table written.
+    written: Mutex<BTreeMap<&'static str, (usize, FileEntry)>>,
+    dir: Mutex<Unpublished>,
+}
+
+impl std::fmt::Debug for StagedSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagedSnapshot")
+            .field("dir", &self.0.temp_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StagedSnapshot {
+    /// The directory being written (not a snapshot until published).
+    pub fn dir(&self) -> &Path {
+        &self.0.temp_dir
+    }
+
+    /// Encodes and writes every table of `collector` from `part`'s rows
+    /// (the other fields of `part` are ignored). Blocks; call it only for a
+    /// collector that finished `ok`, and at most once per collector.
+    pub fn write_tables(&self, collector: &str, part: &Snapshot) -> Result<()> {
+        let s = &*self.0;
+        if part.org != s.org {
+            return Err(Error::store(
+                &s.temp_dir,
+                format!("rows of org {:?} in a snapshot of {:?}", part.org, s.org),
+            ));
+        }
+        for &table in tables::ALL.iter().filter(|t| t.collector == collector) {
+            let path = s.temp_dir.join(table.file);
+            let entry = write_table(table, part, &s.id, &path)?;
+            s.written
+                .lock()
+                .expect("staged files lock")
+                .insert(table.file, (rows_of(table, part), entry));
+        }
+        Ok(())
+    }
+}
 
 impl Store {
     /// Writes `snap` as a new snapshot of its org and publishes it
@@ -40,47 +103,115 @@ impl Store {
         super::validate_org_name(&snap.org)?;
         let org_dir = self.locked_org_dir(lock, &snap.org)?;
         refuse_dropped_rows(snap, &org_dir)?;
+        let staged = self.stage_snapshot(lock, &snap.org, snap.taken_at)?;
+        self.publish_snapshot(lock, staged, snap, tool_version)
+    }
 
-        let id = snapshot_id(snap.taken_at);
+    /// Starts the snapshot of `org` taken at `taken_at`: creates its
+    /// temporary directory, refusing an id that is already published.
+    pub fn stage_snapshot(
+        &self,
+        lock: &OrgLock,
+        org: &str,
+        taken_at: DateTime<Utc>,
+    ) -> Result<StagedSnapshot> {
+        super::validate_org_name(org)?;
+        let org_dir = self.locked_org_dir(lock, org)?;
+        let id = snapshot_id(taken_at);
+        refuse_existing(&org_dir.join(&id))?;
+        let temp_dir = org_dir.join(format!("{TEMP_PREFIX}{id}-{}", std::process::id()));
+        let dir = Unpublished::create(temp_dir.clone())?;
+        Ok(StagedSnapshot(Arc::new(Staged {
+            org: org.to_string(),
+            id,
+            org_dir,
+            temp_dir,
+            written: Mutex::new(BTreeMap::new()),
+            dir: Mutex::new(dir),
+        })))
+    }
+
+    /// Writes the tables of `snap` not staged yet, checks the staged ones
+    /// hold `snap`'s rows, then the manifest, and publishes the snapshot
+    /// atomically. No clone of `staged` may be in use any more.
+    pub fn publish_snapshot(
+        &self,
+        lock: &OrgLock,
+        staged: StagedSnapshot,
+        snap: &Snapshot,
+        tool_version: &str,
+    ) -> Result<Manifest> {
+        let org_dir = self.locked_org_dir(lock, &snap.org)?;
+        let staged = Arc::try_unwrap(staged.0).map_err(|s| {
+            Error::store(
+                &s.temp_dir,
+                "tables are still being written; cannot publish",
+            )
+        })?;
+        let id = staged.id.clone();
+        let temp_dir = staged.temp_dir.clone();
+        if staged.org != snap.org || org_dir != staged.org_dir || snapshot_id(snap.taken_at) != id {
+            return Err(Error::store(
+                &temp_dir,
+                format!("staged as {}/{id}, not {}", staged.org, snap.org),
+            ));
+        }
+        refuse_dropped_rows(snap, &org_dir)?;
         let final_dir = org_dir.join(&id);
         refuse_existing(&final_dir)?;
 
-        let temp_dir = org_dir.join(format!("{TEMP_PREFIX}{id}-{}", std::process::id()));
-        let mut unpublished = Unpublished::create(temp_dir.clone())?;
-
-        // Tables are encoded, written and fsynced in parallel: a snapshot is
-        // published sooner, and the fsyncs overlap.
+        let mut written = std::mem::take(&mut *staged.written.lock().expect("staged files lock"));
+        // Tables not staged yet are encoded, written and fsynced in
+        // parallel: the fsyncs overlap.
         let wanted: Vec<&'static Table> = tables::ALL
             .iter()
             .copied()
             .filter(|t| snap.collector(t.collector).is_some_and(|s| s.is_ok()))
             .collect();
-        let written: Vec<Result<(&'static Table, PathBuf, FileEntry)>> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = wanted
-                    .iter()
-                    .map(|&table| {
-                        let path = temp_dir.join(table.file);
-                        let id = id.as_str();
-                        scope.spawn(move || {
-                            write_table(table, snap, id, &path).map(|e| (table, path, e))
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::store(&temp_dir, "a table writer panicked"))
-                        })
-                    })
-                    .collect()
-            });
+        let missing: Vec<&'static Table> = wanted
+            .iter()
+            .copied()
+            .filter(|t| !written.contains_key(t.file))
+            .collect();
+        let results: Vec<Result<(&'static Table, FileEntry)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = missing
+                .iter()
+                .map(|&table| {
+                    let path = temp_dir.join(table.file);
+                    let id = id.as_str();
+                    scope.spawn(move || write_table(table, snap, id, &path).map(|e| (table, e)))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::store(&temp_dir, "a table writer panicked")))
+                })
+                .collect()
+        });
+        for result in results {
+            let (table, entry) = result?;
+            written.insert(table.file, (rows_of(table, snap), entry));
+        }
+
         let mut files = BTreeMap::new();
-        for result in written {
-            let (table, path, entry) = result?;
-            files.insert(table.file.to_string(), entry);
-            fail_point("data_file", &path)?;
+        for (file, (rows, entry)) in written {
+            let Some(table) = wanted.iter().find(|t| t.file == file) else {
+                return Err(Error::store(
+                    temp_dir.join(file),
+                    "written for a collector that is not ok; refusing to publish it",
+                ));
+            };
+            let expected = rows_of(table, snap);
+            if rows != expected {
+                return Err(Error::store(
+                    temp_dir.join(file),
+                    format!("staged with {rows} row(s), but the snapshot has {expected}"),
+                ));
+            }
+            fail_point("data_file", &temp_dir.join(file))?;
+            files.insert(file.to_string(), entry);
         }
 
         let manifest = Manifest {
@@ -103,6 +234,7 @@ impl Store {
         sync_dir(&temp_dir)?;
         fail_point("before_rename", &temp_dir)?;
 
+        let mut unpublished = staged.dir.lock().expect("staged dir lock");
         refuse_existing(&final_dir)?;
         std::fs::rename(&temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
         unpublished.path = final_dir;
@@ -169,118 +301,39 @@ fn refuse_existing(final_dir: &Path) -> Result<()> {
     }
 }
 
-/// A snapshot directory that is not (yet) durably published: removed on
-/// drop unless [`Unpublished::published`] was called.
-struct Unpublished {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Unpublished {
-    fn create(path: PathBuf) -> Result<Unpublished> {
-        let mkdir = || std::fs::DirBuilder::new().mode(0o700).create(&path);
-        match mkdir() {
-            Ok(()) => {}
-            // Left by an earlier run of this same pid (pids are reused).
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                remove_incomplete(&path).map_err(|e| Error::io(&path, e))?;
-                mkdir().map_err(|e| Error::io(&path, e))?;
-            }
-            Err(e) => return Err(Error::io(&path, e)),
-        }
-        Ok(Unpublished { path, armed: true })
-    }
-
-    fn published(mut self) {
-        self.armed = false;
-    }
-}
-
-impl Drop for Unpublished {
-    fn drop(&mut self) {
-        if self.armed
-            && let Err(e) = remove_incomplete(&self.path)
-        {
-            tracing::warn!(path = %self.path.display(), "could not remove an unfinished snapshot: {e}");
-        }
-    }
-}
-
-/// Removes a snapshot directory so that it never looks complete meanwhile:
-/// `manifest.json` goes first.
-pub(crate) fn remove_incomplete(dir: &Path) -> io::Result<()> {
-    match std::fs::remove_file(dir.join(MANIFEST_FILE)) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
-/// Creates `path` (which must not exist) with mode 0600, lets `fill` write
-/// it, fsyncs it, and returns the sha256 and size of what was written.
-fn write_private_file(
-    path: &Path,
-    fill: impl FnOnce(&mut HashingWriter<BufWriter<File>>) -> io::Result<()>,
-) -> Result<FileEntry> {
-    let io_err = |e| Error::io(path, e);
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io_err)?;
-    let mut out = HashingWriter {
-        inner: BufWriter::with_capacity(256 * 1024, file),
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
-    fill(&mut out).map_err(io_err)?;
-    let HashingWriter {
-        inner,
-        hasher,
-        bytes,
-    } = out;
-    let file = inner.into_inner().map_err(|e| io_err(e.into_error()))?;
-    file.sync_all().map_err(io_err)?;
-    Ok(FileEntry {
-        sha256: hex::encode(hasher.finalize()),
-        bytes,
-    })
-}
-
-/// Passes writes through while hashing exactly the bytes accepted.
-struct HashingWriter<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-pub(super) fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
-}
-
+/// Crash and full-disk simulation for the integration tests (tests/crash.rs):
+/// `HFAUDIT_TEST_FAULT=kill:NAME#N` SIGKILLs the process the Nth time it
+/// reaches fail point NAME (`data_file`, once per file; `before_rename`;
+/// `after_rename`), so no destructor runs, exactly as in a crash;
+/// `fail:NAME#N` fails the write there with ENOSPC. Unset, a point costs
+/// one `OnceLock` read.
 #[cfg(not(test))]
-fn fail_point(_name: &'static str, _path: &Path) -> Result<()> {
-    Ok(())
+fn fail_point(name: &'static str, path: &Path) -> Result<()> {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static FAULT: OnceLock<Option<(bool, String, u32)>> = OnceLock::new();
+    static HITS: AtomicU32 = AtomicU32::new(0);
+    let fault = FAULT.get_or_init(|| {
+        let spec = std::env::var("HFAUDIT_TEST_FAULT").ok()?;
+        let (action, point) = spec.split_once(':')?;
+        let (point, nth) = point.split_once('#').unwrap_or((point, "1"));
+        Some((action == "kill", point.to_string(), nth.parse().ok()?))
+    });
+    let Some((kill, point, nth)) = fault else {
+        return Ok(());
+    };
+    if point != name || HITS.fetch_add(1, Ordering::SeqCst) + 1 != *nth {
+        return Ok(());
+    }
+    if *kill {
+        let pid = std::process::id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status();
+        std::process::abort(); // not reached
+    }
+    const ENOSPC: i32 = 28; // Linux
+    Err(Error::io(path, io::Error::from_raw_os_error(ENOSPC)))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 // Each user (a test module, the example, the bench) uses a different part.
 #![allow(dead_code, unused_imports, clippy::disallowed_macros)]
 
+pub mod cdp;
 pub mod fake_hub;
 pub mod generate;
 

@@ -5,8 +5,10 @@
 //! repo type, then one paged call per gated repo, a bounded number at once.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use futures_util::{StreamExt, TryStreamExt, stream};
+use tokio::task::JoinSet;
 
 use crate::error::{Error, Result};
 use crate::hub::auth::OrgAccess;
@@ -79,18 +81,52 @@ pub async fn accepted_access(
         )));
     }
     observer.repos_found(org, gated.len());
-    // Unordered, so a slow repo never holds back the next request; the
-    // results are put back in listing order afterwards.
-    let per_repo = stream::iter(gated.iter().enumerate())
-        .map(|(i, (key, mode))| async move {
-            let result = repo_access(c, key, mode).await;
-            observer.repo_scanned(org);
-            result.map(|r| (i, r))
-        })
-        .buffer_unordered(c.options().concurrency.max(1));
-    let mut results: Vec<(usize, Outcome<Vec<RepoAccess>>)> = per_repo.try_collect().await?;
-    results.sort_by_key(|(i, _)| *i);
-    let results = results.into_iter().map(|(_, r)| r);
+    let repos: Arc<Vec<(String, String)>> = Arc::new(
+        gated
+            .iter()
+            .map(|(key, mode)| (key.clone(), mode.clone()))
+            .collect(),
+    );
+    // `concurrency` tasks on the runtime's workers, each taking the next repo
+    // as soon as its previous one is done: always that many requests in
+    // flight, and a response is handled where it arrived, without a round
+    // trip through the thread that drives the snapshot. Dropping the set
+    // (an error, or this future dropped) cancels them all.
+    let next = Arc::new(AtomicUsize::new(0));
+    let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = JoinSet::new();
+    for _ in 0..c.options().concurrency.max(1).min(repos.len()) {
+        let (c, repos, next, done) = (c.clone(), repos.clone(), next.clone(), done.clone());
+        tasks.spawn(async move {
+            while let Some((key, mode)) = repos.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let result = repo_access(&c, key, mode).await;
+                let failed = result.is_err();
+                if done.send((key.clone(), result)).is_err() || failed {
+                    break;
+                }
+            }
+        });
+    }
+    drop(done);
+    let mut by_key: BTreeMap<String, Outcome<Vec<RepoAccess>>> = BTreeMap::new();
+    while let Some((key, result)) = results.recv().await {
+        observer.repo_scanned(org);
+        by_key.insert(key, result?);
+    }
+    if by_key.len() != repos.len() {
+        // A task ended without reporting (it panicked).
+        return Err(Error::Hub {
+            url: c.endpoint().to_string(),
+            status: None,
+            message: format!(
+                "only {} of {} gated repos were read",
+                by_key.len(),
+                repos.len()
+            ),
+        });
+    }
+    // Back in listing order (the keys of `gated`).
+    let results = by_key.into_values();
     let mut all = Vec::new();
     for r in results {
         match r {
@@ -106,6 +142,18 @@ pub async fn accepted_access(
 async fn repo_access(c: &HubClient, key: &str, mode: &str) -> Result<Outcome<Vec<RepoAccess>>> {
     let (kind, repo) = key.split_once('/').expect("keys are type/namespace/name");
     let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
+    // URL libraries drop `.` and `..` segments: such a name would read
+    // another path. The Hub never allows them; a listing that has one is
+    // not trusted for this collector.
+    if [namespace, name]
+        .iter()
+        .any(|s| s.is_empty() || *s == "." || *s == "..")
+    {
+        return Ok(Outcome::Unavailable(format!(
+            "the Hub listed a repo with an invalid name ({key:?}); accepted access requests were \
+             not read"
+        )));
+    }
     let limit = ACCESS_PAGE.to_string();
     let url = c.url(
         &[

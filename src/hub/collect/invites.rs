@@ -165,18 +165,7 @@ fn from_scim(u: wire::ScimUser) -> Invite {
 /// Who an invite or settle event is about: `data.user`, `data.username`,
 /// `data.email` or `data.invitee`; for acceptances, also the author.
 fn subject(event: &Event) -> Vec<String> {
-    let data: Option<Value> = event
-        .data
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok());
-    let mut out = Vec::new();
-    if let Some(Value::Object(map)) = &data {
-        for key in ["user", "username", "email", "invitee"] {
-            if let Some(Value::String(v)) = map.get(key) {
-                out.push(v.to_lowercase());
-            }
-        }
-    }
+    let mut out = crate::model::event_targets(event.data.as_deref());
     if event.kind != "org.invite_user"
         && event.kind != "org.invite.email"
         && let Some(author) = &event.author

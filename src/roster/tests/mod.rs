@@ -6,6 +6,7 @@ mod corpus_bad;
 mod corpus_good;
 mod duplicates_and_maps;
 mod fuzz;
+mod props;
 mod scale;
 mod statuses_and_dates;
 

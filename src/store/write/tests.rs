@@ -206,3 +206,138 @@ fn sweep_removes_only_temp_dirs() {
     assert_eq!(store.list("acme").unwrap().len(), 1);
     assert!(org_dir.join(".lock").exists());
 }
+
+/// Only `collector`'s rows of `snap`, as that collector hands them over.
+fn part_of(snap: &Snapshot, collector: &str) -> Snapshot {
+    let mut part = Snapshot {
+        org: snap.org.clone(),
+        taken_at: snap.taken_at,
+        ..Snapshot::default()
+    };
+    match collector {
+        "members" => part.members = snap.members.clone(),
+        "invites" => part.invites = snap.invites.clone(),
+        "resource_groups" => {
+            part.groups = snap.groups.clone();
+            part.group_members = snap.group_members.clone();
+        }
+        "repo_access" => part.repo_access = snap.repo_access.clone(),
+        "events" => part.events = snap.events.clone(),
+        other => panic!("no collector {other}"),
+    }
+    part
+}
+
+#[test]
+fn staged_tables_publish_the_same_snapshot_as_one_write() {
+    let snap = testdata::full();
+    let (_one_dir, one_go) = store();
+    let one_lock = one_go.lock_org("acme", Duration::ZERO).unwrap();
+    let expected = one_go.write_snapshot(&one_lock, &snap, "0.1.0").unwrap();
+    let id = expected.snapshot_id.clone();
+    let many = ["members", "resource_groups", "repo_access", "events"];
+    for staged_first in [&[][..], &["events"], &many] {
+        let (_dir, store) = store();
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
+        for &collector in staged_first {
+            staged
+                .write_tables(collector, &part_of(&snap, collector))
+                .unwrap();
+        }
+        // Staged tables are not a snapshot yet.
+        assert_eq!(store.list("acme").unwrap(), vec![], "{staged_first:?}");
+        let manifest = store
+            .publish_snapshot(&lock, staged, &snap, "0.1.0")
+            .unwrap();
+        assert_eq!(manifest, expected, "{staged_first:?}");
+        assert_eq!(
+            tree(&store.org_dir("acme")).first().map(String::as_str),
+            Some(".lock")
+        );
+        assert_eq!(
+            store.load("acme", &id).unwrap(),
+            one_go.load("acme", &id).unwrap()
+        );
+        let snap_dir = store.snapshot_dir("acme", &id);
+        for name in tree(&snap_dir) {
+            assert_eq!(mode(&snap_dir.join(&name)), 0o600, "{name}");
+        }
+    }
+}
+
+#[test]
+fn an_abandoned_staged_snapshot_leaves_nothing() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    let snap = testdata::full();
+    let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
+    staged
+        .write_tables("members", &part_of(&snap, "members"))
+        .unwrap();
+    assert!(staged.dir().join("members.parquet").exists());
+    // A clone (a writer still running) keeps the directory...
+    let clone = staged.clone();
+    drop(staged);
+    assert!(clone.dir().join("members.parquet").exists());
+    // ...until the last one goes.
+    drop(clone);
+    assert_eq!(tree(&store.org_dir("acme")), [".lock"]);
+    assert_eq!(store.list("acme").unwrap(), vec![]);
+}
+
+#[test]
+fn publishing_refuses_staged_tables_that_do_not_match() {
+    type Spoil = fn(&mut Snapshot);
+    let cases: [(&str, Spoil, &str); 3] = [
+        // The rows changed after they were staged.
+        ("members", |s| drop(s.members.pop()), "but the snapshot has"),
+        // The collector turned out unavailable after all.
+        (
+            "events",
+            |s| {
+                s.events.clear();
+                s.collectors.insert(
+                    "events".into(),
+                    CollectorStatus::Unavailable {
+                        reason: "402".into(),
+                    },
+                );
+            },
+            "not ok",
+        ),
+        // Staged for another moment.
+        ("members", |s| s.taken_at = testdata::at(1), "staged as"),
+    ];
+    for (collector, spoil, message) in cases {
+        let (_dir, store) = store();
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        let mut snap = testdata::full();
+        let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
+        staged
+            .write_tables(collector, &part_of(&snap, collector))
+            .unwrap();
+        spoil(&mut snap);
+        let err = store
+            .publish_snapshot(&lock, staged, &snap, "0.1.0")
+            .unwrap_err();
+        assert!(err.to_string().contains(message), "{message}: {err}");
+        assert_eq!(tree(&store.org_dir("acme")), [".lock"], "{message}");
+    }
+}
+
+#[test]
+fn publishing_waits_for_no_writer() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    let snap = testdata::full();
+    let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
+    let busy = staged.clone();
+    let err = store
+        .publish_snapshot(&lock, staged, &snap, "0.1.0")
+        .unwrap_err();
+    assert!(err.to_string().contains("still being written"), "{err}");
+    assert_eq!(store.list("acme").unwrap(), vec![]);
+    drop(busy);
+    assert_eq!(tree(&store.org_dir("acme")), [".lock"]);
+}

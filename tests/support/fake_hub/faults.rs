@@ -46,6 +46,9 @@ pub enum FaultKind {
     LinkLoop,
     /// A page after the first that starts with the previous page's last rows.
     DuplicateRows,
+    /// This status, with the request's `Authorization` header echoed in
+    /// `X-Error-Message` and the body, as a careless proxy might.
+    EchoAuthorization(u16),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -51,8 +51,11 @@ pub(super) enum Route {
 }
 
 impl Route {
+    /// Routes a raw (percent-encoded) path; segments are decoded one by one,
+    /// so an encoded `/` stays inside its segment, as on the Hub.
     pub fn parse(path: &str) -> Option<Route> {
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let decoded: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
+        let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
         let org = |name: &&str| name.to_string();
         let route = match segments.as_slice() {
             ["api", "whoami-v2"] => Route::Whoami,
@@ -102,6 +105,30 @@ impl Route {
             Route::AccessRequests { .. } => Endpoint::AccessRequests,
         }
     }
+}
+
+/// `%XX` escapes decoded (invalid ones and non-UTF-8 results kept as sent).
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| segment.to_string())
 }
 
 /// One request as routes see it.

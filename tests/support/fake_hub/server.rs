@@ -259,6 +259,10 @@ fn answer(
             Outcome::Reply(with_budget(Reply::injected(429), exhausted))
         }
         Some(FaultKind::RateLimitedBare) => Outcome::Reply(Reply::injected(429)),
+        Some(FaultKind::EchoAuthorization(status)) => {
+            let auth = request.authorization.as_deref().unwrap_or_default();
+            Outcome::Reply(Reply::error(status, &format!("bad header: {auth}")))
+        }
         Some(FaultKind::RetryAfter { secs }) => {
             Outcome::Reply(Reply::injected(429).header("retry-after", &secs.to_string()))
         }

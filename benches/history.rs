@@ -1,0 +1,220 @@
+//! History benchmark (not a timed test): `hfaudit report` over 730 daily
+//! snapshots (2024-11-23 .. 2026-11-22) of a 10,000-member org with
+//! realistic churn (see `history/world.rs`), against a ~15,000-person
+//! roster. Prints the wall time and the peak memory (max RSS) of the
+//! process; goal: under 2 s and under 1 GiB on the 2-core dev machine.
+//!
+//! The generated store is deterministic (seeded) and cached under
+//! `target/bench-data/history-v1/`, so only the first run pays for it.
+//!
+//! `cargo bench --bench history [-- --runs N]`
+
+#![allow(clippy::disallowed_macros)] // a program whose output is its point
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+#[path = "history/world.rs"]
+mod world;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use hfaudit::store::Store;
+
+use world::World;
+
+const SEED: u64 = 0x4846_6175_6469_7401;
+const SNAPSHOTS: i64 = 730;
+/// Days simulated before the first snapshot, so that its audit-log export
+/// is already full (100,000 events at ~2,300 a day is ~43 days).
+const WARM_UP: i64 = 60;
+/// People on the roster who never had a Hub account.
+const ROSTER_ONLY: usize = 1_500;
+const AS_OF: &str = "2026-11-23";
+/// Bump when the generator changes: the cache is keyed by it.
+const VERSION: &str = "history-v1";
+
+fn data_dir() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`.
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target dir")
+        .join("bench-data")
+        .join(VERSION)
+}
+
+/// Writes the store and the roster into `dir`; returns a summary line.
+fn generate(dir: &Path) -> String {
+    let start = Utc.with_ymd_and_hms(2024, 11, 23, 7, 30, 0).unwrap();
+    let end = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let mut w = World::new(SEED, start - chrono::Duration::days(WARM_UP));
+    let store = Store::new(dir.join("store"));
+    let lock = store.lock_org(world::ORG, Duration::ZERO).expect("lock");
+    let mut event_rows = 0;
+    for day in -WARM_UP..SNAPSHOTS {
+        let taken_at = start + chrono::Duration::days(day);
+        w.step(day, taken_at);
+        if day >= 0 {
+            let snap = w.snapshot(taken_at);
+            event_rows += snap.events.len();
+            store
+                .write_snapshot(&lock, &snap, "bench")
+                .expect("write snapshot");
+            if day % 73 == 72 {
+                eprintln!("  generated {}/{SNAPSHOTS} snapshots", day + 1);
+            }
+        }
+    }
+    drop(lock);
+    w.add_roster_only(ROSTER_ONLY, end);
+    std::fs::write(dir.join("roster.csv"), roster(&w)).expect("write roster");
+    let ever = w.people.iter().filter(|p| p.ever_member).count();
+    let departed = w.people.iter().filter(|p| p.last_day.is_some()).count();
+    format!(
+        "{ever} accounts ever members, {} roster rows ({departed} with a last day), \
+         {} members at the end, {:.0} events/day, {event_rows} event rows stored",
+        w.people.iter().filter(|p| p.on_roster).count(),
+        w.members(),
+        w.events_total as f64 / w.days as f64,
+    )
+}
+
+/// Everyone on the roster: most by HF username, some only by work email
+/// (verified on the Hub); contractors with Hub accounts are not on it.
+fn roster(w: &World) -> String {
+    let mut out = String::from(
+        "Employee ID,Full Name,Work Email,Employment Status,Termination Date,HF Username,Cost Center\n",
+    );
+    for (i, p) in w.people.iter().enumerate().filter(|(_, p)| p.on_roster) {
+        let (status, end) = match p.last_day {
+            Some(d) => ("Terminated", d.to_string()),
+            None => ("Active", String::new()),
+        };
+        let handle = if p.ever_member && p.handle_on_roster {
+            p.username.as_str()
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "E{i:06},{} {},{},{status},{end},{handle},CC-{}",
+            p.first,
+            p.last,
+            p.email(i),
+            p.cost_center
+        );
+    }
+    out
+}
+
+fn dir_size(dir: &Path) -> (u64, usize) {
+    let mut total = (0, 0);
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let md = entry.metadata().expect("metadata");
+        if md.is_dir() {
+            let (b, n) = dir_size(&entry.path());
+            total = (total.0 + b, total.1 + n);
+        } else {
+            total = (total.0 + md.len(), total.1 + 1);
+        }
+    }
+    total
+}
+
+fn max_rss_children_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0, "getrusage");
+    // SAFETY: initialised by the successful call above.
+    unsafe { usage.assume_init() }.ru_maxrss
+}
+
+fn main() {
+    let runs = support::number_arg("--runs", 3).max(1);
+    let dir = data_dir();
+    let done = dir.join("COMPLETE");
+    if !done.is_file() {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).expect("remove an unfinished generation");
+        }
+        std::fs::create_dir_all(&dir).expect("create the data dir");
+        eprintln!("generating {} (once; cached)", dir.display());
+        let started = Instant::now();
+        let summary = generate(&dir);
+        let secs = started.elapsed().as_secs_f64();
+        std::fs::write(&done, format!("{summary}\ngenerated in {secs:.1} s\n"))
+            .expect("mark complete");
+    }
+    let about = std::fs::read_to_string(&done).expect("read the cache marker");
+    let (bytes, files) = dir_size(&dir.join("store"));
+    println!(
+        "history benchmark: {SNAPSHOTS} daily snapshots of a 10,000-member org, cached in {}",
+        dir.display()
+    );
+    for line in about.lines() {
+        println!("  {line}");
+    }
+    println!(
+        "  store                {:.0} MiB in {files} files",
+        bytes as f64 / 1024.0 / 1024.0
+    );
+
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let mut walls = Vec::new();
+    for i in 0..runs {
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_hfaudit"))
+            .args(["report", "-q", "--as-of", AS_OF, "--fail-on", "critical"])
+            .arg("--store")
+            .arg(dir.join("store"))
+            .arg("--roster")
+            .arg(dir.join("roster.csv"))
+            .arg("--out")
+            .arg(out_dir.path())
+            .output()
+            .expect("run hfaudit");
+        walls.push(started.elapsed());
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "run {i} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    walls.sort();
+    let read = |name: &str| std::fs::read_to_string(out_dir.path().join(name)).expect(name);
+    let rows = |name: &str| read(name).lines().count().saturating_sub(1);
+    println!(
+        "  wall (median of {runs})  {:.0} ms   (min {:.0} ms, max {:.0} ms; goal < 2000 ms)",
+        ms(walls[walls.len() / 2]),
+        ms(walls[0]),
+        ms(walls[walls.len() - 1])
+    );
+    let rss = max_rss_children_kib() as f64 / 1024.0;
+    println!("  peak memory          {rss:.1} MiB (max RSS; goal < 1024 MiB)");
+    println!(
+        "  goal                 {}",
+        if ms(walls[walls.len() / 2]) < 2000.0 && rss < 1024.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    println!("  findings             {}", rows("findings.csv"));
+    println!("  seats_history.csv    {} rows", rows("seats_history.csv"));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "  load average         {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

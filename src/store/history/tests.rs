@@ -1,0 +1,308 @@
+use super::*;
+use crate::model::{CollectorStatus, Event, Invite, InviteSource, Member, Snapshot};
+use chrono::TimeZone;
+use std::time::Duration;
+
+fn member(name: &str) -> Member {
+    Member {
+        hub_id: format!("id-{name}"),
+        username: name.into(),
+        fullname: None,
+        role: Some("read".into()),
+        two_fa: None,
+        verified_email: None,
+        external: None,
+        is_pro: None,
+        resource_groups: vec![],
+    }
+}
+
+fn snap(day: u32, members: &[&str], invites: &[&str]) -> Snapshot {
+    let mut s = Snapshot {
+        org: "acme".into(),
+        taken_at: Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0).unwrap(),
+        endpoint: "http://x".into(),
+        members: members.iter().map(|m| member(m)).collect(),
+        invites: invites
+            .iter()
+            .map(|i| Invite {
+                invitee: i.to_string(),
+                username: Some(i.to_string()),
+                email: None,
+                fullname: None,
+                role: None,
+                source: InviteSource::PendingMembers,
+                invited_at: None,
+            })
+            .collect(),
+        ..Snapshot::default()
+    };
+    s.collectors
+        .insert("members".into(), CollectorStatus::ok(members.len()));
+    s.collectors
+        .insert("invites".into(), CollectorStatus::ok(invites.len()));
+    for c in ["resource_groups", "repo_access", "events"] {
+        s.collectors.insert(
+            c.into(),
+            CollectorStatus::Unavailable {
+                reason: "test".into(),
+            },
+        );
+    }
+    s
+}
+
+#[test]
+fn first_seen_zero_one_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path().join("store"));
+    assert_eq!(store.first_seen("acme").unwrap(), FirstSeen::default());
+
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    store
+        .write_snapshot(&lock, &snap(1, &["alice"], &["newbie"]), "t")
+        .unwrap();
+    let one = store.first_seen("acme").unwrap();
+    assert_eq!(one.snapshots, 1);
+    let day1 = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    assert_eq!(one.members["alice"], day1);
+    assert_eq!(one.invites["newbie"], day1);
+
+    store
+        .write_snapshot(&lock, &snap(2, &["Alice", "bob"], &["newbie"]), "t")
+        .unwrap();
+    store
+        .write_snapshot(&lock, &snap(3, &["bob", "carol"], &[]), "t")
+        .unwrap();
+    let many = store.first_seen("acme").unwrap();
+    assert_eq!(many.snapshots, 3);
+    assert_eq!(many.members.len(), 3);
+    assert_eq!(
+        many.members["alice"], day1,
+        "case-insensitive, earliest wins"
+    );
+    assert_eq!(
+        many.members["bob"],
+        Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap()
+    );
+    assert_eq!(
+        many.members["carol"],
+        Utc.with_ymd_and_hms(2026, 3, 3, 12, 0, 0).unwrap()
+    );
+    assert_eq!(many.invites["newbie"], day1);
+}
+
+#[test]
+fn snapshot_ids_are_times() {
+    assert_eq!(
+        snapshot_time("20261123T025751.123Z"),
+        Some(
+            Utc.with_ymd_and_hms(2026, 11, 23, 2, 57, 51).unwrap()
+                + chrono::Duration::milliseconds(123)
+        )
+    );
+    assert_eq!(snapshot_time("garbage"), None);
+}
+
+fn event(
+    id: &str,
+    day: u32,
+    kind: &str,
+    author: &str,
+    author_type: Option<&str>,
+    data: &str,
+) -> Event {
+    Event {
+        id: id.into(),
+        created_at: Utc.with_ymd_and_hms(2026, 2, day, 9, 0, 0).unwrap(),
+        kind: kind.into(),
+        message: None,
+        author: Some(author.into()),
+        author_type: author_type.map(str::to_string),
+        data: Some(data.into()),
+    }
+}
+
+fn with_events(mut s: Snapshot, events: Vec<Event>) -> Snapshot {
+    s.collectors
+        .insert("events".into(), CollectorStatus::ok(events.len()));
+    s.events = events;
+    s
+}
+
+fn store_with(snaps: &[Snapshot]) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path().join("store"));
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    for s in snaps {
+        store.write_snapshot(&lock, s, "t").unwrap();
+    }
+    drop(lock);
+    (dir, store)
+}
+
+fn day(d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, d, 12, 0, 0).unwrap()
+}
+
+#[test]
+fn presence_zero_one_many() {
+    let (_d, store) = store_with(&[]);
+    let h = store.history("acme").unwrap();
+    assert!(h.accounts.is_empty() && h.snapshots.is_empty());
+    assert!(!h.has_audit_log());
+
+    let (_d, store) = store_with(&[snap(1, &["alice"], &[])]);
+    let h = store.history("acme").unwrap();
+    assert_eq!(h.accounts.len(), 1);
+    assert_eq!(
+        (h.accounts["alice"].first, h.accounts["alice"].last),
+        (day(1), day(1))
+    );
+
+    let mut renamed = snap(3, &["Bob", "carol"], &[]);
+    renamed.members[0].fullname = Some("Bob Newname".into());
+    renamed.members[0].verified_email = Some("bob@acme.com".into());
+    let (_d, store) = store_with(&[
+        snap(1, &["alice", "bob"], &[]),
+        snap(2, &["bob"], &[]),
+        renamed,
+        snap(4, &["carol"], &[]),
+    ]);
+    let h = store.history("acme").unwrap();
+    assert_eq!(h.snapshots.len(), 4);
+    assert_eq!(h.accounts.len(), 3);
+    let bob = &h.accounts["bob"];
+    assert_eq!((bob.first, bob.last), (day(1), day(3)), "case-insensitive");
+    assert_eq!(bob.username, "Bob", "the latest spelling");
+    assert_eq!(bob.fullname.as_deref(), Some("Bob Newname"));
+    assert_eq!(bob.verified_email.as_deref(), Some("bob@acme.com"));
+    assert_eq!(
+        (h.accounts["alice"].first, h.accounts["alice"].last),
+        (day(1), day(1))
+    );
+    assert_eq!(h.first_after(day(1)).map(|s| s.taken_at), Some(day(2)));
+    assert_eq!(
+        h.previous(&crate::store::snapshot_id(day(4)))
+            .map(|s| s.taken_at),
+        Some(day(3))
+    );
+    assert_eq!(
+        store
+            .member_roles("acme", &crate::store::snapshot_id(day(3)))
+            .unwrap()
+            .get("bob"),
+        Some(&Some("read".to_string()))
+    );
+}
+
+#[test]
+fn events_give_activity_oldest_and_deduplicated_membership_events() {
+    let first = vec![
+        event("e1", 1, "org.sso_login", "Alice", Some("user"), "{}"),
+        event(
+            "e2",
+            2,
+            "org.remove_user",
+            "root",
+            Some("user"),
+            r#"{"user":"bob"}"#,
+        ),
+        event("e3", 3, "repo.create", "system-bot", Some("system"), "{}"),
+    ];
+    // The next export repeats e1 and e2 and adds newer events.
+    let mut second = first.clone();
+    second.push(event("e4", 5, "repo.update", "alice", None, "{}"));
+    second.push(event(
+        "e5",
+        6,
+        "org.invite_user",
+        "root",
+        Some("user"),
+        r#"{"email":"x@y.z"}"#,
+    ));
+    let (_d, store) = store_with(&[
+        with_events(snap(1, &["alice"], &[]), first),
+        snap(2, &["alice"], &[]),
+        with_events(snap(3, &["alice"], &[]), second),
+    ]);
+    let h = store.history("acme").unwrap();
+    assert!(h.has_audit_log());
+    assert_eq!(
+        h.audit_log_since,
+        Some(Utc.with_ymd_and_hms(2026, 2, 1, 9, 0, 0).unwrap())
+    );
+    let alice = h.activity["alice"];
+    assert_eq!(
+        alice.last,
+        Utc.with_ymd_and_hms(2026, 2, 5, 9, 0, 0).unwrap()
+    );
+    assert_eq!(
+        alice.last_sso_login,
+        Some(Utc.with_ymd_and_hms(2026, 2, 1, 9, 0, 0).unwrap())
+    );
+    assert!(h.activity.contains_key("root"));
+    assert!(
+        !h.activity.contains_key("system-bot"),
+        "system events are no one's activity"
+    );
+    let kinds: Vec<(&str, &str)> = h
+        .membership_events
+        .iter()
+        .map(|e| (e.id.as_str(), e.kind.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("e2", "org.remove_user"), ("e5", "org.invite_user")]
+    );
+}
+
+#[test]
+fn seat_history_counts_departed_after_their_day_and_unmatched() {
+    let (_d, store) = store_with(&[
+        snap(1, &["alice", "bob", "ghost"], &["newbie"]),
+        snap(2, &["alice", "bob", "ghost"], &[]),
+        snap(3, &["alice", "ghost"], &[]),
+    ]);
+    let h = store.history("acme").unwrap();
+    let mut holders = HashMap::new();
+    assert!(
+        store
+            .seat_history("acme", &h, &holders)
+            .unwrap()
+            .iter()
+            .all(|p| p.departed == 0 && p.unmatched == 0),
+        "zero holders"
+    );
+    holders.insert("ghost".to_string(), Holder::Unmatched);
+    // bob left on day 1 (after its noon snapshot), alice at an unknown date.
+    holders.insert(
+        "bob".to_string(),
+        Holder::DepartedAfter(Some(day(1) + chrono::Duration::hours(1))),
+    );
+    holders.insert("alice".to_string(), Holder::DepartedAfter(None));
+    let points = store.seat_history("acme", &h, &holders).unwrap();
+    let got: Vec<(u64, u64, u64, u64)> = points
+        .iter()
+        .map(|p| (p.members, p.pending_invites, p.departed, p.unmatched))
+        .collect();
+    assert_eq!(got, vec![(3, 1, 1, 1), (3, 0, 2, 1), (2, 0, 1, 1)]);
+}
+
+#[test]
+fn a_damaged_file_of_the_right_size_is_named_and_skipped() {
+    let (_d, store) = store_with(&[snap(1, &["alice"], &[]), snap(2, &["bob"], &[])]);
+    let id = crate::store::snapshot_id(day(1));
+    let path = store.snapshot_dir("acme", &id).join("members.parquet");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 16] {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let h = store.history("acme").unwrap();
+    assert_eq!(h.snapshots.len(), 1, "only the intact snapshot");
+    assert!(h.accounts.contains_key("bob") && !h.accounts.contains_key("alice"));
+    assert_eq!(h.skipped.len(), 1);
+    assert!(h.skipped[0].contains("members.parquet"), "{:?}", h.skipped);
+}
