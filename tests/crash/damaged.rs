@@ -21,7 +21,11 @@ const DAMAGES: [(&str, Damage); 5] = [
         std::fs::remove_file(d.join("events.parquet")).unwrap()
     }),
     ("manifest.json", |d| truncate(&d.join("manifest.json"))),
-    ("manifest.json", |d| flip(&d.join("manifest.json"))),
+    // The manifest lists files in name order: the first checksum is the
+    // events file's, which then no longer matches.
+    ("events.parquet", |d| {
+        flip_checksum(&d.join("manifest.json"))
+    }),
 ];
 
 fn flip(path: &Path) {
@@ -29,6 +33,18 @@ fn flip(path: &Path) {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x20;
     std::fs::write(path, bytes).unwrap();
+}
+
+/// A changed digit in the manifest's first sha256 (flipping an arbitrary
+/// bit may only change the case of a hex digit, which is no damage).
+fn flip_checksum(path: &Path) {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    let at = text.find("\"sha256\"").expect("a checksum");
+    let digit = at + text[at..].find(": \"").unwrap() + 3;
+    let old = text.as_bytes()[digit];
+    let new = if old == b'0' { "1" } else { "0" };
+    text.replace_range(digit..digit + 1, new);
+    std::fs::write(path, text).unwrap();
 }
 
 fn truncate(path: &Path) {
