@@ -22,27 +22,14 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use crate::harness::Case;
-use crate::support::fake_hub::{Fault, Org};
-use crate::support::generate::{OrgSpec, generate_org, world_for};
+use crate::support::fake_hub::Fault;
 
 pub use rows::{Expect, Row};
 
-/// The org every row snapshots: three pages of members, two groups, three
-/// gated repos, one pending invite, an audit log.
-fn org() -> Org {
-    generate_org(&OrgSpec {
-        groups: 2,
-        gated_repos: 3,
-        accepted_per_repo: 4,
-        pending: 1,
-        ..OrgSpec::new("acme", 60)
-    })
-}
-
+/// Every row snapshots the org of `faults.rs`: three pages of members, two
+/// groups, three gated repos, one pending invite, an audit log.
 fn case() -> Case {
-    let mut world = world_for(vec![org()]);
-    world.page_cap = 20;
-    Case::new(world)
+    crate::faults::case_with_small_pages()
 }
 
 /// `(rule, subject)` of every finding of a fault-free run.

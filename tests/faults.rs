@@ -21,7 +21,7 @@ fn org() -> Org {
     })
 }
 
-fn case_with_small_pages() -> Case {
+pub(crate) fn case_with_small_pages() -> Case {
     let mut world = world_for(vec![org()]);
     world.page_cap = 20;
     Case::new(world)

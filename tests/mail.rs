@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use mailparse::{MailHeaderMap, ParsedMail};
 
 use crate::harness::{Case, Run, assert_code};
-use crate::run::{out_dir, some_member, two_org_case, write_roster};
+use crate::run::{out_dir, run_command, some_member, two_org_case, write_roster};
 
 /// The Debian interpreter: the `python3` on PATH may lack aiosmtpd.
 const PYTHON: &str = "/usr/bin/python3";
@@ -124,23 +124,7 @@ fn config(case: &Case, mail_table: &str, mode: u32) {
 }
 
 fn run_with_smtp(case: &Case, url: &str, extra: &[&str]) -> Run {
-    let roster = case.dir.path().join("roster.csv");
-    let out = out_dir(case);
-    let mut args = vec![
-        "run",
-        "--org",
-        "acme",
-        "--org",
-        "beta",
-        "--roster",
-        roster.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--backoff-ms",
-        "10",
-    ];
-    args.extend_from_slice(extra);
-    let mut cmd = case.command(&args);
+    let mut cmd = run_command(case, extra);
     cmd.env("HFAUDIT_SMTP_URL", url);
     cmd.output().expect("run hfaudit").into()
 }

@@ -66,6 +66,14 @@ pub(crate) fn out_dir(case: &Case) -> PathBuf {
 
 /// `hfaudit run --org acme --org beta --roster … --out …` plus `extra`.
 pub(crate) fn run(case: &Case, extra: &[&str]) -> Run {
+    run_command(case, extra)
+        .output()
+        .expect("run hfaudit")
+        .into()
+}
+
+/// The command [`run`] runs, for adding environment.
+pub(crate) fn run_command(case: &Case, extra: &[&str]) -> std::process::Command {
     let roster = case.dir.path().join("roster.csv");
     let out = out_dir(case);
     let mut args = vec![
@@ -82,7 +90,7 @@ pub(crate) fn run(case: &Case, extra: &[&str]) -> Run {
         "10",
     ];
     args.extend_from_slice(extra);
-    case.run(&args)
+    case.command(&args)
 }
 
 fn reported_orgs(case: &Case) -> Vec<(String, String)> {
