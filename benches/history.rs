@@ -7,7 +7,8 @@
 //! The generated store is deterministic (seeded) and cached under
 //! `target/bench-data/history-v1/`, so only the first run pays for it.
 //!
-//! `cargo bench --bench history [-- --runs N]`
+//! `cargo bench --bench history [-- --runs N]` (default 5 runs: this
+//! machine's timings vary by a fifth from one run to the next)
 
 #![allow(clippy::disallowed_macros)] // a program whose output is its point
 
@@ -134,7 +135,7 @@ fn max_rss_children_kib() -> i64 {
 }
 
 fn main() {
-    let runs = support::number_arg("--runs", 3).max(1);
+    let runs = support::number_arg("--runs", 5).max(1);
     let dir = data_dir();
     let done = dir.join("COMPLETE");
     if !done.is_file() {
@@ -203,6 +204,24 @@ fn main() {
             "MISSED"
         }
     );
+    // One more run at -vv, for where the time goes.
+    let out = Command::new(env!("CARGO_BIN_EXE_hfaudit"))
+        .args(["report", "-vv", "--as-of", AS_OF, "--fail-on", "critical"])
+        .arg("--store")
+        .arg(dir.join("store"))
+        .arg("--roster")
+        .arg(dir.join("roster.csv"))
+        .arg("--out")
+        .arg(out_dir.path())
+        .output()
+        .expect("run hfaudit -vv");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let phases: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with(" ms"))
+        .map(|l| l.trim_start_matches("DEBUG").trim())
+        .collect();
+    println!("  phases (one -vv run) {}", phases.join("; "));
     println!("  findings             {}", rows("findings.csv"));
     println!("  seats_history.csv    {} rows", rows("seats_history.csv"));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

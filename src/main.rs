@@ -7,6 +7,12 @@ use clap::Parser;
 use hfaudit::cli::Cli;
 use hfaudit::term::Term;
 
+// polars allocates and frees large column buffers over and over; the
+// system allocator hands those pages back and faults them in again, which
+// cost a quarter of the time of a history scan (see benches/history.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

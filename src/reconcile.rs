@@ -73,13 +73,19 @@ pub fn build(input: &Inputs) -> Result<Report> {
         warnings: input.roster.warnings.clone(),
     };
     for org in &orgs {
+        let started = std::time::Instant::now();
         let Some(snapshot) = input.store.latest(org)? else {
             return Err(Error::Usage(format!(
                 "no complete snapshot of {org} in {}: run `hfaudit snapshot --org {org}` first",
                 input.store.root().display()
             )));
         };
+        tracing::debug!(
+            "{org}: latest snapshot read in {} ms",
+            started.elapsed().as_millis()
+        );
         let history = audit_history(input.store, org, &snapshot_id(snapshot.taken_at))?;
+        let started = std::time::Instant::now();
         let audit = OrgAudit::new(
             &snapshot,
             &matcher,
@@ -103,9 +109,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
         );
         let price = input.prices.price(org, snapshot.plan.as_deref());
         let seat_rows = seat_rows(&audit, &findings, price);
-        let points = input
-            .store
-            .seat_history(org, &history.org, &seats::holders(&audit))?;
+        let points = history.org.seats(&seats::holders(&audit));
         report
             .seat_history
             .extend(seats::history_rows(org, &points, &seat_rows, price));
@@ -144,6 +148,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
         report.never_active.extend(rules::never_active(&audit));
         report.revocations.extend(revocations);
         report.findings.extend(findings);
+        tracing::debug!("{org}: reconciled in {} ms", started.elapsed().as_millis());
     }
     rules::sort(&mut report.findings);
     Ok(report)

@@ -29,6 +29,7 @@ fn run_relabelled(
     term: &Term,
     relabel: Option<(&Path, &str)>,
 ) -> Result<bool> {
+    let started = std::time::Instant::now();
     let roster = Roster::load(&r.roster, &r.roster_options).map_err(unreadable_input)?;
     let identities = match &r.identities {
         Some(p) => Identities::load(p).map_err(unreadable_input)?,
@@ -42,6 +43,7 @@ fn run_relabelled(
         Some(p) => Exceptions::load(p).map_err(unreadable_input)?,
         None => Exceptions::default(),
     };
+    tracing::debug!("inputs read in {} ms", started.elapsed().as_millis());
     let report = reconcile::build(&Inputs {
         store,
         orgs,
@@ -63,7 +65,9 @@ fn run_relabelled(
             *w = w.replace(&root, label);
         }
     }
+    let started = std::time::Instant::now();
     let written = write_outputs(&report, &r.out, r.templates.as_deref())?;
+    tracing::debug!("reports written in {} ms", started.elapsed().as_millis());
     for w in &report.warnings {
         tracing::warn!("{w}");
     }

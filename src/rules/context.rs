@@ -12,7 +12,7 @@ use crate::model::{
     GroupMember, Invite, InviteSource, MatchMethod, Member, Person, RepoAccess, Snapshot,
     event_targets,
 };
-use crate::store::{OrgHistory, Presence, snapshot_id};
+use crate::store::{MembershipEvent, OrgHistory, Presence, snapshot_id};
 
 /// What the rules know beyond the latest snapshot.
 #[derive(Debug, Clone, Default)]
@@ -91,6 +91,9 @@ pub struct OrgAudit<'a> {
     pub former: Vec<Former<'a>>,
     /// Lower-cased invitee → times of every `org.invite_user`/`org.invite.email`.
     invited_at: HashMap<String, Vec<DateTime<Utc>>>,
+    /// Lower-cased username → its `org.remove_user` and `org.leave` events,
+    /// oldest first.
+    exits: HashMap<String, Vec<&'a MembershipEvent>>,
 }
 
 fn wrap<'a, T>(matcher: &Matcher<'a>, item: &'a T, matched: Match) -> Matched<'a, T> {
@@ -217,11 +220,25 @@ impl<'a> OrgAudit<'a> {
             .collect();
         former.sort_by(|a, b| a.presence.username.cmp(&b.presence.username));
         let mut invited_at: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+        let mut exits: HashMap<String, Vec<&MembershipEvent>> = HashMap::new();
         for e in &history.org.membership_events {
-            if e.kind == "org.invite_user" || e.kind == "org.invite.email" {
-                for who in event_targets(e.data.as_deref()) {
-                    invited_at.entry(who).or_default().push(e.at);
+            match e.kind.as_str() {
+                "org.invite_user" | "org.invite.email" => {
+                    for who in event_targets(e.data.as_deref()) {
+                        invited_at.entry(who).or_default().push(e.at);
+                    }
                 }
+                "org.remove_user" => {
+                    for who in event_targets(e.data.as_deref()) {
+                        exits.entry(who).or_default().push(e);
+                    }
+                }
+                "org.leave" => {
+                    if let Some(who) = &e.author {
+                        exits.entry(who.to_lowercase()).or_default().push(e);
+                    }
+                }
+                _ => {}
             }
         }
         OrgAudit {
@@ -238,7 +255,18 @@ impl<'a> OrgAudit<'a> {
             activity,
             former,
             invited_at,
+            exits,
         }
+    }
+
+    /// The first `org.remove_user` about `username`, or `org.leave` by
+    /// them, at or after `after` (the last snapshot that showed them).
+    pub fn exit_event(&self, username: &str, after: DateTime<Utc>) -> Option<&'a MembershipEvent> {
+        self.exits
+            .get(&username.to_lowercase())?
+            .iter()
+            .copied()
+            .find(|e| e.at >= after)
     }
 
     /// What is known of a member's activity (`Unknown` for non-members).

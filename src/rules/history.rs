@@ -165,7 +165,7 @@ pub fn revocations(a: &OrgAudit) -> Vec<Revocation> {
 fn former_revocation(a: &OrgAudit, f: &Former) -> Revocation {
     let p: &Presence = f.presence;
     let person = f.person.expect("departed implies a person");
-    let event = exit_event(a, &p.username, p.last);
+    let event = a.exit_event(&p.username, p.last);
     let (revoked_at, evidence) = match event {
         Some(e) => (Some(e.at), "audit_log"),
         None => (
@@ -191,29 +191,6 @@ fn former_revocation(a: &OrgAudit, f: &Former) -> Revocation {
         days,
         still_member: false,
     }
-}
-
-/// The first `org.remove_user` about `username`, or `org.leave` by them,
-/// after the last snapshot that showed them.
-fn exit_event<'a>(
-    a: &'a OrgAudit,
-    username: &str,
-    after: DateTime<Utc>,
-) -> Option<&'a MembershipEvent> {
-    let user = username.to_lowercase();
-    a.history
-        .org
-        .membership_events
-        .iter()
-        .filter(|e| e.at >= after)
-        .find(|e| match e.kind.as_str() {
-            "org.remove_user" => event_targets(e.data.as_deref()).contains(&user),
-            "org.leave" => e
-                .author
-                .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case(&user)),
-            _ => false,
-        })
 }
 
 /// `late_revocation`: medium. A departed person lost their membership more

@@ -21,7 +21,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::manifest::Manifest;
 use super::read::published_ids;
 use super::tables::{self, Table};
-use super::{Listed, Store};
+use super::{Listed, Store, snapshot_id};
 use crate::error::{Error, Result};
 
 /// When each member and each invitee first appeared in the store.
@@ -92,6 +92,9 @@ pub const MEMBERSHIP_EVENT_KINDS: [&str; 5] = [
     "org.invite.email",
 ];
 
+/// Username as the Hub spells it → inclusive index ranges of snapshots.
+pub type MemberRuns = HashMap<String, Vec<(usize, usize)>>;
+
 /// Everything the rules and the report read from an org's history.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrgHistory {
@@ -107,6 +110,10 @@ pub struct OrgHistory {
     pub audit_log_since: Option<DateTime<Utc>>,
     /// Removals, departures, role changes and invitations, oldest first.
     pub membership_events: Vec<MembershipEvent>,
+    /// Username as the Hub spells it → the runs of consecutive snapshots
+    /// listing it as a member, as inclusive index ranges into `snapshots`
+    /// (one run, unless the account left and came back).
+    pub member_runs: MemberRuns,
     /// Snapshots named as damaged and left out, with the reason.
     pub skipped: Vec<String>,
 }
@@ -126,10 +133,61 @@ impl OrgHistory {
     pub fn first_after(&self, t: DateTime<Utc>) -> Option<&SnapshotInfo> {
         self.snapshots.iter().find(|s| s.taken_at > t)
     }
+
+    /// Seats in every snapshot with a members table: members and invites
+    /// as the manifests count them, and the members that `holders` (keyed
+    /// by the username as the Hub spells it: the [`Presence::username`])
+    /// make reclaimable. A departed holder counts in the snapshots taken
+    /// after their departure. Computed from [`Self::member_runs`], so it
+    /// reads no file.
+    pub fn seats(&self, holders: &HashMap<String, Holder>) -> Vec<SeatPoint> {
+        let n = self.snapshots.len();
+        // Difference arrays over snapshot indices.
+        let mut departed = vec![0i64; n + 1];
+        let mut unmatched = vec![0i64; n + 1];
+        for (user, holder) in holders {
+            let Some(runs) = self.member_runs.get(user) else {
+                continue;
+            };
+            let (diff, from) = match holder {
+                Holder::Unmatched => (&mut unmatched, 0),
+                Holder::DepartedAfter(None) => (&mut departed, 0),
+                Holder::DepartedAfter(Some(t)) => {
+                    let after = snapshot_id(*t);
+                    let from = self.snapshots.partition_point(|s| s.id <= after);
+                    (&mut departed, from)
+                }
+            };
+            for &(a, b) in runs {
+                let a = a.max(from);
+                if a <= b && b < n {
+                    diff[a] += 1;
+                    diff[b + 1] -= 1;
+                }
+            }
+        }
+        let (mut d, mut u) = (0i64, 0i64);
+        let mut out = Vec::with_capacity(n);
+        for (k, s) in self.snapshots.iter().enumerate() {
+            d += departed[k];
+            u += unmatched[k];
+            if let Some(members) = s.members {
+                out.push(SeatPoint {
+                    snapshot_id: s.id.clone(),
+                    taken_at: s.taken_at,
+                    members,
+                    pending_invites: s.invites.unwrap_or(0),
+                    departed: d.unsigned_abs(),
+                    unmatched: u.unsigned_abs(),
+                });
+            }
+        }
+        out
+    }
 }
 
 /// Seats in one snapshot: what the manifest counts and what the roster
-/// says of the members (see [`Store::seat_history`]).
+/// says of the members (see [`OrgHistory::seats`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeatPoint {
     pub snapshot_id: String,
@@ -169,7 +227,7 @@ impl Store {
     /// The history of `org`: presence of every account, activity and
     /// membership events from every exported audit log, first sightings.
     pub fn history(&self, org: &str) -> Result<OrgHistory> {
-        let (manifests, skipped) = self.history_manifests(org)?;
+        let (manifests, skipped) = timed(org, "manifests", || self.history_manifests(org))?;
         match self.history_of(org, &manifests) {
             Ok(mut h) => {
                 h.skipped = skipped;
@@ -184,45 +242,6 @@ impl Store {
                 Ok(h)
             }
         }
-    }
-
-    /// Seats per complete snapshot: members and invites from the manifests,
-    /// departed and unmatched members by one lazy join of every
-    /// `members.parquet` with what the roster says of each account
-    /// (`holders`, keyed by the username as the Hub spells it: the
-    /// [`Presence::username`]; the Hub keeps a user's spelling).
-    pub fn seat_history(
-        &self,
-        org: &str,
-        history: &OrgHistory,
-        holders: &HashMap<String, Holder>,
-    ) -> Result<Vec<SeatPoint>> {
-        let org_dir = self.org_dir(org);
-        let with_members: Vec<&SnapshotInfo> = history
-            .snapshots
-            .iter()
-            .filter(|s| s.members.is_some())
-            .collect();
-        let paths: Vec<PathBuf> = with_members
-            .iter()
-            .map(|s| org_dir.join(&s.id).join(tables::MEMBERS.file))
-            .collect();
-        let counts = scan::reclaimable_by_snapshot(&paths, holders)
-            .map_err(|e| Error::store(&org_dir, format!("seat history scan: {e}")))?;
-        Ok(with_members
-            .into_iter()
-            .map(|s| {
-                let (departed, unmatched) = counts.get(&s.id).copied().unwrap_or((0, 0));
-                SeatPoint {
-                    snapshot_id: s.id.clone(),
-                    taken_at: s.taken_at,
-                    members: s.members.unwrap_or(0),
-                    pending_invites: s.invites.unwrap_or(0),
-                    departed,
-                    unmatched,
-                }
-            })
-            .collect())
     }
 
     /// Role of every member in snapshot `id` (lower-cased username → role),
@@ -308,11 +327,37 @@ impl Store {
                 Error::store(&org_dir, format!("history scan of {what}: {e}"))
             }
         };
-        let accounts = scan::presence(&files(&tables::MEMBERS)).map_err(fail("members"))?;
-        let invites =
-            scan::first_by(&files(&tables::INVITES), "invitee").map_err(fail("invites"))?;
-        let events = scan::events(&files(&tables::EVENTS), &MEMBERSHIP_EVENT_KINDS)
-            .map_err(fail("events"))?;
+        // Snapshots with a members table (all of them, unless a manifest
+        // says otherwise), their files and row counts.
+        let with_members: Vec<usize> = (0..manifests.len())
+            .filter(|&k| {
+                manifests[k].files.contains_key(tables::MEMBERS.file)
+                    && manifests[k].members().is_some()
+            })
+            .collect();
+        let member_files: Vec<PathBuf> = with_members
+            .iter()
+            .map(|&k| {
+                org_dir
+                    .join(&manifests[k].snapshot_id)
+                    .join(tables::MEMBERS.file)
+            })
+            .collect();
+        let rows: Vec<u64> = with_members
+            .iter()
+            .map(|&k| manifests[k].members().unwrap_or(0))
+            .collect();
+        let scanned = timed(org, "members", || scan::members(&member_files, &rows))
+            .map_err(fail("members"))?;
+        let invites = timed(org, "invites", || {
+            scan::first_by(&files(&tables::INVITES), "invitee")
+        })
+        .map_err(fail("invites"))?;
+        let events = timed(org, "events", || {
+            scan::events(&files(&tables::EVENTS), &MEMBERSHIP_EVENT_KINDS)
+        })
+        .map_err(fail("events"))?;
+        let (accounts, member_runs) = presence(scanned, &with_members, &snapshots);
         let first_seen = FirstSeen {
             members: accounts.iter().map(|(k, p)| (k.clone(), p.first)).collect(),
             invites,
@@ -325,7 +370,63 @@ impl Store {
             activity: events.activity,
             audit_log_since: events.oldest,
             membership_events: events.membership,
+            member_runs,
             skipped: Vec::new(),
         })
     }
+}
+
+/// Presence per lower-cased username (spellings merged, the latest one
+/// kept) and runs per Hub spelling as indices into `snapshots`, from the
+/// scanned accounts whose runs are positions in `with_members`.
+fn presence(
+    scanned: Vec<scan::Account>,
+    with_members: &[usize],
+    snapshots: &[SnapshotInfo],
+) -> (HashMap<String, Presence>, MemberRuns) {
+    let mut accounts: HashMap<String, Presence> = HashMap::new();
+    let mut member_runs = HashMap::with_capacity(scanned.len());
+    for a in scanned {
+        let runs: Vec<(usize, usize)> = a
+            .runs
+            .iter()
+            .map(|&(x, y)| (with_members[x], with_members[y]))
+            .collect();
+        let (Some(&(first, _)), Some(&(_, last))) = (runs.first(), runs.last()) else {
+            continue;
+        };
+        let seen = Presence {
+            username: a.username.clone(),
+            fullname: a.fullname,
+            verified_email: a.verified_email,
+            first: snapshots[first].taken_at,
+            last: snapshots[last].taken_at,
+        };
+        match accounts.entry(a.username.to_lowercase()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(seen);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let p = o.get_mut();
+                let first = p.first.min(seen.first);
+                if seen.last > p.last {
+                    *p = seen;
+                }
+                p.first = first;
+            }
+        }
+        member_runs.insert(a.username, runs);
+    }
+    (accounts, member_runs)
+}
+
+/// Runs one history query, logging how long it took (`-vv`).
+fn timed<T>(org: &str, what: &str, query: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = query();
+    tracing::debug!(
+        "{org}: history of {what} scanned in {} ms",
+        started.elapsed().as_millis()
+    );
+    out
 }

@@ -1,5 +1,6 @@
-//! The polars side of the history: each function is one lazy query over
-//! the same table of many snapshots, returning plain Rust values.
+//! The polars side of the history: each function runs lazy queries over
+//! the same table of many snapshots, on the streaming engine, and returns
+//! plain Rust values.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -8,71 +9,222 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 use super::cover::covering;
-use super::{AuthorActivity, Holder, MembershipEvent, Presence, snapshot_time};
+use super::{AuthorActivity, MembershipEvent, snapshot_time};
 use crate::store::read::scan_files;
-use crate::store::snapshot_id;
 
-/// Presence of every account in `members.parquet` files (oldest first):
-/// `SELECT username, min(snapshot_id), max(snapshot_id), last(fullname),
-/// last(verified_email) GROUP BY username`, merged case-insensitively.
-pub(super) fn presence(paths: &[PathBuf]) -> PolarsResult<HashMap<String, Presence>> {
-    let mut out: HashMap<String, Presence> = HashMap::new();
+/// One account as the Hub spells it, over a list of `members.parquet` files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Account {
+    pub username: String,
+    /// Name and email in the last file listing the account.
+    pub fullname: Option<String>,
+    pub verified_email: Option<String>,
+    /// Runs of consecutive files listing the account, oldest first, as
+    /// inclusive positions in the list of files.
+    pub runs: Vec<(usize, usize)>,
+}
+
+/// Every account in `members.parquet` files (oldest first; `rows[k]` is
+/// the row count of `paths[k]`, as its manifest gives it), by streaming
+/// queries over the files' row numbers that never hold more than a row
+/// per account:
+///
+/// 1. `SELECT username, min(row), max(row), count(*) GROUP BY username`
+///    over all files says in which files an account first and last
+///    appears, and whether it was in every file in between (count = files
+///    spanned);
+/// 2. the name and email of each account's last row, joined by row number
+///    over the files holding such a row (no username decoded again);
+/// 3. only for accounts with gaps (they left and came back), their rows,
+///    for the runs.
+///
+/// A row count that disagrees with the files is an error.
+pub(super) fn members(paths: &[PathBuf], rows: &[u64]) -> PolarsResult<Vec<Account>> {
     if paths.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
-    let df = scan_files(paths)?
-        .select([
-            col("username"),
-            col("snapshot_id"),
-            col("fullname"),
-            col("verified_email"),
-        ])
+    let files = Files::new(paths, rows);
+    let spans = scan_files(paths)?
+        .select([col("username")])
+        .with_row_index("row", None)
         .group_by([col("username")])
         .agg([
-            col("snapshot_id").min().alias("first"),
-            col("snapshot_id").max().alias("last"),
-            col("fullname").drop_nulls().last().alias("fullname"),
-            col("verified_email")
-                .drop_nulls()
-                .last()
-                .alias("verified_email"),
+            col("row").min().alias("first"),
+            col("row").max().alias("last"),
+            len().alias("rows"),
         ])
-        .collect()?;
-    let users = df.column("username")?.str()?;
-    let firsts = df.column("first")?.str()?;
-    let lasts = df.column("last")?.str()?;
-    let names = df.column("fullname")?.str()?;
-    let emails = df.column("verified_email")?.str()?;
-    for i in 0..df.height() {
-        let (Some(user), Some(first), Some(last)) = (users.get(i), firsts.get(i), lasts.get(i))
+        .streamed()?;
+    let users = spans.column("username")?.str()?;
+    let firsts = spans.column("first")?.idx()?;
+    let lasts = spans.column("last")?.idx()?;
+    let counts = spans.column("rows")?.idx()?;
+    let counted: u64 = counts.iter().flatten().map(u64::from).sum();
+    polars_ensure!(
+        counted == files.total,
+        ComputeError: "members.parquet files hold {counted} rows, their manifests say {}", files.total
+    );
+
+    let mut accounts = Vec::with_capacity(spans.height());
+    let mut first_rows = Vec::with_capacity(spans.height());
+    let mut last_rows = Vec::with_capacity(spans.height());
+    let mut gaps = Vec::new();
+    for i in 0..spans.height() {
+        let (Some(user), Some(first), Some(last), Some(n)) =
+            (users.get(i), firsts.get(i), lasts.get(i), counts.get(i))
         else {
             continue;
         };
-        let (Some(first), Some(last)) = (snapshot_time(first), snapshot_time(last)) else {
-            continue;
-        };
-        let seen = Presence {
+        let (first, last) = (u64::from(first), u64::from(last));
+        let (a, b) = (files.of(first), files.of(last));
+        let gap = n as usize != b - a + 1;
+        if gap {
+            gaps.push(accounts.len());
+        }
+        accounts.push(Account {
             username: user.to_string(),
-            fullname: names.get(i).map(str::to_string),
-            verified_email: emails.get(i).map(str::to_string),
-            first,
-            last,
-        };
-        match out.entry(user.to_lowercase()) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(seen);
-            }
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                let p = o.get_mut();
-                let first = p.first.min(seen.first);
-                if seen.last > p.last {
-                    *p = seen;
-                }
-                p.first = first;
-            }
+            fullname: None,
+            verified_email: None,
+            runs: if gap { Vec::new() } else { vec![(a, b)] },
+        });
+        first_rows.push(first);
+        last_rows.push(last);
+    }
+
+    // 2. Names and emails, by row number in the files holding a last row.
+    let (subset, local) = files.subset(&last_rows);
+    let wanted = df!(
+        "row" => local,
+        "account" => (0..accounts.len() as u64).collect::<Vec<_>>(),
+    )?
+    .lazy();
+    let named = scan_files(&subset)?
+        .select([col("fullname"), col("verified_email")])
+        .with_row_index("row", None)
+        .with_column(col("row").cast(DataType::UInt64))
+        .join(
+            wanted,
+            [col("row")],
+            [col("row")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .streamed()?;
+    let who = named.column("account")?.u64()?;
+    let names = named.column("fullname")?.str()?;
+    let emails = named.column("verified_email")?.str()?;
+    for i in 0..named.height() {
+        if let Some(a) = who.get(i).and_then(|k| accounts.get_mut(k as usize)) {
+            a.fullname = names.get(i).map(str::to_string);
+            a.verified_email = emails.get(i).map(str::to_string);
         }
     }
-    Ok(out)
+
+    // 3. Every row of the accounts with gaps, over the files they span.
+    let (Some(lo), Some(hi)) = (
+        gaps.iter().map(|&k| files.of(first_rows[k])).min(),
+        gaps.iter().map(|&k| files.of(last_rows[k])).max(),
+    ) else {
+        return Ok(accounts);
+    };
+    let wanted = df!(
+        "username" => gaps.iter().map(|&k| accounts[k].username.as_str()).collect::<Vec<_>>(),
+        "account" => gaps.iter().map(|&k| k as u64).collect::<Vec<_>>(),
+    )?
+    .lazy();
+    let found = scan_files(&paths[lo..=hi])?
+        .select([col("username")])
+        .with_row_index("row", None)
+        .join(
+            wanted,
+            [col("username")],
+            [col("username")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([col("account"), col("row")])
+        .streamed()?;
+    let who = found.column("account")?.u64()?;
+    let row = found.column("row")?.idx()?;
+    let mut files_of: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, r) in who.iter().zip(row.iter()) {
+        if let (Some(k), Some(r)) = (k, r) {
+            let file = files.of(files.starts[lo] + u64::from(r));
+            files_of.entry(k as usize).or_default().push(file);
+        }
+    }
+    for (k, mut found) in files_of {
+        found.sort_unstable();
+        found.dedup();
+        accounts[k].runs = runs(&found);
+    }
+    Ok(accounts)
+}
+
+/// Row numbers over a list of files read as one.
+struct Files<'a> {
+    paths: &'a [PathBuf],
+    rows: &'a [u64],
+    /// The number of each file's first row.
+    starts: Vec<u64>,
+    total: u64,
+}
+
+impl<'a> Files<'a> {
+    fn new(paths: &'a [PathBuf], rows: &'a [u64]) -> Self {
+        let mut starts = Vec::with_capacity(rows.len());
+        let mut total = 0u64;
+        for r in rows {
+            starts.push(total);
+            total += r;
+        }
+        Files {
+            paths,
+            rows,
+            starts,
+            total,
+        }
+    }
+
+    /// The file holding `row`: the last one starting at or before it
+    /// (an empty file starts where the next one does).
+    fn of(&self, row: u64) -> usize {
+        self.starts.partition_point(|s| *s <= row).saturating_sub(1)
+    }
+
+    /// The files holding the `wanted` rows, in order, and each wanted row
+    /// numbered as in those files read as one.
+    fn subset(&self, wanted: &[u64]) -> (Vec<PathBuf>, Vec<u64>) {
+        let mut chosen: Vec<usize> = wanted.iter().map(|&r| self.of(r)).collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        let mut start_in_subset = HashMap::with_capacity(chosen.len());
+        let mut next = 0u64;
+        for &f in &chosen {
+            start_in_subset.insert(f, next);
+            next += self.rows[f];
+        }
+        let local = wanted
+            .iter()
+            .map(|&r| {
+                let f = self.of(r);
+                r - self.starts[f] + start_in_subset[&f]
+            })
+            .collect();
+        (
+            chosen.iter().map(|&f| self.paths[f].clone()).collect(),
+            local,
+        )
+    }
+}
+
+/// Sorted distinct positions as runs of consecutive ones.
+fn runs(positions: &[usize]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &p in positions {
+        match out.last_mut() {
+            Some((_, end)) if *end + 1 == p => *end = p,
+            _ => out.push((p, p)),
+        }
+    }
+    out
 }
 
 /// `SELECT key, min(snapshot_id) GROUP BY key`, as times, keys lower-cased.
@@ -88,7 +240,7 @@ pub(super) fn first_by(
         .select([col(key), col("snapshot_id")])
         .group_by([col(key)])
         .agg([col("snapshot_id").min().alias("first")])
-        .collect()?;
+        .streamed()?;
     let keys = df.column(key)?.str()?;
     let firsts = df.column("first")?.str()?;
     for (k, id) in keys.iter().zip(firsts.iter()) {
@@ -136,7 +288,7 @@ pub(super) fn events(paths: &[PathBuf], kinds: &[&str]) -> PolarsResult<EventsHi
                 .max()
                 .alias("sso"),
         ])
-        .collect()?;
+        .streamed()?;
     let authors = df.column("author")?.str()?;
     let last = millis(df.column("last")?)?;
     let sso = millis(df.column("sso")?)?;
@@ -156,7 +308,7 @@ pub(super) fn events(paths: &[PathBuf], kinds: &[&str]) -> PolarsResult<EventsHi
     let oldest = scan
         .clone()
         .select([col("created_at").min().alias("oldest")])
-        .collect()?;
+        .streamed()?;
     out.oldest = millis(oldest.column("oldest")?)?.get(0).and_then(time);
 
     let wanted = kinds
@@ -173,7 +325,7 @@ pub(super) fn events(paths: &[PathBuf], kinds: &[&str]) -> PolarsResult<EventsHi
             col("author"),
             col("data"),
         ])
-        .collect()?;
+        .streamed()?;
     let ids = df.column("id")?.str()?;
     let at = millis(df.column("created_at")?)?;
     let kind = df.column("kind")?.str()?;
@@ -205,7 +357,7 @@ pub(super) fn events(paths: &[PathBuf], kinds: &[&str]) -> PolarsResult<EventsHi
 pub(super) fn roles(path: &Path) -> PolarsResult<HashMap<String, Option<String>>> {
     let df = scan_files(&[path.to_path_buf()])?
         .select([col("username"), col("role")])
-        .collect()?;
+        .streamed()?;
     let users = df.column("username")?.str()?;
     let roles = df.column("role")?.str()?;
     Ok(users
@@ -215,75 +367,18 @@ pub(super) fn roles(path: &Path) -> PolarsResult<HashMap<String, Option<String>>
         .collect())
 }
 
-/// Per snapshot id: (departed, unmatched) members. One lazy inner join of
-/// every `members.parquet` with the holders (keyed by username as the Hub
-/// spells it), then a group-by: a departed
-/// holder counts in snapshots taken after their departure (snapshot ids
-/// sort as times, so the comparison is on ids).
-pub(super) fn reclaimable_by_snapshot(
-    paths: &[PathBuf],
-    holders: &HashMap<String, Holder>,
-) -> PolarsResult<HashMap<String, (u64, u64)>> {
-    let mut out = HashMap::new();
-    if paths.is_empty() || holders.is_empty() {
-        return Ok(out);
+/// Runs a query on polars' streaming engine: it reads the files in
+/// morsels and keeps only what each operator needs (a group-by keeps one
+/// row per group), where the in-memory engine loads every scanned column
+/// of every file first.
+trait Streamed {
+    fn streamed(self) -> PolarsResult<DataFrame>;
+}
+
+impl Streamed for LazyFrame {
+    fn streamed(self) -> PolarsResult<DataFrame> {
+        Ok(self.collect_with_engine(Engine::Streaming)?.unwrap_single())
     }
-    let mut keys = Vec::with_capacity(holders.len());
-    let mut unmatched = Vec::with_capacity(holders.len());
-    let mut after = Vec::with_capacity(holders.len());
-    for (user, holder) in holders {
-        keys.push(user.as_str());
-        match holder {
-            Holder::Unmatched => {
-                unmatched.push(true);
-                after.push(String::new());
-            }
-            Holder::DepartedAfter(t) => {
-                unmatched.push(false);
-                after.push(t.map(snapshot_id).unwrap_or_default());
-            }
-        }
-    }
-    let holders = df!(
-        "key" => keys,
-        "unmatched" => unmatched,
-        "after" => after,
-    )?
-    .lazy();
-    let df = scan_files(paths)?
-        .select([col("snapshot_id"), col("username").alias("key")])
-        .join(
-            holders,
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("snapshot_id")])
-        .agg([
-            col("unmatched")
-                .not()
-                .and(col("snapshot_id").gt(col("after")))
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("departed"),
-            col("unmatched")
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("unmatched"),
-        ])
-        .collect()?;
-    let ids = df.column("snapshot_id")?.str()?;
-    let departed = df.column("departed")?.u64()?;
-    let unmatched = df.column("unmatched")?.u64()?;
-    for i in 0..df.height() {
-        if let Some(id) = ids.get(i) {
-            out.insert(
-                id.to_string(),
-                (departed.get(i).unwrap_or(0), unmatched.get(i).unwrap_or(0)),
-            );
-        }
-    }
-    Ok(out)
 }
 
 /// A Datetime(ms) column as milliseconds.

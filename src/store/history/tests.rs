@@ -267,9 +267,7 @@ fn seat_history_counts_departed_after_their_day_and_unmatched() {
     let h = store.history("acme").unwrap();
     let mut holders = HashMap::new();
     assert!(
-        store
-            .seat_history("acme", &h, &holders)
-            .unwrap()
+        h.seats(&holders)
             .iter()
             .all(|p| p.departed == 0 && p.unmatched == 0),
         "zero holders"
@@ -281,7 +279,7 @@ fn seat_history_counts_departed_after_their_day_and_unmatched() {
         Holder::DepartedAfter(Some(day(1) + chrono::Duration::hours(1))),
     );
     holders.insert("alice".to_string(), Holder::DepartedAfter(None));
-    let points = store.seat_history("acme", &h, &holders).unwrap();
+    let points = h.seats(&holders);
     let got: Vec<(u64, u64, u64, u64)> = points
         .iter()
         .map(|p| (p.members, p.pending_invites, p.departed, p.unmatched))
@@ -305,4 +303,62 @@ fn a_damaged_file_of_the_right_size_is_named_and_skipped() {
     assert!(h.accounts.contains_key("bob") && !h.accounts.contains_key("alice"));
     assert_eq!(h.skipped.len(), 1);
     assert!(h.skipped[0].contains("members.parquet"), "{:?}", h.skipped);
+}
+
+#[test]
+fn an_account_that_left_and_came_back_has_two_runs() {
+    let mut last = snap(5, &["alice", "dave"], &[]);
+    last.members[0].fullname = Some("Alice Back".into());
+    let (_d, store) = store_with(&[
+        snap(1, &["carol"], &[]),
+        snap(2, &["alice", "bob", "carol"], &[]),
+        snap(3, &["alice", "bob", "carol"], &[]),
+        snap(4, &["bob", "carol", "dave"], &[]),
+        last,
+    ]);
+    let h = store.history("acme").unwrap();
+    // alice's rows are numbered from the second file on: the gap scan
+    // starts there.
+    assert_eq!(h.member_runs["alice"], vec![(1, 2), (4, 4)]);
+    assert_eq!(h.member_runs["bob"], vec![(1, 3)]);
+    assert_eq!(h.member_runs["carol"], vec![(0, 3)]);
+    assert_eq!(h.member_runs["dave"], vec![(3, 4)]);
+    let alice = &h.accounts["alice"];
+    assert_eq!((alice.first, alice.last), (day(2), day(5)));
+    assert_eq!(
+        alice.fullname.as_deref(),
+        Some("Alice Back"),
+        "from the last run"
+    );
+    assert_eq!(h.accounts["bob"].last, day(4));
+
+    let holders = HashMap::from([
+        ("alice".to_string(), Holder::Unmatched),
+        ("carol".to_string(), Holder::Unmatched),
+        (
+            "bob".to_string(),
+            Holder::DepartedAfter(Some(day(2) + chrono::Duration::hours(1))),
+        ),
+        ("dave".to_string(), Holder::DepartedAfter(None)),
+        ("nobody".to_string(), Holder::Unmatched),
+    ]);
+    let got: Vec<(u64, u64)> = h
+        .seats(&holders)
+        .iter()
+        .map(|p| (p.departed, p.unmatched))
+        .collect();
+    assert_eq!(got, vec![(0, 1), (0, 2), (1, 2), (2, 1), (1, 1)]);
+}
+
+#[test]
+fn a_manifest_row_count_that_disagrees_with_the_file_is_an_error() {
+    let (_d, store) = store_with(&[snap(1, &["alice", "bob"], &[])]);
+    let dir = store.snapshot_dir("acme", &crate::store::snapshot_id(day(1)));
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    m["collectors"]["members"]["rows"] = 3.into();
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let e = store.history("acme").unwrap_err().to_string();
+    assert!(e.contains("hold 2 rows, their manifests say 3"), "{e}");
 }
