@@ -74,7 +74,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
     };
     for org in &orgs {
         let started = std::time::Instant::now();
-        let Some(snapshot) = input.store.latest(org)? else {
+        let Some(snapshot) = input.store.latest_without_events(org)? else {
             return Err(Error::Usage(format!(
                 "no complete snapshot of {org} in {}: run `hfaudit snapshot --org {org}` first",
                 input.store.root().display()

@@ -369,3 +369,34 @@ fn flip(path: &Path) {
     bytes[middle] ^= 0x20;
     std::fs::write(path, bytes).unwrap();
 }
+
+#[test]
+fn latest_without_events_verifies_the_audit_log_but_leaves_it_out() {
+    let (_dir, store) = store();
+    let lock = lock(&store);
+    let older = testdata::full();
+    assert!(!older.events.is_empty());
+    store.write_snapshot(&lock, &older, "0.1.0").unwrap();
+    let without = Snapshot {
+        events: Vec::new(),
+        ..older.clone()
+    };
+    assert_eq!(
+        store.latest_without_events("acme").unwrap(),
+        Some(without.clone())
+    );
+
+    let mut newer = testdata::full();
+    newer.taken_at = testdata::at(60);
+    let manifest = store.write_snapshot(&lock, &newer, "0.1.0").unwrap();
+    flip(
+        &store
+            .snapshot_dir("acme", &manifest.snapshot_id)
+            .join("events.parquet"),
+    );
+    assert_eq!(
+        store.latest_without_events("acme").unwrap(),
+        Some(without),
+        "a damaged audit log still makes the snapshot damaged"
+    );
+}
