@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{HubSettings, Settings};
 use crate::error::{Error, Result};
 use crate::hub::{self, HubClient, Observer, OrgAccess, Outcome};
-use crate::model::{CollectorStatus, Snapshot};
+use crate::model::{CollectorStatus, RepoAccess, Snapshot};
 use crate::store::{StagedSnapshot, Store};
 use crate::term::Term;
 
@@ -225,27 +225,37 @@ async fn collect(
         hub::collect::pending_members(client, org),
     );
     let access_rows = async {
-        let (gated, rows) = timed(org, "gated repos", async {
+        let (gated, rows, writer) = timed(org, "gated repos", async {
             match hub::collect::gated_repos(client, org).await? {
                 Outcome::Ok(gated) => {
+                    // Rows are encoded as their repos come in (see
+                    // `RepoAccessWriter`); unfinished, the writer removes
+                    // its file.
+                    let writer = staged.map(StagedSnapshot::repo_access_writer).transpose()?;
+                    let push = |rows: &[RepoAccess]| {
+                        if let Some(w) = &writer {
+                            w.push(rows);
+                        }
+                    };
                     let rows =
-                        hub::collect::accepted_access(client, access, &gated, observer).await?;
-                    Ok((Some(gated), rows))
+                        hub::collect::accepted_access(client, access, &gated, observer, &push)
+                            .await?;
+                    Ok((Some(gated), rows, writer))
                 }
-                Outcome::Unavailable(r) => Ok((None, Outcome::Unavailable(r))),
+                Outcome::Unavailable(r) => Ok((None, Outcome::Unavailable(r), None)),
             }
         })
         .await
         .map_err(collector_error("repo_access"))?;
-        let rows = match rows {
-            Outcome::Ok(repo_access) => {
-                let part = Snapshot {
-                    repo_access,
-                    ..part()
-                };
-                Outcome::Ok(stage(staged, "repo_access", part).await?.repo_access)
+        let rows = match (rows, writer) {
+            (Outcome::Ok(repo_access), Some(writer)) => {
+                let path = writer.path().to_path_buf();
+                tokio::task::spawn_blocking(move || writer.finish())
+                    .await
+                    .unwrap_or_else(|e| Err(Error::store(path, format!("writing failed: {e}"))))?;
+                Outcome::Ok(repo_access)
             }
-            unavailable => unavailable,
+            (rows, _) => rows,
         };
         Ok::<_, Error>((gated, rows))
     };

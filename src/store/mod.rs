@@ -46,7 +46,7 @@ pub use history::{
 };
 pub use lock::OrgLock;
 pub use manifest::{CollectorEntry, FileEntry, Manifest};
-pub use write::StagedSnapshot;
+pub use write::{RepoAccessWriter, StagedSnapshot};
 
 /// Version of the on-disk layout written by this build. A reader refuses
 /// (reports as damaged) snapshots of any other version.

@@ -14,6 +14,7 @@
 //! rename.
 
 mod files;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -25,6 +26,7 @@ use polars::prelude::{ParquetCompression, ParquetWriter};
 
 use files::{Unpublished, write_private_file};
 pub(crate) use files::{remove_incomplete, sync_dir};
+pub use stream::RepoAccessWriter;
 
 use super::manifest::{FileEntry, Manifest};
 use super::tables::{self, Table};

@@ -65,11 +65,17 @@ async fn list(c: &HubClient, org: &str, kind: &str) -> Result<Outcome<Vec<wire::
 
 /// Accepted access requests of every gated repo. Needs write or admin on the
 /// org; with less, the collector is unavailable and no call is made.
+///
+/// `rows_done` gets the rows as they come, in the order of the result (each
+/// repo's once every repo before it is in), so they can be written while
+/// the other repos are read; it gets nothing more once a repo turns out
+/// unavailable, which makes the whole collector unavailable.
 pub async fn accepted_access(
     c: &HubClient,
     access: &OrgAccess,
     gated: &BTreeMap<String, String>,
     observer: &dyn Observer,
+    rows_done: &(dyn Fn(&[RepoAccess]) + Sync),
 ) -> Result<Outcome<Vec<RepoAccess>>> {
     let org = access.org.as_str();
     if !access.can_read_access_requests() {
@@ -109,9 +115,24 @@ pub async fn accepted_access(
     }
     drop(done);
     let mut by_key: BTreeMap<String, Outcome<Vec<RepoAccess>>> = BTreeMap::new();
+    // Repos (in order) whose rows went to `rows_done`; `None` once one was
+    // unavailable.
+    let mut handed: Option<usize> = Some(0);
     while let Some((key, result)) = results.recv().await {
         observer.repo_scanned(org);
         by_key.insert(key, result?);
+        while let Some(k) = handed {
+            let Some(outcome) = repos.get(k).and_then(|(key, _)| by_key.get(key)) else {
+                break;
+            };
+            handed = match outcome {
+                Outcome::Ok(rows) => {
+                    rows_done(rows);
+                    Some(k + 1)
+                }
+                Outcome::Unavailable(_) => None,
+            };
+        }
     }
     if by_key.len() != repos.len() {
         // A task ended without reporting (it panicked).

@@ -341,3 +341,89 @@ fn publishing_waits_for_no_writer() {
     drop(busy);
     assert_eq!(tree(&store.org_dir("acme")), [".lock"]);
 }
+
+/// `n` access rows, the first one `testdata::full`'s, each with its user.
+fn access_rows(n: usize) -> Vec<crate::model::RepoAccess> {
+    let first = testdata::full().repo_access.remove(0);
+    (0..n)
+        .map(|i| crate::model::RepoAccess {
+            username: Some(format!("user-{i}")),
+            requested_at: if i % 7 == 0 { None } else { first.requested_at },
+            ..first.clone()
+        })
+        .collect()
+}
+
+/// Publishes `testdata::full` with `rows` as its access rows, streamed in
+/// `chunks` (sizes, cycled); returns the snapshot and its access file.
+fn streamed(rows: Vec<crate::model::RepoAccess>, chunks: &[usize]) -> (Snapshot, Vec<u8>) {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    let mut snap = testdata::full();
+    snap.repo_access = rows;
+    snap.collectors.insert(
+        "repo_access".into(),
+        CollectorStatus::ok(snap.repo_access.len()),
+    );
+    let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
+    let writer = staged.repo_access_writer().unwrap();
+    let mut rest: &[crate::model::RepoAccess] = &snap.repo_access;
+    for &size in chunks.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (now, later) = rest.split_at(size.min(rest.len()));
+        writer.push(now);
+        rest = later;
+    }
+    writer.finish().unwrap();
+    let manifest = store
+        .publish_snapshot(&lock, staged, &snap, "0.1.0")
+        .unwrap();
+    assert_eq!(store.load("acme", &manifest.snapshot_id).unwrap(), snap);
+    let bytes = std::fs::read(
+        store
+            .snapshot_dir("acme", &manifest.snapshot_id)
+            .join("repo_access.parquet"),
+    )
+    .unwrap();
+    (snap, bytes)
+}
+
+fn row_groups(bytes: &[u8]) -> usize {
+    use polars::prelude::{ParquetReader, SerReader};
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes.to_vec()));
+    reader.get_metadata().unwrap().row_groups.len()
+}
+
+#[test]
+fn access_rows_streamed_zero_one_many_load_back_exactly() {
+    let (_, none) = streamed(Vec::new(), &[1]);
+    assert_eq!(row_groups(&none), 0);
+    let (_, one) = streamed(access_rows(1), &[1]);
+    assert_eq!(row_groups(&one), 1);
+    // 5,000 rows: two full row groups of 2,048 and the rest.
+    let (_, many) = streamed(access_rows(5000), &[50, 1, 300, 0, 2048]);
+    assert_eq!(row_groups(&many), 3);
+    // Row groups are cut by row count: how rows arrived does not matter.
+    let (_, again) = streamed(access_rows(5000), &[5000]);
+    assert_eq!(many, again);
+}
+
+#[test]
+fn an_unfinished_access_writer_removes_its_file() {
+    let (_dir, store) = store();
+    let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+    let snap = testdata::full();
+    let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
+    let writer = staged.repo_access_writer().unwrap();
+    writer.push(&access_rows(3000));
+    let path = writer.path().to_path_buf();
+    drop(writer);
+    assert!(!path.exists());
+    // Publishing then writes the table from the snapshot itself.
+    let manifest = store
+        .publish_snapshot(&lock, staged, &snap, "0.1.0")
+        .unwrap();
+    assert_eq!(store.load("acme", &manifest.snapshot_id).unwrap(), snap);
+}
