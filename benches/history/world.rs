@@ -36,28 +36,26 @@ const WORK_KINDS: [&str; 5] = [
     "repo.settings_update",
 ];
 
-/// SplitMix64: small, fast and stable across crate versions.
-pub struct Rng(u64);
+/// The tests' seeded SplitMix64 (stable across crate versions), with the
+/// draws this world uses: inclusive ranges and float probabilities.
+pub struct Rng(crate::support::generate::Rng);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng(crate::support::generate::Rng::new(seed))
     }
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n)
     }
     pub fn chance(&mut self, p: f64) -> bool {
         ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
     }
+    /// Uniform in `lo..=hi`.
     pub fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
+        self.0.between(lo, hi + 1)
     }
 }
 
