@@ -47,16 +47,26 @@ pub fn write_outputs(
         [html?, findings?, seats?, seats_history?, access?, json?];
     tracing::debug!("reports rendered in {} ms", started.elapsed().as_millis());
     create_dir(out)?;
+    // Written and fsynced at once: the fsyncs overlap.
+    let written: Vec<Result<PathBuf>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = FILES
+            .iter()
+            .zip(&rendered)
+            .map(|(name, bytes)| scope.spawn(move || write_temp(out, name, bytes)))
+            .collect();
+        handles.into_iter().map(joined).collect()
+    });
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(FILES.len());
-    for (name, bytes) in FILES.iter().zip(&rendered) {
-        let target = out.join(name);
-        match write_temp(out, name, bytes) {
-            Ok(temp) => temps.push((temp, target)),
-            Err(e) => {
-                remove_all(&temps);
-                return Err(e);
-            }
+    let mut failed = None;
+    for (name, result) in FILES.iter().zip(written) {
+        match result {
+            Ok(temp) => temps.push((temp, out.join(name))),
+            Err(e) => failed = failed.or(Some(e)),
         }
+    }
+    if let Some(e) = failed {
+        remove_all(&temps);
+        return Err(e);
     }
     for (i, (temp, target)) in temps.iter().enumerate() {
         if let Err(e) = fs::rename(temp, target) {
