@@ -9,8 +9,10 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::*;
+use polars_buffer::Buffer;
 
 use super::manifest::Manifest;
 use super::tables::{self, Table};
@@ -151,6 +153,54 @@ pub(super) fn scan_files(paths: &[PathBuf]) -> PolarsResult<LazyFrame> {
         ..ScanArgsParquet::default()
     };
     LazyFrame::scan_parquet_files(sources.into(), args)
+}
+
+/// Parquet files of the same table read into memory, for scans of many
+/// small files (one per snapshot): scanning paths maps and unmaps every
+/// file on every scan, which costs more than decoding them. (Large files,
+/// such as the audit-log exports, are better scanned by path: polars then
+/// reads only what a query needs.)
+#[derive(Clone)]
+pub(super) struct Loaded(Arc<[Buffer<u8>]>);
+
+impl Loaded {
+    /// Reads `paths` with plain reads, on two threads.
+    pub(super) fn read(paths: &[PathBuf]) -> PolarsResult<Loaded> {
+        let read = |part: &[PathBuf]| -> PolarsResult<Vec<Vec<u8>>> {
+            part.iter()
+                .map(|p| {
+                    std::fs::read(p).map_err(|e| polars_err!(ComputeError: "{}: {e}", p.display()))
+                })
+                .collect()
+        };
+        let (first, second) = paths.split_at(paths.len() / 2);
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| read(second));
+            (read(first), second.join())
+        });
+        let second = second.map_err(|_| polars_err!(ComputeError: "a file reader panicked"))?;
+        Ok(Loaded(
+            first?
+                .into_iter()
+                .chain(second?)
+                .map(Buffer::from_vec)
+                .collect(),
+        ))
+    }
+
+    /// The files at `positions`.
+    pub(super) fn some(&self, positions: impl IntoIterator<Item = usize>) -> Loaded {
+        Loaded(positions.into_iter().map(|i| self.0[i].clone()).collect())
+    }
+
+    /// One lazy scan over the files, in order.
+    pub(super) fn scan(&self) -> PolarsResult<LazyFrame> {
+        let args = ScanArgsParquet {
+            hive_options: HiveOptions::new_disabled(),
+            ..ScanArgsParquet::default()
+        };
+        LazyFrame::scan_parquet_sources(ScanSources::Buffers(self.0.clone()), args)
+    }
 }
 
 /// Names of the published snapshot directories of an org (those with a

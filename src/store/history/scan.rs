@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::cover::covering;
 use super::{AuthorActivity, MembershipEvent, snapshot_time};
-use crate::store::read::scan_files;
+use crate::store::read::{Loaded, scan_files};
 
 /// One account as the Hub spells it, over a list of `members.parquet` files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +43,10 @@ pub(super) fn members(paths: &[PathBuf], rows: &[u64]) -> PolarsResult<Vec<Accou
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    let files = Files::new(paths, rows);
-    let spans = scan_files(paths)?
+    let files = Files::new(rows);
+    let loaded = Loaded::read(paths)?;
+    let spans = loaded
+        .scan()?
         .select([col("username")])
         .with_row_index("row", None)
         .group_by([col("username")])
@@ -92,12 +94,14 @@ pub(super) fn members(paths: &[PathBuf], rows: &[u64]) -> PolarsResult<Vec<Accou
 
     // 2. Names and emails, by row number in the files holding a last row.
     let (subset, local) = files.subset(&last_rows);
+    let subset = loaded.some(subset);
     let wanted = df!(
         "row" => local,
         "account" => (0..accounts.len() as u64).collect::<Vec<_>>(),
     )?
     .lazy();
-    let named = scan_files(&subset)?
+    let named = subset
+        .scan()?
         .select([col("fullname"), col("verified_email")])
         .with_row_index("row", None)
         .with_column(col("row").cast(DataType::UInt64))
@@ -130,7 +134,9 @@ pub(super) fn members(paths: &[PathBuf], rows: &[u64]) -> PolarsResult<Vec<Accou
         "account" => gaps.iter().map(|&k| k as u64).collect::<Vec<_>>(),
     )?
     .lazy();
-    let found = scan_files(&paths[lo..=hi])?
+    let found = loaded
+        .some(lo..=hi)
+        .scan()?
         .select([col("username")])
         .with_row_index("row", None)
         .join(
@@ -160,7 +166,6 @@ pub(super) fn members(paths: &[PathBuf], rows: &[u64]) -> PolarsResult<Vec<Accou
 
 /// Row numbers over a list of files read as one.
 struct Files<'a> {
-    paths: &'a [PathBuf],
     rows: &'a [u64],
     /// The number of each file's first row.
     starts: Vec<u64>,
@@ -168,7 +173,7 @@ struct Files<'a> {
 }
 
 impl<'a> Files<'a> {
-    fn new(paths: &'a [PathBuf], rows: &'a [u64]) -> Self {
+    fn new(rows: &'a [u64]) -> Self {
         let mut starts = Vec::with_capacity(rows.len());
         let mut total = 0u64;
         for r in rows {
@@ -176,7 +181,6 @@ impl<'a> Files<'a> {
             total += r;
         }
         Files {
-            paths,
             rows,
             starts,
             total,
@@ -191,7 +195,7 @@ impl<'a> Files<'a> {
 
     /// The files holding the `wanted` rows, in order, and each wanted row
     /// numbered as in those files read as one.
-    fn subset(&self, wanted: &[u64]) -> (Vec<PathBuf>, Vec<u64>) {
+    fn subset(&self, wanted: &[u64]) -> (Vec<usize>, Vec<u64>) {
         let mut chosen: Vec<usize> = wanted.iter().map(|&r| self.of(r)).collect();
         chosen.sort_unstable();
         chosen.dedup();
@@ -208,10 +212,7 @@ impl<'a> Files<'a> {
                 r - self.starts[f] + start_in_subset[&f]
             })
             .collect();
-        (
-            chosen.iter().map(|&f| self.paths[f].clone()).collect(),
-            local,
-        )
+        (chosen, local)
     }
 }
 
@@ -236,7 +237,8 @@ pub(super) fn first_by(
     if paths.is_empty() {
         return Ok(out);
     }
-    let df = scan_files(paths)?
+    let df = Loaded::read(paths)?
+        .scan()?
         .select([col(key), col("snapshot_id")])
         .group_by([col(key)])
         .agg([col("snapshot_id").min().alias("first")])
