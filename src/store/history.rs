@@ -53,8 +53,8 @@ pub struct SnapshotInfo {
 pub struct Presence {
     /// The username as the Hub spells it (latest spelling).
     pub username: String,
-    /// Latest known full name and verified email (for matching people who
-    /// are no longer members).
+    /// Full name and verified email as the last snapshot listing the
+    /// account has them (for matching people who are no longer members).
     pub fullname: Option<String>,
     pub verified_email: Option<String>,
     /// First and last snapshot listing the account as a member.
