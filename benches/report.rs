@@ -127,16 +127,7 @@ fn snapshot() -> Snapshot {
         events,
         ..Snapshot::default()
     };
-    let counts = [
-        ("members", s.members.len()),
-        ("invites", s.invites.len()),
-        ("resource_groups", s.groups.len()),
-        ("repo_access", s.repo_access.len()),
-        ("events", s.events.len()),
-    ];
-    for (c, n) in counts {
-        s.collectors.insert(c.into(), CollectorStatus::ok(n));
-    }
+    crate::support::all_collectors_ok(&mut s);
     s
 }
 
@@ -165,15 +156,6 @@ fn roster() -> String {
         );
     }
     out
-}
-
-fn max_rss_children_kib() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0, "getrusage");
-    // SAFETY: initialised by the successful call above.
-    unsafe { usage.assume_init() }.ru_maxrss
 }
 
 fn main() {
@@ -231,7 +213,7 @@ fn main() {
     );
     println!(
         "  peak memory          {:.1} MiB (max RSS; goal < 300 MiB)",
-        max_rss_children_kib() as f64 / 1024.0
+        support::max_rss_children_kib() as f64 / 1024.0
     );
     println!("  findings             {}", findings.lines().count() - 1);
     println!(

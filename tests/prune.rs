@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use hfaudit::model::{COLLECTORS, CollectorStatus, Member, Snapshot};
+use hfaudit::model::{COLLECTORS, CollectorStatus, Snapshot};
 
 use crate::harness::{Case, assert_code, files_below};
-use crate::support::generate::{OrgSpec, generate_org, world_for};
+use crate::support::generate::{OrgSpec, generate_org, read_member, world_for};
 
 /// A snapshot of `org` taken on 2026-`month`-`day` at 03:00 UTC.
 fn stored(org: &str, month: u32, day: u32, members: usize) -> Snapshot {
@@ -17,17 +17,7 @@ fn stored(org: &str, month: u32, day: u32, members: usize) -> Snapshot {
         taken_at: Utc.with_ymd_and_hms(2026, month, day, 3, 0, 0).unwrap(),
         endpoint: "http://hub".into(),
         members: (0..members)
-            .map(|i| Member {
-                hub_id: format!("{i:024x}"),
-                username: format!("user{i}"),
-                fullname: None,
-                role: Some("read".into()),
-                two_fa: None,
-                verified_email: None,
-                external: None,
-                is_pro: None,
-                resource_groups: vec![],
-            })
+            .map(|i| read_member(format!("{i:024x}"), format!("user{i}")))
             .collect(),
         ..Snapshot::default()
     };

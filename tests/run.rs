@@ -148,13 +148,7 @@ fn a_failing_org_is_reported_and_the_others_still_run() {
 
     // The token loses beta: its snapshot fails, acme's still runs, and the
     // report covers both (beta from the store), exit 3 beating exit 1.
-    case.hub.with_world(|w| {
-        w.tokens
-            .get_mut(ADMIN_TOKEN)
-            .unwrap()
-            .orgs
-            .retain(|o| o != "beta")
-    });
+    lose_org(&case, "beta");
     let second = run(&case, &[]);
     assert_code(&second, 3);
     assert!(second.stderr.contains("beta"), "{}", second.stderr);
@@ -179,13 +173,7 @@ fn a_failing_org_is_reported_and_the_others_still_run() {
 fn an_org_never_snapshotted_is_left_out_and_none_at_all_is_exit_3() {
     let case = two_org_case();
     write_roster(&case, &[]);
-    case.hub.with_world(|w| {
-        w.tokens
-            .get_mut(ADMIN_TOKEN)
-            .unwrap()
-            .orgs
-            .retain(|o| o != "beta")
-    });
+    lose_org(&case, "beta");
     let first = run(&case, &[]);
     assert_code(&first, 3);
     assert!(
@@ -290,4 +278,15 @@ fn the_config_file_alone_drives_a_run_and_flags_win() {
     assert_code(&run, 0);
     assert_eq!(reported_orgs(&case).len(), 1, "--org beats orgs");
     assert_eq!(case.complete("acme").len(), 1);
+}
+
+/// The admin token stops seeing `org`.
+fn lose_org(case: &Case, org: &str) {
+    case.hub.with_world(|w| {
+        w.tokens
+            .get_mut(ADMIN_TOKEN)
+            .unwrap()
+            .orgs
+            .retain(|o| o != org)
+    });
 }

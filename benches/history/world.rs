@@ -629,16 +629,7 @@ impl World {
             events: self.events.iter().cloned().collect(),
             ..Snapshot::default()
         };
-        let counts = [
-            ("members", s.members.len()),
-            ("invites", s.invites.len()),
-            ("resource_groups", s.groups.len()),
-            ("repo_access", s.repo_access.len()),
-            ("events", s.events.len()),
-        ];
-        for (c, n) in counts {
-            s.collectors.insert(c.into(), CollectorStatus::ok(n));
-        }
+        crate::support::all_collectors_ok(&mut s);
         s
     }
 

@@ -96,6 +96,24 @@ pub struct OrgAudit<'a> {
     exits: HashMap<String, Vec<&'a MembershipEvent>>,
 }
 
+/// Matches a Hub account (a member now or earlier) by its username, full
+/// name and verified email.
+fn match_hub_account(
+    matcher: &Matcher<'_>,
+    username: &str,
+    fullname: Option<&str>,
+    verified_email: Option<&str>,
+) -> Match {
+    let emails: Vec<HubEmail> = verified_email
+        .into_iter()
+        .map(|email| HubEmail {
+            email,
+            method: MatchMethod::HubEmail,
+        })
+        .collect();
+    matcher.match_account(username, fullname, &emails)
+}
+
 fn wrap<'a, T>(matcher: &Matcher<'a>, item: &'a T, matched: Match) -> Matched<'a, T> {
     Matched {
         item,
@@ -118,15 +136,12 @@ impl<'a> OrgAudit<'a> {
             .members
             .iter()
             .map(|m| {
-                let emails: Vec<HubEmail> = m
-                    .verified_email
-                    .iter()
-                    .map(|e| HubEmail {
-                        email: e,
-                        method: MatchMethod::HubEmail,
-                    })
-                    .collect();
-                let matched = matcher.match_account(&m.username, m.fullname.as_deref(), &emails);
+                let matched = match_hub_account(
+                    matcher,
+                    &m.username,
+                    m.fullname.as_deref(),
+                    m.verified_email.as_deref(),
+                );
                 Matched {
                     item: m,
                     matched,
@@ -202,15 +217,12 @@ impl<'a> OrgAudit<'a> {
             .iter()
             .filter(|(key, _)| !current.contains(key.as_str()))
             .map(|(_, p)| {
-                let emails: Vec<HubEmail> = p
-                    .verified_email
-                    .iter()
-                    .map(|e| HubEmail {
-                        email: e,
-                        method: MatchMethod::HubEmail,
-                    })
-                    .collect();
-                let matched = matcher.match_account(&p.username, p.fullname.as_deref(), &emails);
+                let matched = match_hub_account(
+                    matcher,
+                    &p.username,
+                    p.fullname.as_deref(),
+                    p.verified_email.as_deref(),
+                );
                 Former {
                     presence: p,
                     matched,

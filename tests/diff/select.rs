@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use hfaudit::model::{CollectorStatus, Member, Snapshot};
+use hfaudit::model::{CollectorStatus, Snapshot};
 use serde_json::json;
 
 use super::{acme, changed_case, json_of};
 use crate::harness::{Case, assert_code};
 use crate::support::fake_hub::fake_id;
-use crate::support::generate::world_for;
+use crate::support::generate::{read_member, world_for};
 
 #[test]
 fn from_and_to_by_id() {
@@ -124,17 +124,7 @@ fn stored(day: u32, hour: u32, members: &[&str]) -> Snapshot {
         endpoint: "http://hub".into(),
         members: members
             .iter()
-            .map(|name| Member {
-                hub_id: fake_id(name),
-                username: name.to_string(),
-                fullname: None,
-                role: Some("read".into()),
-                two_fa: None,
-                verified_email: None,
-                external: None,
-                is_pro: None,
-                resource_groups: vec![],
-            })
+            .map(|name| read_member(fake_id(name), name.to_string()))
             .collect(),
         ..Snapshot::default()
     };

@@ -245,3 +245,19 @@ fn members(spec: &OrgSpec, domain: &str, rng: &mut Rng, people: &mut People) -> 
 fn invite_data(invite: &Invite) -> serde_json::Value {
     json!({"user": invite.person.user, "email": invite.email, "role": invite.role})
 }
+
+/// A member with only a Hub id, a username and the `read` role, for store
+/// fixtures written without the fake Hub.
+pub fn read_member(hub_id: String, username: String) -> hfaudit::model::Member {
+    hfaudit::model::Member {
+        hub_id,
+        username,
+        fullname: None,
+        role: Some("read".into()),
+        two_fa: None,
+        verified_email: None,
+        external: None,
+        is_pro: None,
+        resource_groups: vec![],
+    }
+}
