@@ -217,6 +217,10 @@ pub struct HubArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
     pub retries: Option<u32>,
 
+    /// Largest response body read from the Hub, in MiB [default: 512]
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_body_mib: Option<u64>,
+
     /// First backoff step in milliseconds (tests shorten it)
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::cli::{GlobalArgs, HubArgs, MailArgs, ReportArgs};
 use crate::error::{Error, Result};
-use crate::hub::{ClientOptions, TokenEnv};
+use crate::hub::{ClientOptions, DEFAULT_MAX_BODY_MIB, TokenEnv};
 use crate::roster::RosterOptions;
 use crate::rules::{Severity, Thresholds};
 use crate::seats::SeatPrices;
@@ -32,6 +32,9 @@ pub const DEFAULT_STORE: &str = "hfaudit-store";
 pub const DEFAULT_OUT: &str = "hfaudit-report";
 /// The Hub used when HF_ENDPOINT is not set.
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+
+/// The largest `hub.max_body_mib` accepted: 64 GiB.
+const MAX_BODY_MIB_LIMIT: u64 = 64 * 1024;
 
 /// `hfaudit.toml` as written. Unknown keys are an error naming the key.
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +83,8 @@ pub struct HubConfig {
     pub timeout_secs: Option<u64>,
     pub retries: Option<u32>,
     pub lock_wait_secs: Option<u64>,
+    /// The cap on one response body, in MiB.
+    pub max_body_mib: Option<u64>,
 }
 
 /// Settings every command shares.
@@ -135,6 +140,7 @@ struct HubFileSettings {
     timeout_secs: Option<u64>,
     retries: Option<u32>,
     lock_wait_secs: Option<u64>,
+    max_body_mib: Option<u64>,
 }
 
 /// Everything needed to talk to the Hub.
@@ -198,6 +204,7 @@ impl Settings {
                 timeout_secs: file.hub.timeout_secs,
                 retries: file.hub.retries,
                 lock_wait_secs: file.hub.lock_wait_secs,
+                max_body_mib: file.hub.max_body_mib,
             },
             file_report: ReportFileSettings {
                 roster: file.roster,
@@ -235,8 +242,18 @@ impl Settings {
         if timeout == 0 {
             return Err(self.config_error("hub.timeout_secs must be at least 1"));
         }
+        let max_body_mib = args
+            .max_body_mib
+            .or(self.file_hub.max_body_mib)
+            .unwrap_or(DEFAULT_MAX_BODY_MIB);
+        if !(1..=MAX_BODY_MIB_LIMIT).contains(&max_body_mib) {
+            return Err(self.config_error(&format!(
+                "hub.max_body_mib must be between 1 and {MAX_BODY_MIB_LIMIT}"
+            )));
+        }
         let client = ClientOptions {
             timeout: Duration::from_secs(timeout),
+            max_body_bytes: max_body_mib * 1024 * 1024,
             max_retries: args
                 .retries
                 .or(self.file_hub.retries)

@@ -178,11 +178,22 @@ async fn collect(
 
     // Everything independent runs at once; invites come last because their
     // fallbacks need the members and the audit log.
-    let overview = timed(org, "overview", hub::collect::overview(client, org));
+    // The overview's member count bounds the member pages read.
+    let (num_users, announced) = tokio::sync::oneshot::channel();
+    let overview = async {
+        let overview = timed(org, "overview", hub::collect::overview(client, org)).await;
+        let _ = num_users.send(overview.as_ref().ok().and_then(|o| o.num_users));
+        overview
+    };
     let members = async {
-        let members = timed(org, "members", hub::collect::members(client, org, observer))
-            .await
-            .map_err(collector_error("members"))?;
+        let num_users = async { announced.await.ok().flatten() };
+        let members = timed(
+            org,
+            "members",
+            hub::collect::members(client, org, observer, num_users),
+        )
+        .await
+        .map_err(collector_error("members"))?;
         let part = stage(staged, "members", Snapshot { members, ..part() }).await?;
         Ok::<_, Error>(part.members)
     };

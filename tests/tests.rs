@@ -14,6 +14,7 @@ mod harness;
 mod help;
 mod history;
 mod hostile;
+mod hostile_net;
 mod mail;
 mod prune;
 mod report;

@@ -69,9 +69,11 @@ fn endpoint_defaults_to_the_hub() {
         timeout: None,
         retries: None,
         backoff_ms: None,
+        max_body_mib: None,
     };
     let hub = s.hub(&args, None, &Env::default()).unwrap();
     assert_eq!(hub.endpoint, DEFAULT_ENDPOINT);
     assert_eq!(hub.client.concurrency, 8);
+    assert_eq!(hub.client.max_body_bytes, 512 * 1024 * 1024);
     assert_eq!(hub.lock_wait, Duration::from_secs(300));
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -16,6 +16,15 @@ use crate::hub::auth::Token;
 use crate::hub::ratelimit::{Budget, parse_policy_quota, parse_ratelimit};
 use crate::hub::retry::{backoff, is_retryable_status, parse_retry_after, rate_limited_wait};
 use crate::hub::wire::ErrorBody;
+
+/// The default cap on one response body (`hub.max_body_mib`), far above
+/// any real org's largest page.
+pub const DEFAULT_MAX_BODY_MIB: u64 = 512;
+
+const MIB: u64 = 1024 * 1024;
+
+/// Redirects followed for one request, all on the configured origin.
+const MAX_REDIRECTS: usize = 5;
 
 /// Tunables; the defaults suit huggingface.co.
 #[derive(Debug, Clone)]
@@ -30,6 +39,8 @@ pub struct ClientOptions {
     pub max_rate_wait: Duration,
     /// Per-repo calls in flight at once.
     pub concurrency: usize,
+    /// The largest response body read, in bytes; a larger one is an error.
+    pub max_body_bytes: u64,
 }
 
 impl Default for ClientOptions {
@@ -40,6 +51,7 @@ impl Default for ClientOptions {
             backoff_base: Duration::from_secs(1),
             max_rate_wait: Duration::from_secs(330),
             concurrency: 8,
+            max_body_bytes: DEFAULT_MAX_BODY_MIB * MIB,
         }
     }
 }
@@ -107,8 +119,10 @@ impl HubClient {
             .user_agent(concat!("hfaudit/", env!("CARGO_PKG_VERSION")))
             .timeout(opts.timeout)
             .connect_timeout(Duration::from_secs(10).min(opts.timeout))
-            // reqwest drops Authorization when a redirect leaves the host.
-            .redirect(reqwest::redirect::Policy::limited(5))
+            // Redirects are followed by `attempt`, which checks every hop:
+            // reqwest's own policy checks none and sends a `Referer`.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| Error::Usage(format!("cannot set up the HTTP client: {e}")))?;
         Ok(HubClient {
@@ -148,20 +162,37 @@ impl HubClient {
     }
 
     /// Only URLs on the configured endpoint get the token: a `Link` header
-    /// pointing elsewhere is refused rather than followed.
+    /// or a redirect pointing elsewhere, or carrying credentials
+    /// (`user:pass@`), is refused rather than followed.
     pub(crate) fn check_same_origin(&self, url: &Url) -> Result<()> {
-        if url.origin() == self.endpoint.origin() {
-            Ok(())
+        let why = if url.origin() != self.endpoint.origin() {
+            format!(
+                "the Hub pointed to another host than {}; refusing to send the token there",
+                self.endpoint.origin().ascii_serialization()
+            )
+        } else if !url.username().is_empty() || url.password().is_some() {
+            "the Hub pointed to a URL with credentials in it (user:password@); refusing to \
+             follow it"
+                .to_string()
         } else {
-            Err(Error::Hub {
-                url: url.to_string(),
-                status: None,
-                message: format!(
-                    "the Hub pointed to another host than {}; refusing to send the token there",
-                    self.endpoint.origin().ascii_serialization()
-                ),
-            })
-        }
+            return Ok(());
+        };
+        Err(Error::Hub {
+            url: self.shown(url),
+            status: None,
+            message: why,
+        })
+    }
+
+    /// `url` as it may be printed (errors, logs): without credentials and
+    /// with the token, should a hostile `Link` or redirect carry it,
+    /// replaced by `<redacted>`.
+    pub(crate) fn shown(&self, url: &Url) -> String {
+        let mut url = url.clone();
+        // Only fails for URLs that cannot have credentials at all.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        redact(url.as_str(), self.secret())
     }
 
     /// GETs `url` and decodes its JSON body, retrying what passes.
@@ -198,12 +229,12 @@ impl HubClient {
                 } => {
                     if attempt >= self.opts.max_retries || wait > self.opts.max_rate_wait {
                         return Err(Error::Hub {
-                            url: url.to_string(),
+                            url: self.shown(url),
                             status,
                             message: format!("gave up after {} attempts: {reason}", attempt + 1),
                         });
                     }
-                    tracing::info!(%url, ?wait, "retrying: {reason}");
+                    tracing::info!(url = %self.shown(url), ?wait, "retrying: {reason}");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -211,14 +242,89 @@ impl HubClient {
         }
     }
 
-    /// One request, body included.
+    /// One request, body included, following redirects that stay on the
+    /// endpoint's origin (each hop checked, at most [`MAX_REDIRECTS`], no
+    /// hop twice).
     async fn attempt(&self, url: &Url, attempt: u32) -> Result<Fetched, Failure> {
-        self.check_same_origin(url).map_err(Failure::Final)?;
+        let mut current = url.clone();
+        let mut hops: Vec<Url> = Vec::new();
+        loop {
+            self.check_same_origin(&current).map_err(Failure::Final)?;
+            let response = self.send(&current, attempt).await?;
+            let status = response.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                return self.read(&current, response, attempt).await;
+            }
+            let Some(location) = header_str(response.headers(), LOCATION.as_str()) else {
+                // A redirect to nowhere: reported like any other non-2xx.
+                return self.read(&current, response, attempt).await;
+            };
+            let next = self
+                .redirect_target(&current, status, location, &hops)
+                .map_err(Failure::Final)?;
+            tracing::debug!(
+                from = %self.shown(&current),
+                to = %self.shown(&next),
+                status,
+                "following a redirect on the Hub's own origin"
+            );
+            hops.push(std::mem::replace(&mut current, next));
+        }
+    }
+
+    /// Where a redirect from `from` leads, if it may be followed: resolved
+    /// against `from`, on the endpoint's origin, without credentials, not
+    /// seen before in this request and within [`MAX_REDIRECTS`].
+    fn redirect_target(
+        &self,
+        from: &Url,
+        status: u16,
+        location: &str,
+        hops: &[Url],
+    ) -> Result<Url> {
+        let refuse = |message: String| Error::Hub {
+            url: self.shown(from),
+            status: Some(status),
+            message,
+        };
+        let to = from.join(location).map_err(|e| {
+            refuse(format!(
+                "{status} {}: the redirect's Location is not a URL ({e})",
+                reason_phrase(status)
+            ))
+        })?;
+        if let Err(Error::Hub { message, .. }) = self.check_same_origin(&to) {
+            return Err(refuse(format!(
+                "{status} {}: redirected to {}: {message}; nothing from this request was used",
+                reason_phrase(status),
+                self.shown(&to)
+            )));
+        }
+        if to == *from || hops.contains(&to) {
+            return Err(refuse(format!(
+                "{status} {}: the redirect to {} loops back to a URL already requested",
+                reason_phrase(status),
+                self.shown(&to)
+            )));
+        }
+        if hops.len() >= MAX_REDIRECTS {
+            return Err(refuse(format!(
+                "{status} {}: more than {MAX_REDIRECTS} redirects in a row (the last to {})",
+                reason_phrase(status),
+                self.shown(&to)
+            )));
+        }
+        Ok(to)
+    }
+
+    /// Sends one GET to `url`, paced by the rate-limit budget, and returns
+    /// the response once its headers are in.
+    async fn send(&self, url: &Url, attempt: u32) -> Result<reqwest::Response, Failure> {
         let pace = self.budget.reserve();
         if pace > self.opts.max_rate_wait {
             // The budget is spent until a reset too far away to wait for.
             return Err(Failure::Final(Error::Hub {
-                url: url.to_string(),
+                url: self.shown(url),
                 status: Some(429),
                 message: format!(
                     "the rate limit is exhausted and resets in {} s, longer than hfaudit waits \
@@ -233,7 +339,7 @@ impl HubClient {
             tokio::time::sleep(pace).await;
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(%url, "GET");
+        tracing::debug!(url = %self.shown(url), "GET");
         let response = self
             .http
             .get(url.clone())
@@ -241,22 +347,30 @@ impl HubClient {
             .header("Accept", "application/json")
             .send()
             .await
-            .map_err(|e| self.transport_failure(&e, attempt))?;
+            .map_err(|e| self.transport_failure(e, attempt))?;
+        let limit = header_str(response.headers(), "ratelimit").and_then(parse_ratelimit);
+        let quota = header_str(response.headers(), "ratelimit-policy").and_then(parse_policy_quota);
+        self.budget.observe(limit, quota);
+        Ok(response)
+    }
+
+    /// Reads the body of the response to `url` and judges its status.
+    async fn read(
+        &self,
+        url: &Url,
+        response: reqwest::Response,
+        attempt: u32,
+    ) -> Result<Fetched, Failure> {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let limit = header_str(&headers, "ratelimit").and_then(parse_ratelimit);
-        let quota = header_str(&headers, "ratelimit-policy").and_then(parse_policy_quota);
-        self.budget.observe(limit, quota);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_failure(&e, attempt))?;
+        let body = self.read_body(url, response, attempt).await?;
         if (200..300).contains(&status) {
             return Ok(Fetched { headers, body });
         }
         let message = error_message(status, &headers, &body, self.secret());
         if is_retryable_status(status) {
             let wait = if status == 429 {
+                let limit = header_str(&headers, "ratelimit").and_then(parse_ratelimit);
                 let after = header_str(&headers, RETRY_AFTER.as_str()).and_then(parse_retry_after);
                 rate_limited_wait(limit, after, attempt, self.opts.backoff_base)
             } else {
@@ -269,15 +383,62 @@ impl HubClient {
             });
         }
         Err(Failure::Final(Error::Hub {
-            url: url.to_string(),
+            url: self.shown(url),
             status: Some(status),
             message: format!("{status} {}: {message}", reason_phrase(status)),
         }))
     }
 
-    fn transport_failure(&self, e: &reqwest::Error, attempt: u32) -> Failure {
-        // reqwest's Display includes the URL, which carries no secret; the
-        // token is only in a header.
+    /// The body, chunk by chunk, given up as soon as it passes
+    /// `max_body_bytes` (or announces that it will): a hostile or broken
+    /// server cannot make hfaudit hold more than that per response.
+    async fn read_body(
+        &self,
+        url: &Url,
+        mut response: reqwest::Response,
+        attempt: u32,
+    ) -> Result<Bytes, Failure> {
+        let cap = self.opts.max_body_bytes;
+        let too_large = || {
+            Failure::Final(Error::Hub {
+                url: self.shown(url),
+                status: None,
+                message: format!(
+                    "the response body is larger than the cap of {} on one response \
+                     (hub.max_body_mib, --max-body-mib); the Hub or a proxy is misbehaving, or \
+                     the cap is too low for this org",
+                    size(cap)
+                ),
+            })
+        };
+        let announced = response.content_length();
+        if announced.is_some_and(|n| n > cap) {
+            return Err(too_large());
+        }
+        // What is announced is not trusted for more than a modest start.
+        let start = announced.unwrap_or(0).min(16 * MIB) as usize;
+        let mut body: Vec<u8> = Vec::with_capacity(start);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_failure(e, attempt))?
+        {
+            if (body.len() + chunk.len()) as u64 > cap {
+                return Err(too_large());
+            }
+            if body.is_empty() && announced == Some(chunk.len() as u64) {
+                // The whole body in one chunk: no copy.
+                return Ok(chunk);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(body))
+    }
+
+    fn transport_failure(&self, e: reqwest::Error, attempt: u32) -> Failure {
+        // The URL is left out: the error that reports this names it, shown
+        // without credentials or the token.
+        let e = e.without_url();
         let kind = if e.is_timeout() {
             "timed out"
         } else if e.is_connect() {
@@ -289,7 +450,7 @@ impl HubClient {
         };
         Failure::Transient {
             wait: backoff(attempt, self.opts.backoff_base),
-            reason: format!("{kind} ({})", error_chain(e)),
+            reason: format!("{kind} ({})", redact(&error_chain(&e), self.secret())),
             status: None,
         }
     }
@@ -337,7 +498,7 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// with the token (`secret`) removed first should the Hub or a proxy echo
 /// the request's headers back.
 fn error_message(status: u16, headers: &HeaderMap, body: &[u8], secret: &str) -> String {
-    let mut raw = header_str(headers, "x-error-message")
+    let raw = header_str(headers, "x-error-message")
         .map(str::to_string)
         .or_else(|| {
             serde_json::from_slice::<ErrorBody>(body)
@@ -345,9 +506,7 @@ fn error_message(status: u16, headers: &HeaderMap, body: &[u8], secret: &str) ->
                 .map(|b| b.error)
         })
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-    if !secret.is_empty() {
-        raw = raw.replace(secret, "<redacted>");
-    }
+    let raw = redact(&raw, secret);
     let clean: String = raw
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -358,6 +517,53 @@ fn error_message(status: u16, headers: &HeaderMap, body: &[u8], secret: &str) ->
         reason_phrase(status).to_string()
     } else {
         clean.to_string()
+    }
+}
+
+/// `text` with every copy of `secret` replaced by `<redacted>`, also a
+/// percent-encoded one (the text is then shown decoded).
+fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    let plain = text.replace(secret, "<redacted>");
+    let decoded = percent_decode(&plain);
+    if decoded.contains(secret) {
+        decoded.replace(secret, "<redacted>")
+    } else {
+        plain
+    }
+}
+
+/// `%XX` sequences decoded (invalid ones kept as they are), lossily as UTF-8.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A byte count as the cap is configured: whole MiB when it is some.
+fn size(bytes: u64) -> String {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -434,6 +640,79 @@ mod tests {
             c.check_same_origin(&Url::parse("https://evil.example/api").unwrap())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn links_with_credentials_are_refused() {
+        let c = client("http://127.0.0.1:8080");
+        for url in [
+            "http://user:pw@127.0.0.1:8080/api",
+            "http://user@127.0.0.1:8080/api",
+            "http://:pw@127.0.0.1:8080/api",
+        ] {
+            let err = c.check_same_origin(&Url::parse(url).unwrap()).unwrap_err();
+            let shown = err.to_string();
+            assert!(shown.contains("credentials"), "{shown}");
+            assert!(!shown.contains("pw") && !shown.contains("user@"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn shown_urls_lose_credentials_and_the_token() {
+        let c = client("http://127.0.0.1:8080");
+        let shown = |u: &str| c.shown(&Url::parse(u).unwrap());
+        assert_eq!(
+            shown("http://u:hf_x@evil.example/a?t=hf_x&k=1"),
+            "http://evil.example/a?t=<redacted>&k=1"
+        );
+        assert_eq!(
+            shown("http://127.0.0.1:8080/a?t=%68%66_%78"),
+            "http://127.0.0.1:8080/a?t=<redacted>"
+        );
+        assert_eq!(
+            shown("http://127.0.0.1:8080/api?cursor=abc"),
+            "http://127.0.0.1:8080/api?cursor=abc"
+        );
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+    }
+
+    #[test]
+    fn redirects_are_checked_hop_by_hop() {
+        let c = client("http://127.0.0.1:8080/");
+        let from = Url::parse("http://127.0.0.1:8080/api/x?limit=5").unwrap();
+        let to = c
+            .redirect_target(&from, 302, "/api/y?limit=5", &[])
+            .unwrap();
+        assert_eq!(to.as_str(), "http://127.0.0.1:8080/api/y?limit=5");
+        let err = c
+            .redirect_target(&from, 301, "http://127.0.0.1:9/api/x", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("http://127.0.0.1:8080/api/x?limit=5: 301 Moved Permanently: \
+                             redirected to http://127.0.0.1:9/api/x: the Hub pointed to another host"),
+            "{err}"
+        );
+        assert!(
+            c.redirect_target(&from, 302, "?limit=5", &[]).is_err(),
+            "itself"
+        );
+        let hops: Vec<Url> = (0..5)
+            .map(|i| Url::parse(&format!("http://127.0.0.1:8080/h{i}")).unwrap())
+            .collect();
+        let looped = c.redirect_target(&from, 307, "/h2", &hops).unwrap_err();
+        assert!(looped.to_string().contains("loops back"), "{looped}");
+        let long = c.redirect_target(&from, 308, "/h9", &hops).unwrap_err();
+        assert!(long.to_string().contains("more than 5"), "{long}");
+        assert!(c.redirect_target(&from, 308, "/h9", &hops[..4]).is_ok());
+    }
+
+    #[test]
+    fn caps_are_shown_in_mib_when_whole() {
+        assert_eq!(size(512 * MIB), "512 MiB");
+        assert_eq!(size(1000), "1000 bytes");
+        assert_eq!(ClientOptions::default().max_body_bytes, 512 * MIB);
     }
 
     #[test]

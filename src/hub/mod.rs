@@ -17,7 +17,7 @@ pub mod wire;
 mod props;
 
 pub use auth::{OrgAccess, Token, TokenEnv, TokenOrigin, check_org_access, find_token};
-pub use client::{ClientOptions, HubClient};
+pub use client::{ClientOptions, DEFAULT_MAX_BODY_MIB, HubClient};
 pub use collect::{Observer, Outcome, Silent};
 
 use crate::error::Result;

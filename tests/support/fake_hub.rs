@@ -11,6 +11,7 @@
 
 mod connection;
 mod faults;
+mod hostile;
 mod paging;
 mod reply;
 mod routes;

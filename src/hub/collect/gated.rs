@@ -58,6 +58,7 @@ async fn list(c: &HubClient, org: &str, kind: &str) -> Result<Outcome<Vec<wire::
             LISTING_PAGE,
             |r: &wire::RepoListing| r.id.clone(),
             &|_| {},
+            std::future::ready(None),
         )
         .await;
     optional(listed, &UNAVAILABLE)
@@ -193,7 +194,9 @@ async fn repo_access(c: &HubClient, key: &str, mode: &str) -> Result<Outcome<Vec
             .or_else(|| r.user.as_ref().map(|u| u.user.clone()))
             .unwrap_or_default()
     };
-    let listed = c.get_all(&url, ACCESS_PAGE, key_of, &|_| {}).await;
+    let listed = c
+        .get_all(&url, ACCESS_PAGE, key_of, &|_| {}, std::future::ready(None))
+        .await;
     let requests = match listed {
         Err(Error::Hub {
             status: Some(400), ..

@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hub::client::HubClient;
 use crate::hub::collect::{Outcome, UNAVAILABLE, optional, parse_time};
+use crate::hub::paging::page_budget;
 use crate::hub::wire;
 use crate::model::{Event, Invite, InviteSource, Member};
 
@@ -113,6 +114,9 @@ fn from_pending(p: wire::PendingMember) -> Invite {
 async fn scim_users(c: &HubClient, org: &str) -> Result<Vec<wire::ScimUser>> {
     let mut users: Vec<wire::ScimUser> = Vec::new();
     let mut seen = HashSet::new();
+    // Set by the first page: its `totalResults` and row count.
+    let mut budget = None;
+    let mut read = 0usize;
     loop {
         let start = (users.len() + 1).to_string();
         let count = SCIM_PAGE.to_string();
@@ -127,6 +131,20 @@ async fn scim_users(c: &HubClient, org: &str) -> Result<Vec<wire::ScimUser>> {
             ],
             &[("startIndex", &start), ("count", &count)],
         );
+        if let Some(pages) = budget
+            && read >= pages
+        {
+            return Err(Error::Hub {
+                url: c.shown(&url),
+                status: None,
+                message: format!(
+                    "the Hub keeps handing out new SCIM users ({read} pages, {} users), more \
+                     than the first page's totalResults allows ({pages} pages); the list cannot \
+                     be read completely",
+                    users.len()
+                ),
+            });
+        }
         let page: wire::ScimList = c.get_json(&url).await?;
         let before = users.len();
         for u in page.resources {
@@ -137,6 +155,8 @@ async fn scim_users(c: &HubClient, org: &str) -> Result<Vec<wire::ScimUser>> {
         if users.len() == before || users.len() as u64 >= page.total_results {
             return Ok(users);
         }
+        budget.get_or_insert_with(|| page_budget(Some(page.total_results), users.len()));
+        read += 1;
     }
 }
 

@@ -63,8 +63,14 @@ pub async fn overview(c: &HubClient, org: &str) -> Result<wire::Overview> {
 }
 
 /// Every member, with every field the listing reports. Required: an error
-/// here fails the snapshot.
-pub async fn members(c: &HubClient, org: &str, observer: &dyn Observer) -> Result<Vec<Member>> {
+/// here fails the snapshot. `num_users` is the overview's count, which
+/// bounds the pages read; it is awaited only if a second page is needed.
+pub async fn members(
+    c: &HubClient,
+    org: &str,
+    observer: &dyn Observer,
+    num_users: impl std::future::Future<Output = Option<u64>> + Send,
+) -> Result<Vec<Member>> {
     let limit = MEMBERS_PAGE.to_string();
     let url = c.url(
         &["api", "organizations", org, "members"],
@@ -77,6 +83,7 @@ pub async fn members(c: &HubClient, org: &str, observer: &dyn Observer) -> Resul
             MEMBERS_PAGE,
             |m: &wire::OrgMember| m.user.to_lowercase(),
             &on_page,
+            num_users,
         )
         .await?;
     Ok(raw.into_iter().map(member).collect())

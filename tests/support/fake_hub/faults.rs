@@ -49,6 +49,19 @@ pub enum FaultKind {
     /// This status, with the request's `Authorization` header echoed in
     /// `X-Error-Message` and the body, as a careless proxy might.
     EchoAuthorization(u16),
+    /// A redirect: `status` (301, 302, 303, 307, 308) with `Location: to`,
+    /// in which `{pq}` stands for the request's own path and query. Sent as
+    /// is: a relative `to` is resolved by the client.
+    Redirect { status: u16, to: String },
+    /// 200 with a body of `bytes` bytes (a JSON array of blanks), streamed
+    /// in 64 KiB chunks; with a `Content-Length` when `announce`.
+    HugeBody { bytes: u64, announce: bool },
+    /// Every page holds fresh rows and a `Link` to a next page, for `pages`
+    /// pages: a list that seems endless, without ever repeating a row.
+    EndlessLink { pages: u32 },
+    /// The normal answer, its `Link: <to>; rel="next"` set to `to` (on
+    /// every page), in which `{base}` stands for the server's URL.
+    Link(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +145,7 @@ impl Armed {
         let paged = target.endpoint.is_some_and(Endpoint::is_link_paged);
         endpoint_matches
             && match self.fault.kind {
-                FaultKind::LinkLoop => paged,
+                FaultKind::LinkLoop | FaultKind::EndlessLink { .. } | FaultKind::Link(_) => paged,
                 FaultKind::DuplicateRows => paged && target.later_page,
                 _ => true,
             }

@@ -17,6 +17,7 @@ use futures_util::stream;
 use super::Recorded;
 use super::connection::Conn;
 use super::faults::{self, Armed, FaultKind, Target};
+use super::hostile;
 use super::paging::{self, Paging};
 use super::reply::{Query, Reply};
 use super::routes::{self, Call, Route};
@@ -133,13 +134,22 @@ enum Outcome {
     Truncated(Reply),
     /// Close the connection without answering.
     Reset,
+    /// The reply's status and headers, then a body of `bytes` blanks
+    /// streamed as the client reads (with a `Content-Length` if `announce`).
+    Huge {
+        reply: Reply,
+        bytes: u64,
+        announce: bool,
+    },
 }
 
 impl Outcome {
     /// The status recorded for it; 0 for a reset.
     fn status(&self) -> u16 {
         match self {
-            Outcome::Reply(reply) | Outcome::Truncated(reply) => reply.status,
+            Outcome::Reply(reply) | Outcome::Truncated(reply) | Outcome::Huge { reply, .. } => {
+                reply.status
+            }
             Outcome::Reset => 0,
         }
     }
@@ -218,6 +228,22 @@ pub(super) async fn handle(
             conn.kill();
             into_response(Reply::error(500, "connection reset"), None)
         }
+        Outcome::Huge {
+            reply,
+            bytes,
+            announce,
+        } => {
+            let mut builder = Response::builder().status(reply.status);
+            for (name, value) in &reply.headers {
+                builder = builder.header(name, value);
+            }
+            if announce {
+                builder = builder.header(header::CONTENT_LENGTH, bytes.max(2));
+            }
+            builder
+                .body(hostile::huge_body(bytes))
+                .expect("valid response parts")
+        }
     }
 }
 
@@ -272,6 +298,37 @@ fn answer(
         }
         Some(FaultKind::RetryAfter { secs }) => {
             Outcome::Reply(Reply::injected(429).header("retry-after", &secs.to_string()))
+        }
+        Some(FaultKind::Redirect { status, to }) => {
+            let pq = request
+                .uri
+                .path_and_query()
+                .map_or(request.uri.path(), |pq| pq.as_str());
+            Outcome::Reply(with_budget(hostile::redirect(status, &to, pq), budget))
+        }
+        Some(FaultKind::HugeBody { bytes, announce }) => Outcome::Huge {
+            reply: with_budget(Reply::json(200, &serde_json::json!([])), budget),
+            bytes,
+            announce,
+        },
+        Some(FaultKind::EndlessLink { pages }) => {
+            let endpoint = request
+                .route
+                .as_ref()
+                .map_or(faults::Endpoint::Members, Route::endpoint);
+            let reply = hostile::endless_page(
+                endpoint,
+                &request.query,
+                &shared.base_url,
+                request.uri.path(),
+                pages,
+            );
+            Outcome::Reply(with_budget(reply, budget))
+        }
+        Some(FaultKind::Link(to)) => {
+            let reply = serve(shared, request, None);
+            let reply = hostile::with_link(reply, &to, &shared.base_url);
+            Outcome::Reply(with_budget(reply, budget))
         }
         _ => {
             let mut reply = with_budget(serve(shared, request, fault.as_ref()), budget);
