@@ -1,7 +1,8 @@
 //! Snapshot benchmark (not a timed test): a 7,000-member org with 20
 //! resource groups and 200 gated repos of 50 accepted requests each, served
 //! by the fake Hub with 20 ms added to every request. Prints the wall time,
-//! the request count, the minimum request count and the request floor.
+//! the request count, the minimum request count, the request floor and the
+//! peak memory (max RSS) of the `hfaudit` runs.
 //!
 //! `cargo bench --bench snapshot [-- --runs N --concurrency N]`
 
@@ -109,6 +110,10 @@ fn main() {
     println!(
         "  requests / minimum   {:.3} (goal <= 1.05)",
         req as f64 / minimum as f64
+    );
+    println!(
+        "  peak memory          {:.1} MiB (max RSS of the hfaudit runs)",
+        support::max_rss_children_kib() as f64 / 1024.0
     );
 }
 

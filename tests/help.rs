@@ -96,6 +96,7 @@ fn the_example_config_parses_with_the_values_it_documents() {
     assert_eq!(file.mail.to.len(), 2);
     assert_eq!(file.mail.tls.as_deref(), Some("starttls"));
     assert_eq!(file.hub.lock_wait_secs, Some(300));
+    assert_eq!(file.hub.max_body_mib, Some(512));
 
     // And it resolves into settings `hfaudit run` accepts.
     let config = path.to_str().unwrap();

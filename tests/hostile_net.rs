@@ -56,7 +56,16 @@ fn assert_failed_and_unrecorded(case: &Case, run: &Run, label: &str) {
 /// the other server never asked anything.
 #[test]
 fn redirects_to_another_origin_fail_the_snapshot_and_reach_nothing() {
+    // The other server answers `[]` to anything, token or not: followed,
+    // that would be a complete, empty member list.
     let other = FakeHub::start(world_for(vec![org(1)]));
+    other.add_fault(Fault::new(
+        Endpoint::Any,
+        FaultKind::HugeBody {
+            bytes: 2,
+            announce: true,
+        },
+    ));
     for endpoint in [Endpoint::Members, Endpoint::AccessRequests] {
         for status in REDIRECTS {
             let label = format!("{status} on {endpoint:?}");
@@ -146,7 +155,8 @@ fn redirect_loops_long_chains_and_credentials_are_errors() {
         let host = case.hub.url().trim_start_matches("http://").to_string();
         format!("http://user:pw@{host}{{pq}}&x=1")
     };
-    let cases: [(&str, fn(&Case) -> String, &str, usize); 3] = [
+    type Location = fn(&Case) -> String;
+    let cases: [(&str, Location, &str, usize); 3] = [
         ("loop", |_| "{pq}".into(), "loops back", 1),
         (
             "chain",
