@@ -35,6 +35,14 @@ pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 
 /// The largest `hub.max_body_mib` accepted: 64 GiB.
 const MAX_BODY_MIB_LIMIT: u64 = 64 * 1024;
+/// Upper bounds of the numeric Hub settings: far above any sensible value,
+/// low enough that no deadline computed from them can overflow.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+const MAX_LOCK_WAIT_SECS: u64 = 7 * 86_400;
+const MAX_RETRIES: u32 = 100;
+const MAX_BACKOFF_MS: u64 = 600_000;
+/// How long a run waits for another run's lock on an org by default.
+const DEFAULT_LOCK_WAIT_SECS: u64 = 300;
 
 /// `hfaudit.toml` as written. Unknown keys are an error naming the key.
 #[derive(Debug, Default, Deserialize)]
@@ -239,9 +247,30 @@ impl Settings {
             return Err(self.config_error("hub.concurrency must be between 1 and 64"));
         }
         let timeout = args.timeout.or(self.file_hub.timeout_secs).unwrap_or(120);
-        if timeout == 0 {
-            return Err(self.config_error("hub.timeout_secs must be at least 1"));
+        if !(1..=MAX_TIMEOUT_SECS).contains(&timeout) {
+            return Err(self.config_error(&format!(
+                "hub.timeout_secs (--timeout) must be between 1 and {MAX_TIMEOUT_SECS}"
+            )));
         }
+        let max_retries = args
+            .retries
+            .or(self.file_hub.retries)
+            .unwrap_or(defaults.max_retries);
+        if max_retries > MAX_RETRIES {
+            return Err(self.config_error(&format!(
+                "hub.retries (--retries) must be at most {MAX_RETRIES}"
+            )));
+        }
+        let backoff_base = match args.backoff_ms {
+            Some(ms) if ms > MAX_BACKOFF_MS => {
+                return Err(Error::Usage(format!(
+                    "--backoff-ms must be at most {MAX_BACKOFF_MS}"
+                )));
+            }
+            Some(ms) => Duration::from_millis(ms),
+            None => defaults.backoff_base,
+        };
+        let lock_wait = self.checked_lock_wait(lock_wait)?;
         let max_body_mib = args
             .max_body_mib
             .or(self.file_hub.max_body_mib)
@@ -254,14 +283,8 @@ impl Settings {
         let client = ClientOptions {
             timeout: Duration::from_secs(timeout),
             max_body_bytes: max_body_mib * 1024 * 1024,
-            max_retries: args
-                .retries
-                .or(self.file_hub.retries)
-                .unwrap_or(defaults.max_retries),
-            backoff_base: args
-                .backoff_ms
-                .map(Duration::from_millis)
-                .unwrap_or(defaults.backoff_base),
+            max_retries,
+            backoff_base,
             concurrency: concurrency as usize,
             ..defaults
         };
@@ -273,9 +296,7 @@ impl Settings {
             token_file: args.token_file.clone(),
             token_env: env.token.clone(),
             client,
-            lock_wait: Duration::from_secs(
-                lock_wait.or(self.file_hub.lock_wait_secs).unwrap_or(300),
-            ),
+            lock_wait,
         })
     }
 
@@ -364,8 +385,22 @@ impl Settings {
 
     /// How long to wait for another run's lock on an org: `hub.lock_wait_secs`
     /// [default: 300 s].
-    pub fn lock_wait(&self) -> Duration {
-        Duration::from_secs(self.file_hub.lock_wait_secs.unwrap_or(300))
+    pub fn lock_wait(&self) -> Result<Duration> {
+        self.checked_lock_wait(None)
+    }
+
+    /// `--lock-wait`, else `hub.lock_wait_secs`, else the default; bounded
+    /// so that the lock's deadline can always be computed.
+    fn checked_lock_wait(&self, flag: Option<u64>) -> Result<Duration> {
+        let secs = flag
+            .or(self.file_hub.lock_wait_secs)
+            .unwrap_or(DEFAULT_LOCK_WAIT_SECS);
+        if secs > MAX_LOCK_WAIT_SECS {
+            return Err(self.config_error(&format!(
+                "hub.lock_wait_secs (--lock-wait) must be at most {MAX_LOCK_WAIT_SECS}"
+            )));
+        }
+        Ok(Duration::from_secs(secs))
     }
 
     /// `--out` when not given: the config file's, else `./hfaudit-report`.

@@ -16,6 +16,7 @@ mod history;
 mod hostile;
 mod hostile_net;
 mod mail;
+mod numbers;
 mod prune;
 mod report;
 mod run;

@@ -308,8 +308,9 @@ fn refuse_existing(final_dir: &Path) -> Result<()> {
 /// reaches fail point NAME (`data_file`, once per file; `before_rename`;
 /// `after_rename`), so no destructor runs, exactly as in a crash;
 /// `fail:NAME#N` fails the write there with ENOSPC. Unset, a point costs
-/// one `OnceLock` read.
-#[cfg(not(test))]
+/// one `OnceLock` read. Compiled into debug builds only (the ones `cargo
+/// test` runs): a release binary never reads the variable.
+#[cfg(all(not(test), debug_assertions))]
 fn fail_point(name: &'static str, path: &Path) -> Result<()> {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -343,6 +344,13 @@ thread_local! {
     /// The step at which the next write on this thread fails (tests only).
     pub(crate) static FAIL_AT: std::cell::Cell<Option<&'static str>> =
         const { std::cell::Cell::new(None) };
+}
+
+/// Release builds: no fault injection, whatever the environment says.
+#[cfg(all(not(test), not(debug_assertions)))]
+#[inline(always)]
+fn fail_point(_name: &'static str, _path: &Path) -> Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]
