@@ -157,14 +157,15 @@ pub fn build(input: &Inputs) -> Result<Report> {
 /// The org's history, and the roles of the snapshot before `latest`.
 fn audit_history(store: &Store, org: &str, latest: &str) -> Result<AuditHistory> {
     let org_history = store.history(org)?;
-    let previous = match org_history.previous(latest) {
-        Some(prev) => Some(PreviousRoles {
+    // The snapshot before the latest, or the one before it if `prune`
+    // deleted it meanwhile.
+    let previous = store
+        .previous_roles(org, &org_history, latest)?
+        .map(|(prev, roles)| PreviousRoles {
             snapshot_id: prev.id.clone(),
             taken_at: prev.taken_at,
-            roles: store.member_roles(org, &prev.id)?,
-        }),
-        None => None,
-    };
+            roles,
+        });
     Ok(AuditHistory {
         org: org_history,
         previous,

@@ -20,7 +20,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// A case with one snapshot of a small org and a roster naming its members.
-fn case_with_snapshot() -> Case {
+pub(crate) fn case_with_snapshot() -> Case {
     let mut org = generate_org(&OrgSpec {
         groups: 1,
         gated_repos: 1,
@@ -35,12 +35,12 @@ fn case_with_snapshot() -> Case {
     case
 }
 
-fn members(case: &Case) -> Vec<OrgMember> {
+pub(crate) fn members(case: &Case) -> Vec<OrgMember> {
     case.hub.with_world(|w| w.orgs["acme"].members.clone())
 }
 
 /// A roster with every member active, except `departed`.
-fn write_roster(case: &Case, departed: &[&str]) -> PathBuf {
+pub(crate) fn write_roster(case: &Case, departed: &[&str]) -> PathBuf {
     let mut text =
         String::from("email,full_name,status,termination_date,hf_username,cost_center\n");
     for m in members(case) {
@@ -59,7 +59,7 @@ fn write_roster(case: &Case, departed: &[&str]) -> PathBuf {
     path
 }
 
-fn report(case: &Case, roster: &Path, extra: &[&str]) -> Run {
+pub(crate) fn report(case: &Case, roster: &Path, extra: &[&str]) -> Run {
     let out = case.dir.path().join("out");
     let mut args = vec![
         "report",

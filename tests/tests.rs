@@ -22,3 +22,4 @@ mod report;
 mod run;
 mod secrets;
 mod snapshot;
+mod store_trust;

@@ -19,8 +19,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::manifest::Manifest;
-use super::read::published_ids;
+use super::read::{RELISTS, hook, published_ids, read_manifest, skip_vanished};
 use super::tables::{self, Table};
+use super::trust::{self, Kind};
 use super::{Listed, Store, snapshot_id};
 use crate::error::{Error, Result};
 
@@ -226,21 +227,44 @@ impl Store {
 
     /// The history of `org`: presence of every account, activity and
     /// membership events from every exported audit log, first sightings.
+    ///
+    /// Snapshots deleted while the history is read (by `hfaudit prune`) are
+    /// left out: the scan starts again without them.
     pub fn history(&self, org: &str) -> Result<OrgHistory> {
-        let (manifests, skipped) = timed(org, "manifests", || self.history_manifests(org))?;
-        match self.history_of(org, &manifests) {
-            Ok(mut h) => {
-                h.skipped = skipped;
-                Ok(h)
+        let org_dir = self.org_dir(org);
+        let mut verify = false;
+        let mut first = None;
+        let mut retries = 0;
+        loop {
+            let (manifests, skipped) = if verify {
+                self.verified_manifests(org)?
+            } else {
+                timed(org, "manifests", || self.history_manifests(org))?
+            };
+            hook("history: scan");
+            let e = match self.history_of(org, &manifests) {
+                Ok(mut h) => {
+                    h.skipped = skipped;
+                    return Ok(h);
+                }
+                Err(e) => e,
+            };
+            let gone = manifests
+                .iter()
+                .filter(|m| trust::vanished(&org_dir, &m.snapshot_id))
+                .inspect(|m| skip_vanished(org, &m.snapshot_id))
+                .count();
+            if gone > 0 && retries < RELISTS {
+                retries += 1;
+                continue;
             }
-            Err(first) => {
-                // A file of the right size may still be damaged: verify
-                // every checksum, leave the damaged snapshots out, retry.
-                let (manifests, skipped) = self.verified_manifests(org)?;
-                let mut h = self.history_of(org, &manifests).map_err(|_| first)?;
-                h.skipped = skipped;
-                Ok(h)
+            if verify {
+                return Err(first.unwrap_or(e));
             }
+            // A file of the right size may still be damaged: verify every
+            // checksum, leave the damaged snapshots out, retry.
+            first = Some(e);
+            verify = true;
         }
     }
 
@@ -248,22 +272,59 @@ impl Store {
     /// read from its `members.parquet` alone.
     pub fn member_roles(&self, org: &str, id: &str) -> Result<HashMap<String, Option<String>>> {
         super::validate_snapshot_id(id)?;
-        let path = self.snapshot_dir(org, id).join(tables::MEMBERS.file);
+        let org_dir = self
+            .checked_org_dir(org)?
+            .unwrap_or_else(|| self.org_dir(org));
+        let dir = org_dir.join(id);
+        let path = dir.join(tables::MEMBERS.file);
+        trust::check_path(&dir, Kind::Dir)
+            .map_err(|reason| Error::store(&dir, format!("the snapshot directory {reason}")))?;
+        trust::check_path(&path, Kind::File).map_err(|reason| Error::store(&path, reason))?;
         scan::roles(&path).map_err(|e| Error::store(&path, e.to_string()))
+    }
+
+    /// The newest snapshot of `history` before `latest` whose roles can
+    /// still be read, with those roles ([`Self::member_roles`]). One that
+    /// was deleted since the history was read (by `hfaudit prune`) is
+    /// skipped for the one before it.
+    pub fn previous_roles<'h>(
+        &self,
+        org: &str,
+        history: &'h OrgHistory,
+        latest: &str,
+    ) -> Result<Option<(&'h SnapshotInfo, HashMap<String, Option<String>>)>> {
+        let org_dir = self.org_dir(org);
+        for prev in history
+            .snapshots
+            .iter()
+            .rev()
+            .filter(|s| s.id.as_str() < latest)
+        {
+            hook("previous: roles");
+            match self.member_roles(org, &prev.id) {
+                Ok(roles) => return Ok(Some((prev, roles))),
+                Err(_) if trust::vanished(&org_dir, &prev.id) => skip_vanished(org, &prev.id),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
     }
 
     /// Manifests of the published snapshots whose files are all there with
     /// the size the manifest gives; the others are named in the second list.
+    /// Files that are symlinks, another user's or writable by others make
+    /// a snapshot damaged too (see `trust`); deleted ones are left out.
     fn history_manifests(&self, org: &str) -> Result<(Vec<Manifest>, Vec<String>)> {
-        super::validate_org_name(org)?;
-        let org_dir = self.org_dir(org);
         let mut good = Vec::new();
         let mut skipped = Vec::new();
+        let Some(org_dir) = self.checked_org_dir(org)? else {
+            return Ok((good, skipped));
+        };
         for id in published_ids(&org_dir)? {
             let dir = org_dir.join(&id);
-            let checked = Manifest::read(&dir, org, &id).and_then(|m| {
+            let checked = read_manifest(&org_dir, org, &id).and_then(|m| {
                 for (name, entry) in &m.files {
-                    let len = std::fs::metadata(dir.join(name)).map(|md| md.len());
+                    let len = trust::check_path(&dir.join(name), Kind::File).map(|md| md.len());
                     match len {
                         Ok(n) if n == entry.bytes => {}
                         Ok(n) => {
@@ -272,13 +333,14 @@ impl Store {
                                 entry.bytes
                             ));
                         }
-                        Err(e) => return Err(format!("{name}: {e}")),
+                        Err(reason) => return Err(format!("{name}: {reason}")),
                     }
                 }
                 Ok(m)
             });
             match checked {
                 Ok(m) => good.push(m),
+                Err(_) if trust::vanished(&org_dir, &id) => skip_vanished(org, &id),
                 Err(reason) => skipped.push(format!("{org}/{id}: {reason}")),
             }
         }

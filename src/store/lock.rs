@@ -8,13 +8,13 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
 
-use super::{LOCK_FILE, Store, validate_org_name};
+use super::{LOCK_FILE, Store, trust, validate_org_name};
 use crate::error::{Error, Result};
 
 /// How often a waiting run retries the lock.
@@ -49,8 +49,10 @@ impl Drop for OrgLock {
 
 impl Store {
     /// Takes `STORE/ORG/.lock`, creating `STORE` and `STORE/ORG` (mode 0700)
-    /// if needed. Retries every ~100 ms for up to `wait`, then fails with
-    /// [`Error::Locked`] naming the holder.
+    /// if needed; refuses ([`Error::Store`]) either directory, or a lock
+    /// file, that is not this user's or is writable by group/others, and a
+    /// lock that is a symlink or a hard link. Retries every ~100 ms for up
+    /// to `wait`, then fails with [`Error::Locked`] naming the holder.
     pub fn lock_org(&self, org: &str, wait: Duration) -> Result<OrgLock> {
         validate_org_name(org)?;
         let org_dir = self.org_dir(org);
@@ -59,18 +61,43 @@ impl Store {
             .mode(0o700)
             .create(&org_dir)
             .map_err(|e| Error::io(&org_dir, e))?;
+        // Both directories, whether just made or found, must be ours and
+        // writable by us alone before anything is opened in them.
+        let org_dir = self
+            .checked_org_dir(org)?
+            .ok_or_else(|| Error::store(&org_dir, "disappeared while it was being created"))?;
         // Make the org directory's entry durable now, before any fetch, so
         // publishing a snapshot later only syncs the org directory.
         super::write::sync_dir(&self.root)?;
         let path = org_dir.join(LOCK_FILE);
+        // Never through a symlink: a planted `.lock -> /etc/shadow` would
+        // otherwise be truncated and overwritten below.
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => Error::store(&path, trust::open_error(&e)),
+                _ => Error::io(&path, e),
+            })?;
+        let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
+        if let Some(reason) = trust::distrust(&meta, trust::Kind::File) {
+            return Err(Error::store(&path, reason));
+        }
+        // A hard link to another file would be overwritten just the same.
+        if meta.nlink() != 1 {
+            return Err(Error::store(
+                &path,
+                format!(
+                    "has {} hard links; refusing to overwrite a file linked elsewhere",
+                    meta.nlink()
+                ),
+            ));
+        }
 
         let deadline = Instant::now() + wait;
         loop {

@@ -145,16 +145,20 @@ impl Manifest {
     }
 
     /// Reads and checks `dir/manifest.json`: readable JSON of our schema
-    /// version whose org and id match the directory. Does not look at the
-    /// data files (see [`Manifest::verify_files`]). The error is a reason
-    /// naming manifest.json.
+    /// version whose org and id match the directory, in a file of this
+    /// user's, not writable by others, opened without following a symlink.
+    /// Does not look at the data files (see [`Manifest::verify_files`]).
+    /// The error is a reason naming manifest.json.
     pub(crate) fn read(dir: &Path, org: &str, id: &str) -> Result<Manifest, String> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
+        let text = super::trust::read_file(&path).map_err(|reason| {
+            let missing = matches!(std::fs::symlink_metadata(&path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+            if missing {
                 format!("{MANIFEST_FILE}: missing (the snapshot was never completed)")
+            } else {
+                format!("{MANIFEST_FILE}: {reason}")
             }
-            _ => format!("{MANIFEST_FILE}: {e}"),
         })?;
         let value: serde_json::Value =
             serde_json::from_slice(&text).map_err(|e| format!("{MANIFEST_FILE}: {e}"))?;
@@ -214,7 +218,7 @@ fn is_plain_file_name(name: &str) -> bool {
 }
 
 fn verify_streaming(path: &Path, entry: &FileEntry) -> Result<(), String> {
-    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let (mut file, _) = super::trust::open_file(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut len = 0u64;

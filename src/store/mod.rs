@@ -16,10 +16,16 @@
 //! directory, so a crash never leaves something a reader takes for complete;
 //! readers verify every checksum before they trust a file.
 //!
+//! Nothing another user could have written is trusted (`trust`): the store
+//! and org directories must be the running user's and writable by them
+//! alone, or the command stops; a snapshot with a symlinked or foreign file
+//! is damaged, never the latest; store files are opened without following
+//! symlinks. A snapshot deleted (by `prune`) while it is read is skipped.
+//!
 //! Submodules: [`manifest`] (manifest.json and checksums), `lock` (the
-//! per-org lock), `tables` (the column layout of each file), `encode` /
-//! `decode` (model ↔ polars), `write` (atomic publication), `read` (listing,
-//! loading, history scans).
+//! per-org lock), `trust` (what is trusted on disk), `tables` (the column
+//! layout of each file), `encode` / `decode` (model ↔ polars), `write`
+//! (atomic publication), `read` (listing, loading, history scans).
 
 mod decode;
 mod encode;
@@ -29,6 +35,7 @@ pub mod manifest;
 pub mod prune;
 mod read;
 mod tables;
+mod trust;
 mod write;
 
 #[cfg(test)]

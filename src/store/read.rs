@@ -4,10 +4,13 @@
 //!
 //! Directories without `manifest.json` (including `.tmp-*`) were never
 //! published and are skipped silently; a published snapshot that fails
-//! verification is reported, never silently trusted.
+//! verification, or that another user could have written (see `trust`), is
+//! reported, never silently trusted. A snapshot deleted since it was listed
+//! (`hfaudit prune` does not wait for readers) is skipped with a log line;
+//! when that was the newest, the latest is looked up again.
 
-use std::collections::HashMap;
-use std::io::Cursor;
+use std::collections::{HashMap, HashSet};
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,14 +19,19 @@ use polars_buffer::Buffer;
 
 use super::manifest::Manifest;
 use super::tables::{self, Table};
+use super::trust::{self, Kind};
 use super::{Listed, MANIFEST_FILE, Store, decode, validate_org_name, validate_snapshot_id};
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
 
 impl Store {
     /// Org directories of the store, sorted; empty if the store does not
-    /// exist yet.
+    /// exist yet. [`Error::Store`] if the store directory is not this
+    /// user's or is writable by group/others.
     pub fn orgs(&self) -> Result<Vec<String>> {
+        if !self.check_root()? {
+            return Ok(Vec::new());
+        }
         let mut orgs: Vec<String> = read_dir_names(&self.root)?
             .into_iter()
             .filter(|name| validate_org_name(name).is_ok() && self.root.join(name).is_dir())
@@ -34,19 +42,22 @@ impl Store {
 
     /// Every published snapshot of `org`, oldest first, each either verified
     /// complete or damaged with the reason (naming the file at fault).
+    /// [`Error::Store`] if the store or org directory is not this user's or
+    /// is writable by group/others.
     pub fn list(&self, org: &str) -> Result<Vec<Listed>> {
-        validate_org_name(org)?;
-        let org_dir = self.org_dir(org);
-        Ok(published_ids(&org_dir)?
-            .into_iter()
-            .map(|id| {
-                let dir = org_dir.join(&id);
-                match Manifest::read(&dir, org, &id).and_then(|m| verify(&m, &dir).map(|()| m)) {
-                    Ok(manifest) => Listed::Complete(manifest),
-                    Err(reason) => Listed::Damaged { id, reason },
-                }
-            })
-            .collect())
+        let Some(org_dir) = self.checked_org_dir(org)? else {
+            return Ok(Vec::new());
+        };
+        let mut listed = Vec::new();
+        for id in published_ids(&org_dir)? {
+            let dir = org_dir.join(&id);
+            match read_manifest(&org_dir, org, &id).and_then(|m| verify(&m, &dir).map(|()| m)) {
+                Ok(manifest) => listed.push(Listed::Complete(manifest)),
+                Err(_) if trust::vanished(&org_dir, &id) => skip_vanished(org, &id),
+                Err(reason) => listed.push(Listed::Damaged { id, reason }),
+            }
+        }
+        Ok(listed)
     }
 
     /// Loads snapshot `id` of `org` after verifying every checksum.
@@ -56,7 +67,8 @@ impl Store {
         validate_org_name(org)?;
         validate_snapshot_id(id)?;
         let dir = self.snapshot_dir(org, id);
-        if !dir.is_dir() {
+        let org_dir = self.checked_org_dir(org)?;
+        if org_dir.is_none() || std::fs::symlink_metadata(&dir).is_err() {
             return Err(Error::Usage(format!(
                 "{org}: no snapshot {id} in {}",
                 self.org_dir(org).display()
@@ -79,15 +91,35 @@ impl Store {
     }
 
     fn latest_with(&self, org: &str, events: Events) -> Result<Option<Snapshot>> {
-        validate_org_name(org)?;
-        let org_dir = self.org_dir(org);
-        for id in published_ids(&org_dir)?.into_iter().rev() {
-            match load_dir(&org_dir.join(&id), org, &id, events) {
-                Ok(snap) => return Ok(Some(snap)),
-                Err(e) => tracing::warn!("skipping damaged snapshot: {e}"),
+        let Some(org_dir) = self.checked_org_dir(org)? else {
+            return Ok(None);
+        };
+        let mut damaged = HashSet::new();
+        let mut relisted = 0;
+        'listing: loop {
+            for id in published_ids(&org_dir)?.into_iter().rev() {
+                if damaged.contains(&id) {
+                    continue;
+                }
+                match load_dir(&org_dir.join(&id), org, &id, events) {
+                    Ok(snap) => return Ok(Some(snap)),
+                    Err(_) if trust::vanished(&org_dir, &id) => {
+                        skip_vanished(org, &id);
+                        // Newer snapshots may have been published since
+                        // the listing: look the latest up again.
+                        if relisted < RELISTS {
+                            relisted += 1;
+                            continue 'listing;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("skipping damaged snapshot: {e}");
+                        damaged.insert(id);
+                    }
+                }
             }
+            return Ok(None);
         }
-        Ok(None)
     }
 
     /// Member count per complete snapshot of `org` (oldest first), computed
@@ -141,6 +173,60 @@ fn count_by_snapshot(paths: &[PathBuf]) -> PolarsResult<HashMap<String, u64>> {
         .collect())
 }
 
+/// How often a read starts again because snapshots were deleted while it
+/// ran (each time, at least one was): `prune` deletes a few per second.
+pub(super) const RELISTS: usize = 20;
+
+/// Logs that snapshot `id` of `org` was deleted while it was being read.
+pub(super) fn skip_vanished(org: &str, id: &str) {
+    tracing::info!("{org}/{id}: deleted while being read (by `hfaudit prune`?); skipped");
+}
+
+/// Reads the manifest of snapshot `id` once its directory is checked
+/// (not a symlink, this user's, not writable by others). The error is a
+/// reason naming what is at fault.
+pub(super) fn read_manifest(org_dir: &Path, org: &str, id: &str) -> Result<Manifest, String> {
+    let dir = org_dir.join(id);
+    trust::check_path(&dir, Kind::Dir)
+        .map_err(|reason| format!("the snapshot directory {reason}"))?;
+    Manifest::read(&dir, org, id)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Run at named points of a read on this thread (tests only), e.g. to
+    /// delete a snapshot between listing and reading it.
+    pub(crate) static HOOK: std::cell::RefCell<Option<Box<dyn FnMut(&str)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` at every [`hook`] point of this thread until [`clear_hook`].
+#[cfg(test)]
+pub(crate) fn set_hook(f: impl FnMut(&str) + 'static) {
+    HOOK.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+}
+
+#[cfg(test)]
+pub(crate) fn clear_hook() {
+    HOOK.with(|h| *h.borrow_mut() = None);
+}
+
+/// A point where tests may change the store under a reader.
+pub(super) fn hook(point: &str) {
+    #[cfg(test)]
+    {
+        // Taken out while it runs, so that it may read the store itself.
+        if let Some(mut f) = HOOK.with(|h| h.borrow_mut().take()) {
+            f(point);
+            HOOK.with(|h| {
+                h.borrow_mut().get_or_insert(f);
+            });
+        }
+    }
+    #[cfg(not(test))]
+    let _ = point;
+}
+
 /// One lazy scan over many Parquet files of the same table.
 pub(super) fn scan_files(paths: &[PathBuf]) -> PolarsResult<LazyFrame> {
     let sources = paths
@@ -169,7 +255,8 @@ impl Loaded {
         let read = |part: &[PathBuf]| -> PolarsResult<Vec<Vec<u8>>> {
             part.iter()
                 .map(|p| {
-                    std::fs::read(p).map_err(|e| polars_err!(ComputeError: "{}: {e}", p.display()))
+                    trust::read_file(p)
+                        .map_err(|e| polars_err!(ComputeError: "{}: {e}", p.display()))
                 })
                 .collect()
         };
@@ -208,9 +295,14 @@ impl Loaded {
 pub(super) fn published_ids(org_dir: &Path) -> Result<Vec<String>> {
     let mut ids: Vec<String> = read_dir_names(org_dir)?
         .into_iter()
-        .filter(|name| !name.starts_with('.') && org_dir.join(name).join(MANIFEST_FILE).is_file())
+        .filter(|name| {
+            // Whatever it is: a symlinked manifest is damage to name.
+            !name.starts_with('.')
+                && std::fs::symlink_metadata(org_dir.join(name).join(MANIFEST_FILE)).is_ok()
+        })
         .collect();
     ids.sort();
+    hook("listed");
     Ok(ids)
 }
 
@@ -253,8 +345,8 @@ fn verify(manifest: &Manifest, dir: &Path) -> Result<(), String> {
     // Sizes first: a file swapped for a device or a huge file is refused
     // without being read.
     for (name, entry) in &manifest.files {
-        match std::fs::metadata(dir.join(name)) {
-            Ok(meta) if meta.is_file() && meta.len() == entry.bytes => {}
+        match trust::check_path(&dir.join(name), Kind::File) {
+            Ok(meta) if meta.len() == entry.bytes => {}
             Ok(meta) => {
                 return Err(format!(
                     "{name}: not a regular file of {} bytes as the manifest says ({} bytes)",
@@ -262,7 +354,7 @@ fn verify(manifest: &Manifest, dir: &Path) -> Result<(), String> {
                     meta.len()
                 ));
             }
-            Err(e) => return Err(format!("{name}: {e}")),
+            Err(reason) => return Err(format!("{name}: {reason}")),
         }
     }
     manifest.verify_files(dir)
@@ -276,7 +368,8 @@ enum Events {
 }
 
 fn load_dir(dir: &Path, org: &str, id: &str, events: Events) -> Result<Snapshot> {
-    let manifest = Manifest::read(dir, org, id).map_err(|reason| Error::store(dir, reason))?;
+    let org_dir = dir.parent().unwrap_or(dir);
+    let manifest = read_manifest(org_dir, org, id).map_err(|reason| Error::store(dir, reason))?;
     for table in promised_tables(&manifest) {
         if !manifest.files.contains_key(table.file) {
             return Err(Error::store(
@@ -353,10 +446,11 @@ fn read_verified(path: &Path, entry: &super::FileEntry) -> Result<DataFrame> {
 }
 
 /// A regular file's bytes, if its size is the manifest's: a file replaced
-/// by a huge one, a directory or a device is refused before it is read.
+/// by a huge one, a directory, a device or a symlink is refused before it
+/// is read, and so is a file of another user's or writable by others.
 fn read_sized(path: &Path, entry: &super::FileEntry) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::store(path, e.to_string()))?;
-    if !meta.is_file() || meta.len() != entry.bytes {
+    let (file, meta) = trust::open_file(path).map_err(|reason| Error::store(path, reason))?;
+    if meta.len() != entry.bytes {
         return Err(Error::store(
             path,
             format!(
@@ -366,7 +460,12 @@ fn read_sized(path: &Path, entry: &super::FileEntry) -> Result<Vec<u8>> {
             ),
         ));
     }
-    std::fs::read(path).map_err(|e| Error::store(path, e.to_string()))
+    let mut bytes = Vec::with_capacity(usize::try_from(entry.bytes).unwrap_or(0));
+    // No more than the manifest's size, even if the file grows meanwhile.
+    file.take(entry.bytes)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::store(path, e.to_string()))?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

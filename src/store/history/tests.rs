@@ -362,3 +362,123 @@ fn a_manifest_row_count_that_disagrees_with_the_file_is_an_error() {
     let e = store.history("acme").unwrap_err().to_string();
     assert!(e.contains("hold 2 rows, their manifests say 3"), "{e}");
 }
+
+/// `prune --apply` running alongside: snapshots deleted while the history
+/// is read are left out (not named as damaged), the scan starts again.
+mod deleted_while_read {
+    use super::*;
+    use crate::store::read::{clear_hook, set_hook};
+
+    /// Six snapshots (March 1 to 6): `ann` in all, `uN` on day N only.
+    fn six(store: &Store, lock: &crate::store::OrgLock) -> Vec<String> {
+        (1..=6)
+            .map(|day| {
+                let user = format!("u{day}");
+                store
+                    .write_snapshot(lock, &snap(day, &["ann", &user], &[]), "t")
+                    .unwrap()
+                    .snapshot_id
+            })
+            .collect()
+    }
+
+    #[test]
+    fn deletions_between_reading_manifests_and_scanning_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("store"));
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        let ids = six(&store, &lock);
+        // Before each of the first three scans, one more old snapshot goes.
+        let mut doomed = ids[..3].to_vec();
+        let deleter = store.clone();
+        set_hook(move |point| {
+            if point == "history: scan"
+                && let Some(id) = doomed.pop()
+            {
+                deleter.delete_snapshot(&lock, &id).unwrap();
+            }
+        });
+        let history = store.history("acme");
+        clear_hook();
+        let history = history.unwrap();
+        let scanned: Vec<&str> = history.snapshots.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            scanned,
+            ids[3..].iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert!(history.skipped.is_empty(), "{:?}", history.skipped);
+        for user in ["u1", "u2", "u3"] {
+            assert!(!history.accounts.contains_key(user), "{user}");
+        }
+        for user in ["ann", "u4", "u5", "u6"] {
+            assert!(history.accounts.contains_key(user), "{user}");
+        }
+        assert_eq!(history.first_seen.snapshots, 3);
+    }
+
+    #[test]
+    fn a_snapshot_deleted_after_listing_is_not_named_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("store"));
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        let ids = six(&store, &lock);
+        let (deleter, doomed) = (store.clone(), ids[2].clone());
+        let mut lock = Some(lock);
+        set_hook(move |point| {
+            if point == "listed"
+                && let Some(lock) = lock.take()
+            {
+                deleter.delete_snapshot(&lock, &doomed).unwrap();
+            }
+        });
+        let history = store.history("acme");
+        clear_hook();
+        let history = history.unwrap();
+        assert!(history.skipped.is_empty(), "{:?}", history.skipped);
+        assert_eq!(history.snapshots.len(), 5);
+        assert!(!history.accounts.contains_key("u3"));
+    }
+
+    #[test]
+    fn previous_roles_skip_a_deleted_previous_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("store"));
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        let ids = six(&store, &lock);
+        let history = store.history("acme").unwrap();
+        let latest = &ids[5];
+
+        // Zero: nothing before the first snapshot.
+        assert!(
+            store
+                .previous_roles("acme", &history, &ids[0])
+                .unwrap()
+                .is_none()
+        );
+        // One: the snapshot just before.
+        let (prev, roles) = store
+            .previous_roles("acme", &history, latest)
+            .unwrap()
+            .unwrap();
+        assert_eq!(prev.id, ids[4]);
+        assert!(roles.contains_key("u5"));
+
+        // Many: two deleted since the history was read; the one before them.
+        store.delete_snapshot(&lock, &ids[4]).unwrap();
+        store.delete_snapshot(&lock, &ids[3]).unwrap();
+        let (prev, roles) = store
+            .previous_roles("acme", &history, latest)
+            .unwrap()
+            .unwrap();
+        assert_eq!(prev.id, ids[2]);
+        assert_eq!(roles.get("u3"), Some(&Some("read".to_string())));
+
+        // Damaged, not deleted: an error, as before.
+        std::fs::write(
+            store.snapshot_dir("acme", &ids[2]).join("members.parquet"),
+            b"x",
+        )
+        .unwrap();
+        assert!(store.previous_roles("acme", &history, latest).is_err());
+    }
+}

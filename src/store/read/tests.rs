@@ -293,16 +293,31 @@ fn a_file_swapped_for_a_device_or_a_bigger_file_is_damage_without_reading_it() {
     let manifest = store.write_snapshot(&lock, &newer, "0.1.0").unwrap();
     let dir = store.snapshot_dir("acme", &manifest.snapshot_id);
 
-    // /dev/zero never ends: reading it whole would never return.
+    // /dev/zero never ends: reading it whole would never return. Through
+    // a symlink, it is not even opened.
     std::fs::remove_file(dir.join("members.parquet")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", dir.join("members.parquet")).unwrap();
     let listed = store.list("acme").unwrap();
     assert!(
-        matches!(&listed[1], Listed::Damaged { reason, .. } if reason.starts_with("members.parquet: not a regular file")),
+        matches!(&listed[1], Listed::Damaged { reason, .. } if reason.starts_with("members.parquet: is a symlink")),
         "{listed:?}"
     );
     let err = store.load("acme", &manifest.snapshot_id).unwrap_err();
     assert!(err.to_string().contains("members.parquet"), "{err}");
+    assert_eq!(store.latest("acme").unwrap(), Some(older.clone()));
+
+    // A FIFO would block a reader forever.
+    std::fs::remove_file(dir.join("members.parquet")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("members.parquet"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let listed = store.list("acme").unwrap();
+    assert!(
+        matches!(&listed[1], Listed::Damaged { reason, .. } if reason.starts_with("members.parquet: is not a regular file")),
+        "{listed:?}"
+    );
     assert_eq!(store.latest("acme").unwrap(), Some(older.clone()));
 
     // A bigger file with the same name: refused by size.
@@ -399,4 +414,94 @@ fn latest_without_events_verifies_the_audit_log_but_leaves_it_out() {
         Some(without),
         "a damaged audit log still makes the snapshot damaged"
     );
+}
+
+/// Snapshots deleted (by `prune`) between being listed and being read are
+/// skipped, not reported as damaged, and the latest is looked up again.
+mod deleted_while_read {
+    use super::*;
+    use crate::store::snapshot_id;
+
+    /// Three snapshots of acme, a minute apart; their ids, oldest first.
+    fn three(store: &Store, lock: &OrgLock) -> Vec<String> {
+        (0..3)
+            .map(|k| {
+                let mut snap = testdata::full();
+                snap.taken_at = testdata::at(60 * k);
+                store
+                    .write_snapshot(lock, &snap, "0.1.0")
+                    .unwrap()
+                    .snapshot_id
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_listed_snapshot_deleted_before_its_manifest_is_read_is_not_listed() {
+        let (_dir, store) = store();
+        let lock = lock(&store);
+        let made = three(&store, &lock);
+        let (deleter, middle) = (store.clone(), made[1].clone());
+        let mut lock = Some(lock);
+        set_hook(move |point| {
+            if point == "listed"
+                && let Some(lock) = lock.take()
+            {
+                deleter.delete_snapshot(&lock, &middle).unwrap();
+            }
+        });
+        let listed = store.list("acme");
+        clear_hook();
+        let listed = listed.unwrap();
+        assert_eq!(ids(&listed), [made[0].as_str(), made[2].as_str()]);
+        assert!(
+            listed.iter().all(|l| matches!(l, Listed::Complete(_))),
+            "{listed:?}"
+        );
+    }
+
+    #[test]
+    fn the_latest_deleted_before_it_is_read_means_looking_it_up_again() {
+        let (_dir, store) = store();
+        let lock = lock(&store);
+        let ids = three(&store, &lock);
+        // Listed: 0, 1, 2. Before 2 is read, a snapshot run publishes a
+        // newer one and a prune deletes 2.
+        let mut newest = testdata::full();
+        newest.taken_at = testdata::at(600);
+        let (writer, listed_newest) = (store.clone(), ids[2].clone());
+        let mut once = Some((lock, newest.clone()));
+        set_hook(move |point| {
+            if point == "listed"
+                && let Some((lock, snap)) = once.take()
+            {
+                writer.write_snapshot(&lock, &snap, "0.1.0").unwrap();
+                writer.delete_snapshot(&lock, &listed_newest).unwrap();
+            }
+        });
+        let latest = store.latest("acme");
+        clear_hook();
+        // Not snapshot 1, the next one of the stale listing.
+        assert_eq!(latest.unwrap(), Some(newest));
+    }
+
+    #[test]
+    fn the_latest_deleted_with_nothing_newer_falls_back_to_the_one_before() {
+        let (_dir, store) = store();
+        let lock = lock(&store);
+        let ids = three(&store, &lock);
+        let (deleter, newest) = (store.clone(), ids[2].clone());
+        let mut lock = Some(lock);
+        set_hook(move |point| {
+            if point == "listed"
+                && let Some(lock) = lock.take()
+            {
+                deleter.delete_snapshot(&lock, &newest).unwrap();
+            }
+        });
+        let latest = store.latest_without_events("acme");
+        clear_hook();
+        let latest = latest.unwrap().unwrap();
+        assert_eq!(snapshot_id(latest.taken_at), ids[1]);
+    }
 }

@@ -63,8 +63,9 @@ pub(crate) fn remove_incomplete(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// Creates `path` (which must not exist) with mode 0600, lets `fill` write
-/// it, fsyncs it, and returns the sha256 and size of what was written.
+/// Creates `path` (which must not exist, not even as a symlink: `O_EXCL`)
+/// with mode 0600, lets `fill` write it, fsyncs it, and returns the sha256
+/// and size of what was written.
 pub(super) fn write_private_file(
     path: &Path,
     fill: impl FnOnce(&mut HashingWriter<BufWriter<File>>) -> io::Result<()>,
