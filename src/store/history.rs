@@ -25,6 +25,9 @@ use super::trust::{self, Kind};
 use super::{Listed, Store, snapshot_id};
 use crate::error::{Error, Result};
 
+/// Each member's role in one snapshot, by username (`None`: no role recorded).
+pub type Roles = HashMap<String, Option<String>>;
+
 /// When each member and each invitee first appeared in the store.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FirstSeen {
@@ -270,7 +273,7 @@ impl Store {
 
     /// Role of every member in snapshot `id` (lower-cased username → role),
     /// read from its `members.parquet` alone.
-    pub fn member_roles(&self, org: &str, id: &str) -> Result<HashMap<String, Option<String>>> {
+    pub fn member_roles(&self, org: &str, id: &str) -> Result<Roles> {
         super::validate_snapshot_id(id)?;
         let org_dir = self
             .checked_org_dir(org)?
@@ -292,7 +295,7 @@ impl Store {
         org: &str,
         history: &'h OrgHistory,
         latest: &str,
-    ) -> Result<Option<(&'h SnapshotInfo, HashMap<String, Option<String>>)>> {
+    ) -> Result<Option<(&'h SnapshotInfo, Roles)>> {
         let org_dir = self.org_dir(org);
         for prev in history
             .snapshots

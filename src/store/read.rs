@@ -192,11 +192,15 @@ pub(super) fn read_manifest(org_dir: &Path, org: &str, id: &str) -> Result<Manif
     Manifest::read(&dir, org, id)
 }
 
+/// A test's callback at the [`hook`] points of a read.
+#[cfg(test)]
+type Hook = Box<dyn FnMut(&str)>;
+
 #[cfg(test)]
 thread_local! {
     /// Run at named points of a read on this thread (tests only), e.g. to
     /// delete a snapshot between listing and reading it.
-    pub(crate) static HOOK: std::cell::RefCell<Option<Box<dyn FnMut(&str)>>> =
+    pub(crate) static HOOK: std::cell::RefCell<Option<Hook>> =
         const { std::cell::RefCell::new(None) };
 }
 
