@@ -1,7 +1,9 @@
 //! Member activity: the last sign of use per member, from the audit log
-//! (any event the user authored, `org.sso_login` the strongest) and from an
-//! optional IdP export (`--activity FILE`). Without any source, activity is
-//! unknown — never "inactive".
+//! (any event the user authored, `org.sso_login` the strongest), from the
+//! members' access tokens (the latest `lastUsedAt` of any token they own,
+//! when the `tokens` collector ran) and from an optional IdP export
+//! (`--activity FILE`). Without any source, activity is unknown — never
+//! "inactive".
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,8 @@ pub enum ActivitySource {
     AuditLog,
     /// The IdP export's last login.
     Idp,
+    /// The last use of an access token the member owns (`lastUsedAt`).
+    Token,
 }
 
 impl ActivitySource {
@@ -29,6 +33,7 @@ impl ActivitySource {
             ActivitySource::SsoLogin => "sso_login",
             ActivitySource::AuditLog => "audit_log",
             ActivitySource::Idp => "idp",
+            ActivitySource::Token => "token",
         }
     }
 }
@@ -36,7 +41,7 @@ impl ActivitySource {
 /// What is known of a member's activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activity {
-    /// No source exists (no audit log, no IdP export).
+    /// No source exists (no audit log, no token listing, no IdP export).
     Unknown,
     /// A source exists (named) and shows no activity at all.
     Never { source: ActivitySource },

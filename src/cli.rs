@@ -178,6 +178,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DAYS")]
     pub revoke_sla_days: Option<u32>,
 
+    /// Days without use after which a member's access token is stale [default: 90]
+    #[arg(long, value_name = "DAYS")]
+    pub stale_token_days: Option<u32>,
+
     /// IdP export of last logins: CSV with a username or email column and a last-login column
     #[arg(long, value_name = "FILE")]
     pub activity: Option<PathBuf>,

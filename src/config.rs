@@ -82,6 +82,7 @@ pub struct ThresholdsConfig {
     pub stale_invite_days: Option<u32>,
     pub inactive_days: Option<u32>,
     pub revoke_sla_days: Option<u32>,
+    pub stale_token_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,6 +118,7 @@ struct ReportFileSettings {
     stale_invite_days: Option<u32>,
     inactive_days: Option<u32>,
     revoke_sla_days: Option<u32>,
+    stale_token_days: Option<u32>,
     seat_prices: BTreeMap<String, f64>,
     exceptions: Option<PathBuf>,
     identities: Option<PathBuf>,
@@ -221,6 +223,7 @@ impl Settings {
                 stale_invite_days: file.thresholds.stale_invite_days,
                 inactive_days: file.thresholds.inactive_days,
                 revoke_sla_days: file.thresholds.revoke_sla_days,
+                stale_token_days: file.thresholds.stale_token_days,
                 seat_prices: file.seat_prices,
                 exceptions: file.exceptions,
                 identities: file.identities,
@@ -358,6 +361,10 @@ impl Settings {
                     .revoke_sla_days
                     .or(file.revoke_sla_days)
                     .map_or(defaults.revoke_sla_days, i64::from),
+                stale_token_days: args
+                    .stale_token_days
+                    .or(file.stale_token_days)
+                    .map_or(defaults.stale_token_days, i64::from),
             },
             prices: SeatPrices {
                 per_org: file.seat_prices.clone().into_iter().collect(),

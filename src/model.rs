@@ -188,6 +188,52 @@ pub fn event_targets(data: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// One access token of a member, as `/settings/tokens` lists it. Never holds
+/// the token's value: the Hub returns only its last four characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberToken {
+    /// The Hub's token `_id` (the finding subject is `username#id`).
+    pub id: String,
+    pub owner_id: String,
+    /// The owner's username.
+    pub owner: String,
+    pub owner_fullname: Option<String>,
+    pub display_name: String,
+    /// `read`, `write` or `fineGrained`, kept verbatim.
+    pub role: String,
+    /// Absent on tokens created before the Hub recorded it.
+    pub last4: Option<String>,
+    /// Creation, or the last rotation.
+    pub created_at: DateTime<Utc>,
+    /// `None`: never used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// `pending`, `approved`, `denied` or `revoked`; `None` when the org does
+    /// not require approval and the token was never revoked.
+    pub status: Option<String>,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub authorized_at: Option<DateTime<Utc>>,
+    /// Username of who approved it.
+    pub authorizer: Option<String>,
+    /// `entity_type/entity_id:permission`, one per permission of a
+    /// fine-grained token on the org or one of its repos.
+    pub permissions: Vec<String>,
+}
+
+impl MemberToken {
+    /// Whether an administrator withdrew its access to the org.
+    pub fn is_revoked(&self) -> bool {
+        self.status.as_deref() == Some("revoked")
+    }
+
+    /// "'ci-upload' (…x9Qa)": how findings name a token.
+    pub fn label(&self) -> String {
+        match &self.last4 {
+            Some(l4) => format!("'{}' (…{l4})", self.display_name),
+            None => format!("'{}'", self.display_name),
+        }
+    }
+}
+
 /// Whether a collector could read what it was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -223,12 +269,13 @@ impl CollectorStatus {
 }
 
 /// The collectors a snapshot runs, in the order they are reported.
-pub const COLLECTORS: [&str; 5] = [
+pub const COLLECTORS: [&str; 6] = [
     "members",
     "invites",
     "resource_groups",
     "repo_access",
     "events",
+    "tokens",
 ];
 
 /// Everything one run learned about one organization.
@@ -247,6 +294,9 @@ pub struct Snapshot {
     /// those with no accepted request.
     pub gated_repos: BTreeMap<String, String>,
     pub events: Vec<Event>,
+    /// Members' access tokens (revoked ones included); meaningful only when
+    /// the `tokens` collector is ok (an older snapshot has none recorded).
+    pub tokens: Vec<MemberToken>,
     /// Collector name → status; every entry of [`COLLECTORS`] is present.
     pub collectors: BTreeMap<String, CollectorStatus>,
 }
@@ -254,6 +304,14 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn collector(&self, name: &str) -> Option<&CollectorStatus> {
         self.collectors.get(name)
+    }
+
+    /// The members' tokens, if the `tokens` collector ran: `None` for a
+    /// snapshot taken without it (absent is not zero tokens).
+    pub fn member_tokens(&self) -> Option<&[MemberToken]> {
+        self.collector("tokens")
+            .is_some_and(CollectorStatus::is_ok)
+            .then_some(self.tokens.as_slice())
     }
 }
 

@@ -141,6 +141,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
                 audit_log: history.org.has_audit_log(),
                 audit_log_since: history.org.audit_log_since,
                 idp: input.idp.map(|i| i.path.display().to_string()),
+                tokens: snapshot.member_tokens().is_some(),
             },
             time_to_revoke: revoke_stats(&revocations),
             skipped_snapshots: history.org.skipped.clone(),
@@ -244,6 +245,18 @@ fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
                 .insert(format!("{}/{}", x.repo_type, x.repo));
         }
     }
+    // Lower-cased owner → (unrevoked tokens, their latest use); `None`
+    // when the tokens collector did not run.
+    let tokens: Option<HashMap<String, (u64, Option<DateTime<Utc>>)>> =
+        a.snapshot.member_tokens().map(|_| {
+            let mut by_owner: HashMap<String, (u64, Option<DateTime<Utc>>)> = HashMap::new();
+            for t in a.tokens.iter().map(|t| t.item).filter(|t| !t.is_revoked()) {
+                let entry = by_owner.entry(t.owner.to_lowercase()).or_default();
+                entry.0 += 1;
+                entry.1 = entry.1.max(t.last_used_at);
+            }
+            by_owner
+        });
     let mut rows = Vec::with_capacity(a.members.len() + a.invites.len());
     for m in &a.members {
         let member = m.item;
@@ -273,6 +286,10 @@ fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
                 .activity_of(&member.username)
                 .source()
                 .map(|s| s.as_str().to_string()),
+            tokens: tokens.as_ref().map(|t| t.get(&key).map_or(0, |(n, _)| *n)),
+            token_last_used: tokens
+                .as_ref()
+                .and_then(|t| t.get(&key).and_then(|(_, at)| *at)),
         });
     }
     for i in &a.invites {
@@ -300,6 +317,8 @@ fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
             termination_date: i.person.and_then(|p| p.termination_date),
             last_active: None,
             activity_source: None,
+            tokens: None,
+            token_last_used: None,
         });
     }
     rows
@@ -347,4 +366,55 @@ pub fn counts(findings: &[Finding]) -> Vec<(Severity, usize)> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testkit::*;
+
+    fn row<'r>(rows: &'r [AccessRow], user: &str) -> &'r AccessRow {
+        rows.iter().find(|r| r.username == user).unwrap()
+    }
+
+    #[test]
+    fn access_rows_count_unrevoked_tokens_and_their_latest_use() {
+        let members = vec![
+            member("alice", "write"),
+            member("bob", "read"),
+            member("carol", "read"),
+        ];
+        let people = [active("alice"), active("bob"), active("carol")];
+        // Without the tokens collector: empty cells, not zero.
+        let snap = snapshot(members.clone());
+        let rows = with_audit(&snap, &people, access_rows);
+        assert!(
+            rows.iter()
+                .all(|r| r.tokens.is_none() && r.token_last_used.is_none())
+        );
+
+        let mut revoked = token("bob", "b002", Some(1));
+        revoked.status = Some("revoked".into());
+        let snap = with_tokens(
+            snapshot(members),
+            vec![
+                token("alice", "a001", Some(30)),
+                token("alice", "a002", Some(5)),
+                token("alice", "a003", None),
+                token("bob", "b001", None),
+                revoked,
+            ],
+        );
+        let rows = with_audit(&snap, &people, access_rows);
+        let alice = row(&rows, "alice");
+        assert_eq!(alice.tokens, Some(3));
+        assert_eq!(alice.token_last_used, Some(days_ago(5)));
+        // bob: one unrevoked token, never used (the revoked one's use is
+        // not a use of an unrevoked token).
+        let bob = row(&rows, "bob");
+        assert_eq!((bob.tokens, bob.token_last_used), (Some(1), None));
+        let carol = row(&rows, "carol");
+        assert_eq!((carol.tokens, carol.token_last_used), (Some(0), None));
+        assert_eq!(carol.activity_source.as_deref(), Some("token"));
+    }
 }

@@ -230,6 +230,18 @@ async fn collect(
             unavailable => unavailable,
         })
     };
+    let tokens = async {
+        let tokens = timed(org, "tokens", hub::collect::member_tokens(client, org))
+            .await
+            .map_err(collector_error("tokens"))?;
+        Ok::<_, Error>(match tokens {
+            Outcome::Ok(tokens) => {
+                let part = stage(staged, "tokens", Snapshot { tokens, ..part() }).await?;
+                Outcome::Ok(part.tokens)
+            }
+            unavailable => unavailable,
+        })
+    };
     let pending = timed(
         org,
         "pending members",
@@ -270,12 +282,20 @@ async fn collect(
         };
         Ok::<_, Error>((gated, rows))
     };
-    let (overview, members, groups, events, pending, access_rows) =
-        tokio::join!(overview, members, groups, events, pending, access_rows);
+    let (overview, members, groups, events, tokens, pending, access_rows) = tokio::join!(
+        overview,
+        members,
+        groups,
+        events,
+        tokens,
+        pending,
+        access_rows
+    );
     let overview = overview.map_err(collector_error("overview"))?;
     let members = members?;
     let groups = groups?;
     let events = events?;
+    let tokens = tokens?;
     let pending = pending.map_err(collector_error("invites"))?;
     let (gated, access_rows) = access_rows?;
     let invites = hub::collect::pending_invites(client, org, pending, &members, &events)
@@ -329,6 +349,14 @@ async fn collect(
         record(events, |events| {
             let n = events.len();
             snap.events = events;
+            n
+        }),
+    );
+    snap.collectors.insert(
+        "tokens".into(),
+        record(tokens, |tokens| {
+            let n = tokens.len();
+            snap.tokens = tokens;
             n
         }),
     );

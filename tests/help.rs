@@ -92,6 +92,7 @@ fn the_example_config_parses_with_the_values_it_documents() {
     assert_eq!(file.thresholds.stale_invite_days, Some(14));
     assert_eq!(file.thresholds.inactive_days, Some(90));
     assert_eq!(file.thresholds.revoke_sla_days, Some(1));
+    assert_eq!(file.thresholds.stale_token_days, Some(90));
     assert_eq!(file.seat_prices.get("acme-research"), Some(&50.0));
     assert_eq!(file.mail.to.len(), 2);
     assert_eq!(file.mail.tls.as_deref(), Some("starttls"));
@@ -108,6 +109,7 @@ fn the_example_config_parses_with_the_values_it_documents() {
     let report = settings.report(&args.report, chrono::Utc::now()).unwrap();
     assert_eq!(report.fail_on, Severity::High);
     assert_eq!(report.thresholds.stale_invite_days, 14);
+    assert_eq!(report.thresholds.stale_token_days, 90);
     assert_eq!(
         report.exceptions.as_deref(),
         Some(Path::new("/etc/hfaudit/exceptions.toml"))

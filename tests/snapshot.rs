@@ -45,6 +45,14 @@ pub fn assert_matches_hub(case: &Case, org: &str) -> Snapshot {
     if let Some(log) = &want.audit_log {
         assert_eq!(snap.events.len(), log.len(), "audit-log events");
     }
+    if let Some(tokens) = &want.tokens {
+        assert_eq!(snap.collector("tokens").map(|c| c.is_ok()), Some(true));
+        let mut got: Vec<&str> = snap.tokens.iter().map(|t| t.id.as_str()).collect();
+        let mut want: Vec<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "member tokens, revoked ones included");
+    }
     if let Some(pending) = &want.pending_members {
         let mut got: Vec<&str> = snap.invites.iter().map(|i| i.invitee.as_str()).collect();
         let mut want: Vec<&str> = pending.iter().map(|p| p.user.as_str()).collect();

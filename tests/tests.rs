@@ -23,3 +23,4 @@ mod run;
 mod secrets;
 mod snapshot;
 mod store_trust;
+mod tokens;

@@ -184,6 +184,7 @@ pub fn demo(
         stale_invite_days: None,
         inactive_days: None,
         revoke_sla_days: None,
+        stale_token_days: None,
         activity: None,
     };
     let r = settings.report(&args, chrono::Utc::now())?;

@@ -291,3 +291,77 @@ pub struct ScimMeta {
 pub struct ErrorBody {
     pub error: String,
 }
+
+/// One item of `GET /api/organizations/{org}/settings/tokens`, modelled on
+/// the Hub's OpenAPI description: its required fields are required here,
+/// its optional ones `Option`. There is no field for a token value: the Hub
+/// returns none.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrgToken {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "displayName")]
+    pub display_name: String,
+    /// `read`, `write` or `fineGrained` (kept verbatim if the Hub adds one).
+    pub role: String,
+    #[serde(default)]
+    pub last4: Option<String>,
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+    #[serde(default, rename = "lastUsedAt")]
+    pub last_used_at: Option<String>,
+    pub owner: TokenOwner,
+    #[serde(default)]
+    pub authorization: Option<TokenAuthorization>,
+    #[serde(default, rename = "fineGrained")]
+    pub fine_grained: Option<TokenFineGrained>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenOwner {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    pub fullname: String,
+    #[serde(rename = "avatarUrl")]
+    pub avatar_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenAuthorization {
+    /// `pending`, `approved`, `revoked` or `denied`.
+    pub status: String,
+    #[serde(rename = "requestedAt")]
+    pub requested_at: String,
+    #[serde(default, rename = "authorizedAt")]
+    pub authorized_at: Option<String>,
+    #[serde(default)]
+    pub authorizer: Option<TokenAuthorizer>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenAuthorizer {
+    pub name: String,
+    pub fullname: String,
+    #[serde(rename = "avatarUrl")]
+    pub avatar_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenFineGrained {
+    pub scoped: Vec<TokenScope>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenScope {
+    pub entity: TokenEntity,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenEntity {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}

@@ -295,6 +295,9 @@ pub struct AccessView {
     /// "unknown" (SPEC.md: no source is never reported as inactive).
     pub last_active: Option<Moment>,
     pub activity_source: Option<String>,
+    /// Unrevoked access tokens; `None` when they were not listed.
+    pub tokens: Option<u64>,
+    pub token_last_used: Option<Moment>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -571,6 +574,8 @@ impl AccessView {
             termination_date: a.termination_date.map(Moment::date),
             last_active: a.last_active.map(Moment::new),
             activity_source: opt_text(a.activity_source.as_ref()),
+            tokens: a.tokens,
+            token_last_used: a.token_last_used.map(Moment::new),
         }
     }
 }

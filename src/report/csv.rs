@@ -47,7 +47,7 @@ pub const SEATS_COLUMNS: [&str; 13] = [
     "reclaimable_monthly_cost",
 ];
 
-pub const ACCESS_COLUMNS: [&str; 16] = [
+pub const ACCESS_COLUMNS: [&str; 18] = [
     "org",
     "username",
     "fullname",
@@ -64,6 +64,8 @@ pub const ACCESS_COLUMNS: [&str; 16] = [
     "termination_date",
     "last_active",
     "activity_source",
+    "tokens",
+    "token_last_used",
 ];
 
 /// `findings.csv`: one row per finding, muted ones included.
@@ -176,6 +178,8 @@ fn access_row(a: &AccessRow) -> Vec<String> {
         a.termination_date.map(date).unwrap_or_default(),
         a.last_active.map(timestamp).unwrap_or_default(),
         opt_text(a.activity_source.as_deref()),
+        a.tokens.map(|n| n.to_string()).unwrap_or_default(),
+        a.token_last_used.map(timestamp).unwrap_or_default(),
     ]
 }
 
@@ -263,7 +267,7 @@ mod tests {
         );
         assert_eq!(
             first_line(&access(&report).unwrap()),
-            "org,username,fullname,kind,role,two_fa,external,groups,gated_repos,match,employee_id,email,person_status,termination_date,last_active,activity_source"
+            "org,username,fullname,kind,role,two_fa,external,groups,gated_repos,match,employee_id,email,person_status,termination_date,last_active,activity_source,tokens,token_last_used"
         );
     }
 
@@ -273,7 +277,7 @@ mod tests {
         for (bytes, rows, width) in [
             (findings(&report).unwrap(), report.findings.len(), 15),
             (seats(&report).unwrap(), report.seats.len(), 13),
-            (access(&report).unwrap(), report.access.len(), 16),
+            (access(&report).unwrap(), report.access.len(), 18),
         ] {
             assert!(!bytes.starts_with(b"\xEF\xBB\xBF"));
             assert!(!bytes.contains(&b'\r'), "no CR anywhere, not even in cells");

@@ -77,12 +77,15 @@ pub struct ActivitySummary {
     pub audit_log_since: Option<DateTime<Utc>>,
     /// The IdP export given with `--activity`.
     pub idp: Option<String>,
+    /// Whether the latest snapshot listed the members' access tokens
+    /// (their last use is activity).
+    pub tokens: bool,
 }
 
 impl ActivitySummary {
     /// Whether any source exists (else activity is "unknown").
     pub fn known(&self) -> bool {
-        self.audit_log || self.idp.is_some()
+        self.audit_log || self.idp.is_some() || self.tokens
     }
 }
 
@@ -162,8 +165,14 @@ pub struct AccessRow {
     pub person_status: Option<String>,
     pub termination_date: Option<NaiveDate>,
     pub last_active: Option<DateTime<Utc>>,
-    /// `audit_log`, `idp`, or empty when no source exists ("unknown").
+    /// `sso_login`, `audit_log`, `token`, `idp`, or empty when no source
+    /// exists ("unknown").
     pub activity_source: Option<String>,
+    /// Unrevoked access tokens the account owns; `None` (empty) for
+    /// invites and when the `tokens` collector did not run.
+    pub tokens: Option<u64>,
+    /// The latest use of any of those tokens.
+    pub token_last_used: Option<DateTime<Utc>>,
 }
 
 /// A gated-repo user who is neither a member nor on the roster.

@@ -442,6 +442,9 @@ fn access_row(w: Who<'_>) -> AccessRow {
         termination_date: None,
         last_active: None,
         activity_source: (member && w.org == ML).then(|| "audit_log".to_owned()),
+        // The ML org's tokens were listed; the other org's were not.
+        tokens: (member && w.org == ML).then_some(2),
+        token_last_used: (member && w.org == ML).then(|| t("2026-11-20T08:14:00Z")),
     }
 }
 

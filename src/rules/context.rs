@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::activity::{Activity, ActivitySource, IdpActivity};
 use crate::identity::{HubEmail, Match, Matcher};
 use crate::model::{
-    GroupMember, Invite, InviteSource, MatchMethod, Member, Person, RepoAccess, Snapshot,
-    event_targets,
+    GroupMember, Invite, InviteSource, MatchMethod, Member, MemberToken, Person, RepoAccess,
+    Snapshot, event_targets,
 };
 use crate::store::{MembershipEvent, OrgHistory, Presence, snapshot_id};
 
@@ -46,6 +46,7 @@ pub struct Thresholds {
     pub stale_invite_days: i64,
     pub inactive_days: i64,
     pub revoke_sla_days: i64,
+    pub stale_token_days: i64,
 }
 
 impl Default for Thresholds {
@@ -54,6 +55,7 @@ impl Default for Thresholds {
             stale_invite_days: 14,
             inactive_days: 90,
             revoke_sla_days: 1,
+            stale_token_days: 90,
         }
     }
 }
@@ -84,6 +86,9 @@ pub struct OrgAudit<'a> {
     pub invites: Vec<Matched<'a, Invite>>,
     pub group_members: Vec<Matched<'a, GroupMember>>,
     pub access: Vec<Matched<'a, RepoAccess>>,
+    /// Members' access tokens (none when the `tokens` collector did not
+    /// run), each with its owner's match.
+    pub tokens: Vec<Matched<'a, MemberToken>>,
     pub history: &'a AuditHistory,
     /// Lower-cased member username → what is known of their activity.
     pub activity: HashMap<String, Activity>,
@@ -202,11 +207,36 @@ impl<'a> OrgAudit<'a> {
                 wrap(matcher, a, m)
             })
             .collect();
+        let tokens = snapshot
+            .member_tokens()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| {
+                let m = shared(Some(&t.owner)).unwrap_or_else(|| {
+                    matcher.match_account(&t.owner, t.owner_fullname.as_deref(), &[])
+                });
+                wrap(matcher, t, m)
+            })
+            .collect();
+        let token_use = token_use(snapshot);
         let activity = members
             .iter()
             .map(|m| {
                 let key = m.item.username.to_lowercase();
-                (key, member_activity(&history.org, idp, m))
+                let activity = member_activity(&history.org, idp, m).max(
+                    token_use.as_ref().map_or(Activity::Unknown, |uses| {
+                        match uses.get(&key).copied().flatten() {
+                            Some(at) => Activity::Last {
+                                at,
+                                source: ActivitySource::Token,
+                            },
+                            None => Activity::Never {
+                                source: ActivitySource::Token,
+                            },
+                        }
+                    }),
+                );
+                (key, activity)
             })
             .collect();
         let current: std::collections::HashSet<&str> =
@@ -263,6 +293,7 @@ impl<'a> OrgAudit<'a> {
             invites,
             group_members,
             access,
+            tokens,
             history,
             activity,
             former,
@@ -279,6 +310,13 @@ impl<'a> OrgAudit<'a> {
             .iter()
             .copied()
             .find(|e| e.at >= after)
+    }
+
+    /// The current member `username` (case-insensitive), if any.
+    pub fn member(&self, username: &str) -> Option<&Matched<'a, Member>> {
+        self.members
+            .iter()
+            .find(|m| m.item.username.eq_ignore_ascii_case(username))
     }
 
     /// What is known of a member's activity (`Unknown` for non-members).
@@ -369,6 +407,19 @@ impl<'a> OrgAudit<'a> {
     pub fn days_since_date(&self, day: NaiveDate) -> i64 {
         (self.as_of - day).num_days().max(0)
     }
+}
+
+/// Lower-cased owner → the latest use of any token they own (revoked ones
+/// included; `None`: none ever used), or `None` when the `tokens`
+/// collector did not run, so that tokens are no activity source.
+fn token_use(snapshot: &Snapshot) -> Option<HashMap<String, Option<DateTime<Utc>>>> {
+    let tokens = snapshot.member_tokens()?;
+    let mut uses: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
+    for t in tokens {
+        let last = uses.entry(t.owner.to_lowercase()).or_default();
+        *last = (*last).max(t.last_used_at);
+    }
+    Some(uses)
 }
 
 /// A member's activity: the later of the audit log (any event they

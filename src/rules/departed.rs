@@ -165,7 +165,7 @@ pub(crate) fn invite_fix(a: &OrgAudit, invitee: &str) -> String {
 }
 
 /// "Alice Martin (alice@acme.com) left on 2026-03-31" or "… is terminated".
-fn left(person: Option<&Person>) -> String {
+pub(super) fn left(person: Option<&Person>) -> String {
     let Some(p) = person else {
         return "This person has left".into();
     };
@@ -179,7 +179,7 @@ fn left(person: Option<&Person>) -> String {
 
 /// Open since the later of the last day and the evidence's first sighting;
 /// days counted from the last day when the roster gives one.
-fn set_open_since(
+pub(super) fn set_open_since(
     a: &OrgAudit,
     f: &mut Finding,
     person: Option<&Person>,

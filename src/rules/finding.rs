@@ -72,10 +72,13 @@ pub enum Rule {
     LateRevocation,
     #[serde(rename = "member_without_2fa")]
     MemberWithout2fa,
+    DepartedTokenUsed,
+    DepartedToken,
+    StaleToken,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 13] = [
         Rule::DepartedMember,
         Rule::DepartedGroupAccess,
         Rule::DepartedGatedAccess,
@@ -86,6 +89,9 @@ impl Rule {
         Rule::RoleEscalation,
         Rule::LateRevocation,
         Rule::MemberWithout2fa,
+        Rule::DepartedTokenUsed,
+        Rule::DepartedToken,
+        Rule::StaleToken,
     ];
 
     pub fn code(self) -> &'static str {
@@ -100,6 +106,9 @@ impl Rule {
             Rule::RoleEscalation => "role_escalation",
             Rule::LateRevocation => "late_revocation",
             Rule::MemberWithout2fa => "member_without_2fa",
+            Rule::DepartedTokenUsed => "departed_token_used",
+            Rule::DepartedToken => "departed_token",
+            Rule::StaleToken => "stale_token",
         }
     }
 
@@ -119,6 +128,13 @@ impl Rule {
                 "a departed person lost access more than revoke_sla_days after their last day"
             }
             Rule::MemberWithout2fa => "a member without two-factor authentication",
+            Rule::DepartedTokenUsed => {
+                "a token owned by a departed person was used after their last day"
+            }
+            Rule::DepartedToken => {
+                "a departed person who is still a member owns a token that is not revoked"
+            }
+            Rule::StaleToken => "a member's access token unused for stale_token_days",
         }
     }
 }
@@ -148,8 +164,8 @@ pub struct Finding {
     pub severity: Severity,
     pub rule: Rule,
     pub org: String,
-    /// The username, `username@group name`, `username@namespace/repo`, or
-    /// the invitee.
+    /// The username, `username@group name`, `username@namespace/repo`,
+    /// the invitee, or `username#TOKEN_ID`.
     pub subject: String,
     pub username: Option<String>,
     pub fullname: Option<String>,

@@ -10,6 +10,7 @@ mod finding;
 pub mod history;
 mod hygiene;
 mod invites;
+mod tokens;
 
 use std::collections::HashSet;
 
@@ -22,11 +23,14 @@ use crate::model::Person;
 
 /// Every rule, in report order: those of the latest snapshot, then those
 /// of the history.
-const RULES: [fn(&OrgAudit) -> Vec<Finding>; 10] = [
+const RULES: [fn(&OrgAudit) -> Vec<Finding>; 13] = [
     departed::departed_member,
     departed::departed_group_access,
     departed::departed_gated_access,
     departed::departed_invite,
+    tokens::departed_token_used,
+    tokens::departed_token,
+    tokens::stale_token,
     invites::stale_invite,
     hygiene::unmatched_member,
     hygiene::member_without_2fa,
@@ -135,3 +139,5 @@ pub(crate) mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_history;
+#[cfg(test)]
+mod tests_tokens;

@@ -78,10 +78,41 @@ pub fn snapshot(members: Vec<Member>) -> Snapshot {
         members,
         ..Snapshot::default()
     };
-    for c in COLLECTORS {
+    // Not `tokens`: it is an activity source, which tests add with
+    // [`with_tokens`].
+    for c in COLLECTORS.into_iter().filter(|c| *c != "tokens") {
         s.collectors.insert(c.into(), CollectorStatus::ok(0));
     }
     s
+}
+
+/// `snap` with the `tokens` collector run and these tokens.
+pub fn with_tokens(mut snap: Snapshot, tokens: Vec<MemberToken>) -> Snapshot {
+    snap.collectors
+        .insert("tokens".into(), CollectorStatus::ok(tokens.len()));
+    snap.tokens = tokens;
+    snap
+}
+
+/// An unrevoked `write` token of `owner` without approval data, created
+/// 200 days before [`now`], last used `used_days_ago` days ago (`None`: never).
+pub fn token(owner: &str, id: &str, used_days_ago: Option<i64>) -> MemberToken {
+    MemberToken {
+        id: id.into(),
+        owner_id: format!("id-{owner}"),
+        owner: owner.into(),
+        owner_fullname: Some(format!("Person {owner}")),
+        display_name: format!("{owner}-{id}"),
+        role: "write".into(),
+        last4: Some(format!("{:0>4}", &id[id.len().saturating_sub(4)..])),
+        created_at: days_ago(200),
+        last_used_at: used_days_ago.map(days_ago),
+        status: None,
+        requested_at: None,
+        authorized_at: None,
+        authorizer: None,
+        permissions: vec![],
+    }
 }
 
 /// Calls `f` with the audit of `snap` against `people` at the fixed date.

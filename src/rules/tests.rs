@@ -412,6 +412,9 @@ fn rule_codes_are_stable() {
             "role_escalation",
             "late_revocation",
             "member_without_2fa",
+            "departed_token_used",
+            "departed_token",
+            "stale_token",
         ]
     );
     for r in Rule::ALL {

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 use super::tables::{self, Table};
-use crate::model::{Event, GroupMember, Invite, InviteSource, Member, RepoAccess, ResourceGroup};
+use crate::model::{
+    Event, GroupMember, Invite, InviteSource, Member, MemberToken, RepoAccess, ResourceGroup,
+};
 
 type Reason = String;
 
@@ -158,6 +160,49 @@ pub(crate) fn events(df: &DataFrame) -> Result<Vec<Event>, Reason> {
         .collect())
 }
 
+pub(crate) fn tokens(df: &DataFrame) -> Result<Vec<MemberToken>, Reason> {
+    let c = Columns::check(df, &tables::TOKENS)?;
+    let (id, owner_id, owner) = (
+        c.req_str("id")?,
+        c.req_str("owner_id")?,
+        c.req_str("owner")?,
+    );
+    let (owner_fullname, display_name, role) = (
+        c.opt_str("owner_fullname")?,
+        c.req_str("display_name")?,
+        c.req_str("role")?,
+    );
+    let (last4, created_at, last_used_at) = (
+        c.opt_str("last4")?,
+        c.req_time("created_at")?,
+        c.opt_time("last_used_at")?,
+    );
+    let (status, requested_at, authorized_at) = (
+        c.opt_str("status")?,
+        c.opt_time("requested_at")?,
+        c.opt_time("authorized_at")?,
+    );
+    let (authorizer, permissions) = (c.opt_str("authorizer")?, c.str_list("permissions")?);
+    Ok((0..df.height())
+        .map(|i| MemberToken {
+            id: id[i].clone(),
+            owner_id: owner_id[i].clone(),
+            owner: owner[i].clone(),
+            owner_fullname: owner_fullname[i].clone(),
+            display_name: display_name[i].clone(),
+            role: role[i].clone(),
+            last4: last4[i].clone(),
+            created_at: created_at[i],
+            last_used_at: last_used_at[i],
+            status: status[i].clone(),
+            requested_at: requested_at[i],
+            authorized_at: authorized_at[i],
+            authorizer: authorizer[i].clone(),
+            permissions: permissions[i].clone(),
+        })
+        .collect())
+}
+
 /// A `DataFrame` whose schema matched a [`Table`]; gives typed columns.
 struct Columns<'a> {
     df: &'a DataFrame,
@@ -278,6 +323,7 @@ mod tests {
                 snap.repo_access
             );
             assert_eq!(events(&df(&tables::EVENTS)).unwrap(), snap.events);
+            assert_eq!(tokens(&df(&tables::TOKENS)).unwrap(), snap.tokens);
         }
     }
 

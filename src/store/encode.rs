@@ -19,6 +19,7 @@ pub(crate) fn encode(table: &'static Table, snap: &Snapshot, id: &str) -> Polars
         f if f == tables::GROUP_MEMBERS.file => group_members(snap, id),
         f if f == tables::REPO_ACCESS.file => repo_access(snap, id),
         f if f == tables::EVENTS.file => events(snap, id),
+        f if f == tables::TOKENS.file => tokens(snap, id),
         other => polars_bail!(ComputeError: "no encoder for {other}"),
     }
 }
@@ -106,6 +107,29 @@ fn events(snap: &Snapshot, id: &str) -> PolarsResult<DataFrame> {
         .opt_str("author", rows.iter().map(|e| e.author.as_deref()))
         .opt_str("author_type", rows.iter().map(|e| e.author_type.as_deref()))
         .opt_str("data", rows.iter().map(|e| e.data.as_deref()))
+        .finish()
+}
+
+fn tokens(snap: &Snapshot, id: &str) -> PolarsResult<DataFrame> {
+    let rows = &snap.tokens;
+    FrameBuilder::new(&tables::TOKENS, rows.len(), &snap.org, id)
+        .str("id", rows.iter().map(|t| t.id.as_str()))
+        .str("owner_id", rows.iter().map(|t| t.owner_id.as_str()))
+        .str("owner", rows.iter().map(|t| t.owner.as_str()))
+        .opt_str(
+            "owner_fullname",
+            rows.iter().map(|t| t.owner_fullname.as_deref()),
+        )
+        .str("display_name", rows.iter().map(|t| t.display_name.as_str()))
+        .str("role", rows.iter().map(|t| t.role.as_str()))
+        .opt_str("last4", rows.iter().map(|t| t.last4.as_deref()))
+        .time("created_at", rows.iter().map(|t| t.created_at))
+        .opt_time("last_used_at", rows.iter().map(|t| t.last_used_at))
+        .opt_str("status", rows.iter().map(|t| t.status.as_deref()))
+        .opt_time("requested_at", rows.iter().map(|t| t.requested_at))
+        .opt_time("authorized_at", rows.iter().map(|t| t.authorized_at))
+        .opt_str("authorizer", rows.iter().map(|t| t.authorizer.as_deref()))
+        .str_list("permissions", rows.iter().map(|t| t.permissions.as_slice()))
         .finish()
 }
 

@@ -430,6 +430,7 @@ fn load_dir(dir: &Path, org: &str, id: &str, events: Events) -> Result<Snapshot>
                 decode::repo_access(&df).map(|v| snap.repo_access = v)
             }
             f if f == tables::EVENTS.file => decode::events(&df).map(|v| snap.events = v),
+            f if f == tables::TOKENS.file => decode::tokens(&df).map(|v| snap.tokens = v),
             _ => Ok(()),
         };
         decoded.map_err(|reason| Error::store(&path, reason))?;

@@ -159,14 +159,42 @@ pub(crate) const EVENTS: Table = Table {
     ],
 };
 
+/// `tokens.parquet`: one row per member access token, revoked ones
+/// included. No secret: the Hub returns only the last four characters.
+/// `permissions` holds `entity_type/entity_id:permission` per permission of
+/// a fine-grained token.
+pub(crate) const TOKENS: Table = Table {
+    file: "tokens.parquet",
+    collector: "tokens",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("id", Kind::Str),
+        ("owner_id", Kind::Str),
+        ("owner", Kind::Str),
+        ("owner_fullname", Kind::OptStr),
+        ("display_name", Kind::Str),
+        ("role", Kind::Str),
+        ("last4", Kind::OptStr),
+        ("created_at", Kind::Time),
+        ("last_used_at", Kind::OptTime),
+        ("status", Kind::OptStr),
+        ("requested_at", Kind::OptTime),
+        ("authorized_at", Kind::OptTime),
+        ("authorizer", Kind::OptStr),
+        ("permissions", Kind::StrList),
+    ],
+};
+
 /// Every table, in the order they are written.
-pub(crate) const ALL: [&Table; 6] = [
+pub(crate) const ALL: [&Table; 7] = [
     &MEMBERS,
     &INVITES,
     &RESOURCE_GROUPS,
     &GROUP_MEMBERS,
     &REPO_ACCESS,
     &EVENTS,
+    &TOKENS,
 ];
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ fn all_ok(snap: &Snapshot) -> BTreeMap<String, CollectorStatus> {
         ("resource_groups", CollectorStatus::ok(snap.groups.len())),
         ("repo_access", CollectorStatus::ok(snap.repo_access.len())),
         ("events", CollectorStatus::ok(snap.events.len())),
+        ("tokens", CollectorStatus::ok(snap.tokens.len())),
     ]
     .into_iter()
     .map(|(name, status)| (name.to_string(), status))
@@ -129,6 +130,25 @@ pub(crate) fn full() -> Snapshot {
             author_type: s("user"),
             data: s(r#"{"ip":"10.0.0.1"}"#),
         }],
+        tokens: vec![MemberToken {
+            id: "66f0aaaaaaaaaaaaaaaaaaaa".into(),
+            owner_id: "64b7aaaaaaaaaaaaaaaaaaaa".into(),
+            owner: "alice".into(),
+            owner_fullname: s("Alice \"Ali\" Martin, Jr."),
+            display_name: "ci-upload; =cmd|' /C calc'!A0".into(),
+            role: "fineGrained".into(),
+            last4: s("x9Qa"),
+            created_at: at(-90 * 86_400),
+            last_used_at: Some(at(-600)),
+            status: s("approved"),
+            requested_at: Some(at(-90 * 86_400)),
+            authorized_at: Some(at(-89 * 86_400)),
+            authorizer: s("bob"),
+            permissions: vec![
+                "org/6500aaaaaaaaaaaaaaaaaaaa:repo.content.read".into(),
+                "model/6500bbbbbbbbbbbbbbbbbbbb:repo.write".into(),
+            ],
+        }],
         collectors: BTreeMap::new(),
     };
     snap.collectors = all_ok(&snap);
@@ -199,6 +219,22 @@ pub(crate) fn all_none() -> Snapshot {
             author_type: None,
             data: None,
         }],
+        tokens: vec![MemberToken {
+            id: "t".into(),
+            owner_id: "id".into(),
+            owner: "nobody".into(),
+            owner_fullname: None,
+            display_name: "".into(),
+            role: "read".into(),
+            last4: None,
+            created_at: at(0),
+            last_used_at: None,
+            status: None,
+            requested_at: None,
+            authorized_at: None,
+            authorizer: None,
+            permissions: vec![],
+        }],
         collectors: BTreeMap::new(),
     };
     snap.collectors = all_ok(&snap);
@@ -226,7 +262,8 @@ pub(crate) fn partial() -> Snapshot {
     snap.group_members.clear();
     snap.repo_access.clear();
     snap.events.clear();
-    for name in ["resource_groups", "repo_access", "events"] {
+    snap.tokens.clear();
+    for name in ["resource_groups", "repo_access", "events", "tokens"] {
         snap.collectors.insert(
             name.to_string(),
             CollectorStatus::Unavailable {

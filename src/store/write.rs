@@ -288,6 +288,7 @@ fn rows_of(table: &Table, snap: &Snapshot) -> usize {
         f if f == tables::GROUP_MEMBERS.file => snap.group_members.len(),
         f if f == tables::REPO_ACCESS.file => snap.repo_access.len(),
         f if f == tables::EVENTS.file => snap.events.len(),
+        f if f == tables::TOKENS.file => snap.tokens.len(),
         _ => 0,
     }
 }

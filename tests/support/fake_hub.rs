@@ -27,8 +27,8 @@ use tokio::sync::oneshot;
 
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use world::{
-    AccessGrant, AccessUser, AuditEvent, Group, GroupRepo, GroupUser, Org, OrgMember, Pending,
-    Repo, ScimUser, Scoped, TokenInfo, World, fake_id,
+    AccessGrant, AccessUser, AuditEvent, Group, GroupRepo, GroupUser, MemberToken, Org, OrgMember,
+    Pending, Repo, ScimUser, Scoped, TokenApproval, TokenInfo, World, fake_id,
 };
 
 use connection::{Conn, KillableListener};

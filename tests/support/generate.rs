@@ -14,6 +14,7 @@ mod groups;
 mod people;
 mod random;
 mod repos;
+mod tokens;
 
 use serde_json::json;
 
@@ -42,6 +43,9 @@ pub struct OrgSpec {
     /// Pending invitations: `pending_members` entries and `org.invite_user` events.
     pub pending: usize,
     pub audit_log: bool,
+    /// Access tokens per member (paid plans only; enterprise orgs require
+    /// their approval).
+    pub tokens_per_member: usize,
     pub seed: u64,
 }
 
@@ -57,6 +61,7 @@ impl OrgSpec {
             accepted_per_repo: 0,
             pending: 0,
             audit_log: true,
+            tokens_per_member: 0,
             seed: 1,
         }
     }
@@ -125,6 +130,20 @@ pub fn generate_org_at(spec: &OrgSpec, now_ms: i64) -> Org {
         };
         audit::audit_log(&facts, &mut rng, &mut people)
     });
+    let tokens = paid.then(|| {
+        let mut rng = Rng::new(spec.seed ^ random::fnv(&format!("tokens:{}", spec.name)));
+        let approval = spec.plan.as_deref() == Some("enterprise");
+        let org_id = fake_id(&format!("org:{}", spec.name));
+        tokens::tokens(
+            spec.tokens_per_member,
+            approval,
+            &members,
+            &admins,
+            &org_id,
+            now_ms,
+            &mut rng,
+        )
+    });
     let pending = invites.iter().map(|i| Pending {
         user: i.person.user.clone(),
         role: i.role.clone(),
@@ -140,6 +159,7 @@ pub fn generate_org_at(spec: &OrgSpec, now_ms: i64) -> Org {
         audit_log,
         models,
         datasets,
+        tokens,
     }
 }
 

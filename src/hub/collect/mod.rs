@@ -7,11 +7,15 @@
 
 mod gated;
 mod invites;
+mod tokens;
 
 use chrono::{DateTime, Utc};
 
 pub use gated::{accepted_access, gated_repos};
 pub use invites::{pending_invites, pending_members};
+pub use tokens::{
+    ALL_TOKENS, PARTITIONS as TOKEN_PARTITIONS, TOKENS_PAGE, member_tokens, token_listing,
+};
 
 use crate::error::{Error, Result};
 use crate::hub::client::HubClient;

@@ -130,11 +130,15 @@ pub fn activity_sources(o: &OrgSummary) -> String {
             since.format("%Y-%m-%d")
         ));
     }
+    if o.activity.tokens {
+        parts.push("members' access tokens (their last use)".to_string());
+    }
     if let Some(idp) = &o.activity.idp {
         parts.push(format!("IdP export {}", text(idp)));
     }
     if parts.is_empty() {
-        "activity unknown: no audit log and no --activity export, so nobody is called inactive"
+        "activity unknown: no audit log, no token listing and no --activity export, so nobody \
+         is called inactive"
             .into()
     } else {
         format!("activity from the {}", parts.join(" and the "))

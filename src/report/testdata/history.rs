@@ -12,6 +12,7 @@ pub fn activity(org: &str) -> ActivitySummary {
         audit_log: org == ML,
         audit_log_since: (org == ML).then(|| t("2026-08-01T00:00:00Z")),
         idp: None,
+        tokens: org == ML,
     }
 }
 

@@ -43,7 +43,7 @@ fn zero_row_tables_are_written_and_typed() {
     let manifest = store
         .write_snapshot(&lock(&store), &testdata::empty(), "0.1.0")
         .unwrap();
-    assert_eq!(manifest.files.len(), 6);
+    assert_eq!(manifest.files.len(), 7);
     let dir = store.snapshot_dir("acme", &manifest.snapshot_id);
     for table in tables::ALL {
         let df = read_verified(&dir.join(table.file), &manifest.files[table.file]).unwrap();
@@ -66,6 +66,38 @@ fn unavailable_collectors_load_empty_and_unavailable() {
         Some(CollectorStatus::Unavailable { reason }) if reason.contains("402")
     ));
     assert_eq!(loaded.members, snap.members);
+}
+
+/// A snapshot written before the tokens collector existed: its manifest
+/// names no `tokens` collector and it has no tokens.parquet. It reads as
+/// "tokens not collected", never as "no tokens".
+#[test]
+fn snapshots_from_before_the_tokens_collector_stay_readable() {
+    let (_dir, store) = store();
+    let mut snap = testdata::full();
+    snap.tokens.clear();
+    snap.collectors.remove("tokens");
+    let manifest = store.write_snapshot(&lock(&store), &snap, "0.1.0").unwrap();
+    assert!(!manifest.files.contains_key("tokens.parquet"));
+    let loaded = store.load("acme", &manifest.snapshot_id).unwrap();
+    assert_eq!(loaded.members, snap.members);
+    assert_eq!(loaded.member_tokens(), None);
+    // The same org with the collector run and no token: zero, not absent.
+    let mut none = testdata::empty();
+    none.taken_at = testdata::at(900);
+    let manifest = store.write_snapshot(&lock(&store), &none, "0.1.0").unwrap();
+    assert!(manifest.files.contains_key("tokens.parquet"));
+    let loaded = store.load("acme", &manifest.snapshot_id).unwrap();
+    assert_eq!(loaded.member_tokens(), Some(&[][..]));
+    // And with tokens, every field comes back.
+    let full = testdata::full();
+    let mut later = full.clone();
+    later.taken_at = testdata::at(1200);
+    let manifest = store
+        .write_snapshot(&lock(&store), &later, "0.1.0")
+        .unwrap();
+    let loaded = store.load("acme", &manifest.snapshot_id).unwrap();
+    assert_eq!(loaded.member_tokens(), Some(full.tokens.as_slice()));
 }
 
 #[test]

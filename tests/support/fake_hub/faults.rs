@@ -22,6 +22,7 @@ pub enum Endpoint {
     Datasets,
     AccessRequests,
     AuditLog,
+    Tokens,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,7 +106,11 @@ impl Endpoint {
     pub fn is_link_paged(self) -> bool {
         matches!(
             self,
-            Endpoint::Members | Endpoint::Models | Endpoint::Datasets | Endpoint::AccessRequests
+            Endpoint::Members
+                | Endpoint::Models
+                | Endpoint::Datasets
+                | Endpoint::AccessRequests
+                | Endpoint::Tokens
         )
     }
 }

@@ -71,6 +71,14 @@ fn ghost_row(endpoint: Endpoint, name: &str) -> Value {
             "timestamp": "2026-01-05T09:30:00.000Z",
             "user": {"user": name, "fullname": name},
         }),
+        Endpoint::Tokens => json!({
+            "_id": fake_id(name),
+            "displayName": name,
+            "role": "read",
+            "createdAt": "2026-01-05T09:30:00.000Z",
+            "owner": {"_id": fake_id(&format!("owner:{name}")), "name": name,
+                      "fullname": name, "avatarUrl": "/avatar.png"},
+        }),
         Endpoint::Models | Endpoint::Datasets => json!({
             "_id": fake_id(name),
             "id": format!("ghosts/{name}"),

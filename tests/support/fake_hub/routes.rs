@@ -11,7 +11,7 @@ use super::faults::Endpoint;
 use super::paging::{self, Limits, Paging};
 use super::reply::{Query, Reply};
 use super::views;
-use super::world::{Org, Repo, TokenInfo, World};
+use super::world::{MemberToken, Org, Repo, TokenInfo, World};
 
 const MEMBERS: Limits = Limits {
     default: 500,
@@ -28,6 +28,12 @@ const ACCESS_REQUESTS: Limits = Limits {
     min: 10,
     max: 1000,
 };
+/// `settings/tokens`: 1..100, default 100 (the Hub's OpenAPI description).
+const TOKENS: Limits = Limits {
+    default: 100,
+    min: 1,
+    max: 100,
+};
 const SCIM_MAX_COUNT: usize = 1000;
 const SCIM_DEFAULT_COUNT: usize = 100;
 
@@ -40,6 +46,8 @@ pub(super) enum Route {
     PendingMembers(String),
     ScimUsers(String),
     AuditLog(String),
+    /// `settings/tokens`: members' access tokens.
+    Tokens(String),
     /// `models` or `datasets`.
     RepoList(String),
     AccessRequests {
@@ -72,6 +80,7 @@ impl Route {
                 "Users",
             ] => Route::ScimUsers(org(o)),
             ["api", "organizations", o, "audit-log", "export"] => Route::AuditLog(org(o)),
+            ["api", "organizations", o, "settings", "tokens"] => Route::Tokens(org(o)),
             ["api", kind @ ("models" | "datasets")] => Route::RepoList(kind.to_string()),
             [
                 "api",
@@ -100,6 +109,7 @@ impl Route {
             Route::PendingMembers(_) => Endpoint::PendingMembers,
             Route::ScimUsers(_) => Endpoint::ScimUsers,
             Route::AuditLog(_) => Endpoint::AuditLog,
+            Route::Tokens(_) => Endpoint::Tokens,
             Route::RepoList(kind) if kind == "models" => Endpoint::Models,
             Route::RepoList(_) => Endpoint::Datasets,
             Route::AccessRequests { .. } => Endpoint::AccessRequests,
@@ -187,6 +197,7 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
             let rows = events.iter().map(|e| views::audit_event(&ids, e));
             Reply::ok(&Value::Array(rows.collect()))
         }
+        Route::Tokens(org) => member_tokens(org_for(world, who, org)?, who, query, &paging)?,
         Route::RepoList(kind) => repo_list(world, who, kind, query, &paging),
         Route::AccessRequests {
             kind,
@@ -280,6 +291,74 @@ fn members(org: &Org, who: &TokenInfo, query: &Query, paging: &Paging) -> Reply 
     let groups = views::group_index(org);
     let render = |m: &&_| views::member(m, groups.as_ref(), show_email);
     paging::page(&rows, render, query, MEMBERS, paging)
+}
+
+/// `settings/tokens`: admins only (Team and Enterprise, else 402), filtered
+/// by `q`, paged by `Link`.
+fn member_tokens(
+    org: &Org,
+    who: &TokenInfo,
+    query: &Query,
+    paging: &Paging,
+) -> Result<Reply, Reply> {
+    let tokens = org.tokens.as_ref().ok_or_else(|| {
+        Reply::error(
+            402,
+            "Token management is only available on Team and Enterprise plans",
+        )
+    })?;
+    require_role(org, who, &["admin"])?;
+    let filter = TokenFilter::parse(query.get("q").unwrap_or(""))
+        .map_err(|message| Reply::error(400, &message))?;
+    let rows: Vec<&MemberToken> = tokens.iter().filter(|t| filter.matches(t)).collect();
+    let render = |t: &&MemberToken| views::member_token(org, t);
+    Ok(paging::page(&rows, render, query, TOKENS, paging))
+}
+
+/// The `q` of `settings/tokens`: space-separated `key:value` terms, all of
+/// which must hold, each negatable with `-`; keys `owner`, `role`, `status`
+/// and `token` (last four). `status:all` matches everything; without any
+/// `status` term the default `-status:revoked` applies. A token without
+/// `authorization` has no status: `status:X` never matches it, `-status:X`
+/// always does.
+pub(super) struct TokenFilter {
+    terms: Vec<(bool, String, String)>,
+}
+
+impl TokenFilter {
+    pub fn parse(q: &str) -> Result<TokenFilter, String> {
+        let mut terms = Vec::new();
+        for term in q.split_whitespace() {
+            let (negated, term) = match term.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, term),
+            };
+            let (key, value) = term
+                .split_once(':')
+                .filter(|(k, v)| {
+                    matches!(*k, "owner" | "role" | "status" | "token") && !v.is_empty()
+                })
+                .ok_or_else(|| format!("Invalid q term {term:?}"))?;
+            terms.push((negated, key.to_string(), value.to_string()));
+        }
+        if !terms.iter().any(|(_, k, _)| k == "status") {
+            terms.push((true, "status".into(), "revoked".into()));
+        }
+        Ok(TokenFilter { terms })
+    }
+
+    pub fn matches(&self, t: &MemberToken) -> bool {
+        self.terms.iter().all(|(negated, key, value)| {
+            let hit = match key.as_str() {
+                "owner" => t.owner.eq_ignore_ascii_case(value),
+                "role" => t.role == *value,
+                "token" => t.last4.as_deref() == Some(value.as_str()),
+                _ if value == "all" => return true,
+                _ => t.status_value() == Some(value.as_str()),
+            };
+            hit != *negated
+        })
+    }
 }
 
 /// `/api/{kind}/{org}/{repo}/user-access-request/{status}`: only `accepted` has rows.

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::world::{
-    AccessGrant, AuditEvent, Group, GroupUser, Org, OrgMember, Pending, Repo, ScimUser, TokenInfo,
-    World, fake_id,
+    AccessGrant, AuditEvent, Group, GroupUser, MemberToken, Org, OrgMember, Pending, Repo,
+    ScimUser, TokenInfo, World, fake_id,
 };
 
 pub(super) fn avatar_url(id: &str) -> String {
@@ -175,6 +175,63 @@ pub(super) fn member(m: &OrgMember, groups: Option<&GroupIndex>, show_email: boo
         "isExternalCollaborator",
         m.external.map(Value::from),
     );
+    Value::Object(row)
+}
+
+/// A user as token owners and approvers are shown: their member id and
+/// full name when they are a member, else both derived from the name.
+fn token_user(org: &Org, name: &str) -> (String, String) {
+    match org.member(name) {
+        Some(m) => (m.id.clone(), m.fullname.clone()),
+        None => (fake_id(name), name.to_string()),
+    }
+}
+
+/// One item of `settings/tokens`: the schema's required fields always,
+/// the optional ones only when the world holds them.
+pub(super) fn member_token(org: &Org, t: &MemberToken) -> Value {
+    let (owner_id, owner_fullname) = token_user(org, &t.owner);
+    let mut row = object(json!({
+        "_id": t.id,
+        "displayName": t.display_name,
+        "role": t.role,
+        "createdAt": t.created_at,
+        "owner": {
+            "_id": owner_id,
+            "name": t.owner,
+            "fullname": owner_fullname,
+            "avatarUrl": avatar_url(&owner_id),
+        },
+    }));
+    insert_some(&mut row, "last4", t.last4.clone().map(Value::from));
+    insert_some(
+        &mut row,
+        "lastUsedAt",
+        t.last_used_at.clone().map(Value::from),
+    );
+    let authorization = t.authorization.as_ref().map(|a| {
+        let mut auth = object(json!({"status": a.status, "requestedAt": a.requested_at}));
+        if let Some(at) = &a.authorized_at {
+            auth.insert("authorizedAt".into(), Value::from(at.as_str()));
+            if let Some(name) = &a.authorizer {
+                let (id, fullname) = token_user(org, name);
+                let who = json!({"name": name, "fullname": fullname, "avatarUrl": avatar_url(&id)});
+                auth.insert("authorizer".into(), who);
+            }
+        }
+        Value::Object(auth)
+    });
+    insert_some(&mut row, "authorization", authorization);
+    if t.role == "fineGrained" {
+        let scoped: Vec<Value> = t
+            .scoped
+            .iter()
+            .map(|(kind, id, permissions)| {
+                json!({"entity": {"_id": id, "type": kind}, "permissions": permissions})
+            })
+            .collect();
+        row.insert("fineGrained".into(), json!({ "scoped": scoped }));
+    }
     Value::Object(row)
 }
 

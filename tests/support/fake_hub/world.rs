@@ -62,6 +62,41 @@ pub struct Org {
     pub audit_log: Option<Vec<AuditEvent>>,
     pub models: Vec<Repo>,
     pub datasets: Vec<Repo>,
+    /// Members' access tokens (`settings/tokens`). `None`: 402, the plan
+    /// has no token management.
+    pub tokens: Option<Vec<MemberToken>>,
+}
+
+/// One member's access token as `settings/tokens` lists it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemberToken {
+    /// 24 hex.
+    pub id: String,
+    /// The owner's username (a member of the org).
+    pub owner: String,
+    pub display_name: String,
+    /// `read`, `write` or `fineGrained` (anything else is served as is).
+    pub role: String,
+    /// `None`: not sent (an old token).
+    pub last4: Option<String>,
+    /// RFC 3339 with `Z`.
+    pub created_at: String,
+    /// `None`: never used (not sent).
+    pub last_used_at: Option<String>,
+    /// `None`: not sent (the org does not require approval, never revoked).
+    pub authorization: Option<TokenApproval>,
+    /// Fine-grained scopes: (entity type, entity `_id`, permissions).
+    pub scoped: Vec<(String, String, Vec<String>)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenApproval {
+    /// `pending`, `approved`, `revoked` or `denied`.
+    pub status: String,
+    pub requested_at: String,
+    pub authorized_at: Option<String>,
+    /// Username of the approver; only sent with `authorized_at`.
+    pub authorizer: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -243,8 +278,9 @@ impl TokenInfo {
 }
 
 impl Org {
-    /// A Team-plan org with no one in it: resource groups and the audit log
-    /// exist (empty), pending-members and SCIM are absent.
+    /// A Team-plan org with no one in it: resource groups, the audit log
+    /// and the token listing exist (empty), pending-members and SCIM are
+    /// absent.
     pub fn new(name: &str) -> Org {
         Org {
             name: name.into(),
@@ -252,6 +288,7 @@ impl Org {
             plan: Some("team".into()),
             resource_groups: Some(Vec::new()),
             audit_log: Some(Vec::new()),
+            tokens: Some(Vec::new()),
             ..Org::default()
         }
     }
@@ -278,6 +315,44 @@ impl OrgMember {
             external: Some(false),
             is_pro: false,
         }
+    }
+}
+
+impl MemberToken {
+    /// An unrevoked token of `owner` without approval data, created
+    /// 2026-01-05 and never used; its id and last four derive from `name`.
+    pub fn new(owner: &str, name: &str, role: &str) -> MemberToken {
+        let id = fake_id(&format!("token:{owner}:{name}"));
+        MemberToken {
+            last4: Some(id[20..].to_string()),
+            id,
+            owner: owner.into(),
+            display_name: name.into(),
+            role: role.into(),
+            created_at: "2026-01-05T09:30:00.000Z".into(),
+            ..MemberToken::default()
+        }
+    }
+
+    pub fn used(mut self, at: &str) -> MemberToken {
+        self.last_used_at = Some(at.into());
+        self
+    }
+
+    /// With an `authorization` of `status`, requested at creation.
+    pub fn status(mut self, status: &str) -> MemberToken {
+        self.authorization = Some(TokenApproval {
+            status: status.into(),
+            requested_at: self.created_at.clone(),
+            authorized_at: None,
+            authorizer: None,
+        });
+        self
+    }
+
+    /// The owner's `status:` value for `q` (`None` without authorization).
+    pub fn status_value(&self) -> Option<&str> {
+        self.authorization.as_ref().map(|a| a.status.as_str())
     }
 }
 
