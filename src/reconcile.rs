@@ -415,6 +415,8 @@ mod tests {
         assert_eq!((bob.tokens, bob.token_last_used), (Some(1), None));
         let carol = row(&rows, "carol");
         assert_eq!((carol.tokens, carol.token_last_used), (Some(0), None));
-        assert_eq!(carol.activity_source.as_deref(), Some("token"));
+        // Owning no token, carol is not seen by the token source.
+        assert_eq!(carol.activity_source, None);
+        assert_eq!(bob.activity_source.as_deref(), Some("token"));
     }
 }

@@ -225,14 +225,18 @@ impl<'a> OrgAudit<'a> {
                 let key = m.item.username.to_lowercase();
                 let activity = member_activity(&history.org, idp, m).max(
                     token_use.as_ref().map_or(Activity::Unknown, |uses| {
-                        match uses.get(&key).copied().flatten() {
-                            Some(at) => Activity::Last {
+                        // A member who owns no token is not seen by this
+                        // source (unknown); one whose tokens were never
+                        // used is never active by it.
+                        match uses.get(&key).copied() {
+                            Some(Some(at)) => Activity::Last {
                                 at,
                                 source: ActivitySource::Token,
                             },
-                            None => Activity::Never {
+                            Some(None) => Activity::Never {
                                 source: ActivitySource::Token,
                             },
+                            None => Activity::Unknown,
                         }
                     }),
                 );
@@ -410,7 +414,8 @@ impl<'a> OrgAudit<'a> {
 }
 
 /// Lower-cased owner → the latest use of any token they own (revoked ones
-/// included; `None`: none ever used), or `None` when the `tokens`
+/// included; `None`: none ever used; owners of no token are absent), or
+/// `None` when the `tokens`
 /// collector did not run, so that tokens are no activity source.
 fn token_use(snapshot: &Snapshot) -> Option<HashMap<String, Option<DateTime<Utc>>>> {
     let tokens = snapshot.member_tokens()?;

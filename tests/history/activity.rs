@@ -9,11 +9,13 @@ use crate::support::fake_hub::{Org, OrgMember};
 
 const BETA_AS_OF: &str = "2026-03-23";
 
-/// beta: a Team org whose audit-log export answers 402, with two weekly
-/// snapshots; amy, ben, cat and dan are all active on the roster.
+/// beta: a Team org whose audit-log export and token listing answer 402,
+/// with two weekly snapshots; amy, ben, cat and dan are all active on the
+/// roster.
 fn beta() -> History {
     let mut org = Org::new("beta");
     org.audit_log = None;
+    org.tokens = None;
     org.members = ["amy", "ben", "cat", "dan"]
         .iter()
         .map(|u| OrgMember::new(u, "read"))
@@ -75,9 +77,10 @@ fn without_audit_log_or_idp_export_activity_is_unknown() {
         .map(|u| u["collector"].as_str().unwrap())
         .collect();
     assert!(unavailable.contains(&"events"), "{unavailable:?}");
+    assert!(unavailable.contains(&"tokens"), "{unavailable:?}");
     let html = out.text("report.html");
     assert!(
-        html.contains("activity unknown: no audit log and no --activity export"),
+        html.contains("activity unknown: no audit log, no token listing and no --activity export"),
         "the HTML says activity is unknown"
     );
     assert!(html.contains("no activity source exists, so activity is unknown"));
