@@ -114,6 +114,29 @@ impl Error {
         }
     }
 
+    /// `path`, given as `what` (e.g. `--out`), exists but is not a
+    /// directory, or one of its parents is not: the user's to fix (exit 2).
+    pub fn not_a_directory(path: impl Into<PathBuf>, what: &str) -> Self {
+        Error::input(
+            path,
+            format!("is not a directory; {what} must name a directory (created if missing)"),
+        )
+    }
+
+    /// The error for creating or opening directory `path` (given as
+    /// `what`): "not a directory" (`EEXIST` on a file, `ENOTDIR` on a
+    /// parent) is the user's to fix, anything else an I/O error.
+    pub fn dir_io(path: impl Into<PathBuf>, what: &str, source: std::io::Error) -> Self {
+        let path = path.into();
+        let file_in_the_way = source.kind() == std::io::ErrorKind::NotADirectory
+            || (source.kind() == std::io::ErrorKind::AlreadyExists && !path.is_dir());
+        if file_in_the_way {
+            Error::not_a_directory(path, what)
+        } else {
+            Error::io(path, source)
+        }
+    }
+
     /// SPEC.md's exit code for this error: 2 for anything the user can fix in
     /// their input, 3 when the Hub or the store could not be used completely.
     pub fn exit_code(&self) -> u8 {

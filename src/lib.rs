@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod error;
+mod fault;
 pub mod hub;
 pub mod identity;
 pub mod logging;

@@ -281,3 +281,68 @@ fn store_files_are_private() {
         assert_eq!(mode(f.parent().unwrap()), 0o700, "{}", f.display());
     }
 }
+
+/// `hfaudit demo --out OUT`, with `HFAUDIT_TEST_FAULT` set to `fault`.
+fn demo_into(out: &std::path::Path, fault: Option<&str>) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hfaudit"));
+    cmd.arg("demo")
+        .arg("--out")
+        .arg(out)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", out.parent().unwrap())
+        .stdin(Stdio::null());
+    if let Some(fault) = fault {
+        cmd.env("HFAUDIT_TEST_FAULT", fault);
+    }
+    cmd.output().expect("run hfaudit demo")
+}
+
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A report run SIGKILLed after renaming three of its six files leaves a
+/// mixed set without `report-set.json` (so nothing certifies it) and its
+/// temporary files; the next run removes those and publishes a whole set
+/// whose manifest hashes match the files.
+#[test]
+fn a_report_killed_while_publishing_leaves_no_manifest_and_the_next_run_recovers() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let first = demo_into(&out, None);
+    assert!(first.status.success(), "{first:?}");
+    assert!(out.join("report-set.json").is_file());
+
+    let killed = demo_into(&out, Some("kill:report-publish#3"));
+    assert_eq!(killed.status.signal(), Some(libc::SIGKILL), "{killed:?}");
+    let names = names_in(&out);
+    assert!(!names.contains(&"report-set.json".to_string()), "{names:?}");
+    let temps: Vec<&String> = names.iter().filter(|n| n.ends_with(".tmp")).collect();
+    // Three files not yet renamed, and the manifest.
+    assert_eq!(temps.len(), 4, "{names:?}");
+
+    let again = demo_into(&out, None);
+    assert!(again.status.success(), "{again:?}");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("left by an earlier run"),
+        "the sweep is logged: {stderr}"
+    );
+    let names = names_in(&out);
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report-set.json")).unwrap()).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 6);
+    for f in files {
+        let bytes = std::fs::read(out.join(f["name"].as_str().unwrap())).unwrap();
+        assert_eq!(f["sha256"], hex::encode(Sha256::digest(&bytes)), "{f}");
+    }
+}

@@ -329,3 +329,79 @@ fn a_symlinked_file_in_a_snapshot_makes_it_damaged() {
         "{json}"
     );
 }
+
+#[track_caller]
+fn assert_not_a_directory(run: &Run, path: &Path, what: &str) {
+    assert_code(run, 2);
+    let expected = format!(
+        "{}: is not a directory; {what} must name a directory",
+        path.display()
+    );
+    assert!(
+        run.stderr.contains(&expected),
+        "expected {expected:?} in\n{}",
+        run.stderr
+    );
+}
+
+/// A store path that names a file (or lies below one) is a mistake in the
+/// settings: every command says so with exit 2 and leaves the file as it was.
+#[test]
+fn a_store_that_is_a_file_is_bad_input_for_every_command() {
+    let case = case_with_snapshot();
+    let roster = write_roster(&case, &[]);
+    let store = case.store_dir();
+    std::fs::rename(&store, case.dir.path().join("store.moved")).unwrap();
+    std::fs::write(&store, b"not a store").unwrap();
+    let what = "the store (--store, HFAUDIT_STORE or `store` in the config)";
+    for (path, flag) in [(store.clone(), None), (store.join("sub"), Some("--store"))] {
+        let mut extra: Vec<&str> = Vec::new();
+        let path_str = path.to_str().unwrap().to_string();
+        if let Some(flag) = flag {
+            extra.extend([flag, path_str.as_str()]);
+        }
+        let with = |args: &[&str]| -> Vec<String> {
+            args.iter().chain(&extra).map(|s| s.to_string()).collect()
+        };
+        let run = |args: Vec<String>| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            case.run(&args)
+        };
+        assert_not_a_directory(&run(with(&["snapshot", "--org", "acme"])), &path, what);
+        assert_not_a_directory(&run(with(&["history"])), &path, what);
+        assert_not_a_directory(&run(with(&["diff", "--org", "acme"])), &path, what);
+        let out = case.dir.path().join("out");
+        let mut args = vec![
+            "report".to_string(),
+            "--roster".into(),
+            roster.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        assert_not_a_directory(&run(args), &path, what);
+        assert!(!out.join("findings.json").exists());
+    }
+    assert_eq!(std::fs::read(&store).unwrap(), b"not a store");
+}
+
+/// `--out` naming a file: exit 2, the file untouched, nothing written.
+#[test]
+fn an_out_that_is_a_file_is_bad_input() {
+    let case = case_with_snapshot();
+    let roster = write_roster(&case, &[]);
+    let out = case.dir.path().join("out");
+    std::fs::write(&out, b"keep me").unwrap();
+    let run = report(&case, &roster, &[]);
+    assert_not_a_directory(&run, &out, "--out");
+    assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
+    let below = out.join("reports");
+    let run = case.run(&[
+        "report",
+        "--roster",
+        roster.to_str().unwrap(),
+        "--out",
+        below.to_str().unwrap(),
+    ]);
+    assert_not_a_directory(&run, &below, "--out");
+}

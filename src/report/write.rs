@@ -1,12 +1,27 @@
-//! Writes the six report files into `--out DIR` so that a failed run never
-//! leaves a half-written set: everything is rendered in memory first (a
-//! template error writes nothing), then each file goes to a fsynced 0600
-//! temporary file in the same directory, and only when all six are on disk
-//! are they renamed over the previous reports.
+//! Writes the six report files into `--out DIR` as one set, so that a
+//! failed or killed run never leaves a set that looks complete but mixes
+//! old and new files:
+//!
+//! 1. everything is rendered in memory first (a template error writes
+//!    nothing);
+//! 2. each file, and [`SET_MANIFEST`] naming all six with their sha256,
+//!    goes to a fsynced 0600 temporary file `.NAME.PID.N.tmp` in `DIR`;
+//! 3. under `DIR/.hfaudit-report.lock` (two runs never interleave their
+//!    renames), the previous manifest is removed, the six are renamed over
+//!    the previous reports, and the new manifest is renamed in last.
+//!
+//! So `report-set.json` exists, and its hashes match the six files, only
+//! when they were published together; a run killed while renaming leaves
+//! no manifest. Temporary files left by a killed run (they hold personal
+//! data) are removed by the next run.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::report::{Report, csv, html, json};
@@ -21,15 +36,44 @@ pub const FILES: [&str; 6] = [
     "findings.json",
 ];
 
+/// Names the set of [`FILES`] published together, with their hashes;
+/// written last, absent while a set is being published.
+pub const SET_MANIFEST: &str = "report-set.json";
+
+/// Held while a set is published into the directory.
+const PUBLISH_LOCK: &str = ".hfaudit-report.lock";
+
+/// How long a run waits for another one publishing into the same
+/// directory (renaming six files takes milliseconds).
+const PUBLISH_WAIT: Duration = Duration::from_secs(60);
+
+/// The content of [`SET_MANIFEST`].
+#[derive(Serialize)]
+struct SetManifest<'a> {
+    /// Unique per published set: the generation time and the process.
+    set_id: String,
+    generated_at: String,
+    tool_version: &'static str,
+    files: Vec<SetFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct SetFile<'a> {
+    name: &'a str,
+    bytes: usize,
+    sha256: String,
+}
+
 /// Writes report.html, findings.csv, seats.csv, seats_history.csv,
-/// access.csv and findings.json into `out` (created 0700 if missing). Returns the paths
-/// written.
+/// access.csv and findings.json into `out` (created 0700 if missing) as
+/// one set, then [`SET_MANIFEST`]. Returns the paths written, the
+/// manifest last.
 pub fn write_outputs(
     report: &Report,
     out: &Path,
     templates: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     // The HTML and the JSON are the big ones: render them beside the CSVs.
     let (html, json, csvs) = std::thread::scope(|scope| {
         let html = scope.spawn(|| html::render(report, templates).map(String::into_bytes));
@@ -43,22 +87,24 @@ pub fn write_outputs(
         (joined(html), joined(json), csvs)
     });
     let [findings, seats, seats_history, access] = csvs;
-    let rendered: [Vec<u8>; FILES.len()] =
-        [html?, findings?, seats?, seats_history?, access?, json?];
+    let mut rendered: Vec<Vec<u8>> = vec![html?, findings?, seats?, seats_history?, access?, json?];
+    rendered.push(set_manifest(&rendered)?);
+    let names: Vec<&str> = FILES.iter().copied().chain([SET_MANIFEST]).collect();
     tracing::debug!("reports rendered in {} ms", started.elapsed().as_millis());
     create_dir(out)?;
+    sweep_stale_temps(out);
     // Written and fsynced at once: the fsyncs overlap.
     let written: Vec<Result<PathBuf>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = FILES
+        let handles: Vec<_> = names
             .iter()
             .zip(&rendered)
             .map(|(name, bytes)| scope.spawn(move || write_temp(out, name, bytes)))
             .collect();
         handles.into_iter().map(joined).collect()
     });
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(FILES.len());
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(names.len());
     let mut failed = None;
-    for (name, result) in FILES.iter().zip(written) {
+    for (name, result) in names.iter().zip(written) {
         match result {
             Ok(temp) => temps.push((temp, out.join(name))),
             Err(e) => failed = failed.or(Some(e)),
@@ -68,14 +114,148 @@ pub fn write_outputs(
         remove_all(&temps);
         return Err(e);
     }
-    for (i, (temp, target)) in temps.iter().enumerate() {
-        if let Err(e) = fs::rename(temp, target) {
-            remove_all(&temps[i..]);
-            return Err(Error::io(target, e));
+    let published = lock_publishing(out).and_then(|_lock| publish(out, &temps));
+    if published.is_err() {
+        remove_all(&temps);
+    }
+    published?;
+    Ok(temps.into_iter().map(|(_, target)| target).collect())
+}
+
+/// Renames the temporary files over their targets, the manifest (last of
+/// `temps`) last and only after the previous one is gone.
+fn publish(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<()> {
+    let (manifest, files) = temps.split_last().expect("the manifest and the files");
+    match fs::remove_file(&manifest.1) {
+        Ok(()) => sync_dir(out)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&manifest.1, e)),
+    }
+    for (temp, target) in files {
+        fs::rename(temp, target).map_err(|e| Error::io(target, e))?;
+        crate::fault::point("report-publish", target)?;
+    }
+    // The six renames are durable before the manifest says they are a set.
+    sync_dir(out)?;
+    fs::rename(&manifest.0, &manifest.1).map_err(|e| Error::io(&manifest.1, e))?;
+    sync_dir(out)
+}
+
+/// The manifest naming the rendered files (in [`FILES`] order).
+fn set_manifest(rendered: &[Vec<u8>]) -> Result<Vec<u8>> {
+    let now = chrono::Utc::now();
+    let manifest = SetManifest {
+        set_id: format!(
+            "{}-{}",
+            now.format("%Y%m%dT%H%M%S%.3fZ"),
+            std::process::id()
+        ),
+        generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        tool_version: env!("CARGO_PKG_VERSION"),
+        files: FILES
+            .iter()
+            .zip(rendered)
+            .map(|(name, bytes)| SetFile {
+                name,
+                bytes: bytes.len(),
+                sha256: hex::encode(Sha256::digest(bytes)),
+            })
+            .collect(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::Usage(format!("cannot serialise {SET_MANIFEST}: {e}")))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Takes the directory's publishing lock (never through a symlink),
+/// waiting up to [`PUBLISH_WAIT`] for another run.
+fn lock_publishing(out: &Path) -> Result<File> {
+    let path = out.join(PUBLISH_LOCK);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(&path).map_err(|e| Error::io(&path, e))?;
+    let deadline = Instant::now() + PUBLISH_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::Locked { path, holder: None });
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
     }
-    sync_dir(out)?;
-    Ok(temps.into_iter().map(|(_, target)| target).collect())
+}
+
+/// Removes the temporary files (`.NAME.PID.N.tmp`, NAME one of ours) that
+/// a run which no longer exists left in `out`. Best effort: a file that
+/// cannot be removed is only logged.
+fn sweep_stale_temps(out: &Path) {
+    let Ok(entries) = fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(stale_temp_pid) else {
+            continue;
+        };
+        if pid == std::process::id() || process_exists(pid) {
+            continue;
+        }
+        // Only plain files: a symlink or a directory with that name is not
+        // ours to touch.
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        match fs::remove_file(&path) {
+            Ok(()) => tracing::warn!(
+                "removed {}, left by an earlier run (pid {pid}) that was stopped while writing",
+                path.display()
+            ),
+            Err(e) => tracing::warn!("cannot remove {}: {e}", path.display()),
+        }
+    }
+}
+
+/// The writer's pid if `name` is one of our temporary files.
+fn stale_temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, n) = rest.rsplit_once('.')?;
+    let (file, pid) = rest.rsplit_once('.')?;
+    n.parse::<u32>().ok()?;
+    let ours = FILES.contains(&file) || file == SET_MANIFEST;
+    ours.then(|| pid.parse().ok()).flatten()
+}
+
+/// Whether process `pid` exists (signal 0 reaches it, or it exists but is
+/// not ours to signal).
+fn process_exists(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: kill with signal 0 sends nothing; it only checks that the
+        // process exists and may be signalled.
+        if unsafe { libc::kill(pid, 0) } == 0 {
+            return true;
+        }
+        std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 /// The result of a rendering thread; a panic in it goes on in this one.
@@ -89,11 +269,16 @@ fn create_dir(out: &Path) -> Result<()> {
     if out.is_dir() {
         return Ok(());
     }
+    if out.exists() {
+        return Err(Error::not_a_directory(out, "--out"));
+    }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(out).map_err(|e| Error::io(out, e))
+    builder
+        .create(out)
+        .map_err(|e| Error::dir_io(out, "--out", e))
 }
 
 /// A new file `.NAME.PID.N.tmp` in `dir`, mode 0600, written and fsynced.
@@ -163,19 +348,36 @@ mod tests {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
 
+    /// The files of a published set, the manifest and the lock.
+    fn published() -> Vec<String> {
+        let mut names: Vec<String> = FILES
+            .iter()
+            .chain(&[SET_MANIFEST, PUBLISH_LOCK])
+            .map(|f| f.to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn manifest(out: &Path) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(out.join(SET_MANIFEST)).unwrap()).unwrap()
+    }
+
     #[test]
-    fn writes_five_private_files() {
+    fn writes_six_private_files_and_their_manifest() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("nested/report");
         let report = testdata::report();
         let written = write_outputs(&report, &out, None).unwrap();
         assert_eq!(
             written,
-            FILES.iter().map(|f| out.join(f)).collect::<Vec<_>>()
+            FILES
+                .iter()
+                .chain(&[SET_MANIFEST])
+                .map(|f| out.join(f))
+                .collect::<Vec<_>>()
         );
-        let mut expected: Vec<String> = FILES.iter().map(|f| f.to_string()).collect();
-        expected.sort();
-        assert_eq!(listing(&out), expected, "no temporary file left behind");
+        assert_eq!(listing(&out), published(), "no temporary file left behind");
         assert_eq!(
             fs::read(out.join("findings.csv")).unwrap(),
             csv::findings(&report).unwrap()
@@ -191,10 +393,117 @@ mod tests {
         #[cfg(unix)]
         {
             assert_eq!(mode(&out), 0o700);
-            for path in &written {
+            for path in written.iter().chain([&out.join(PUBLISH_LOCK)]) {
                 assert_eq!(mode(path), 0o600, "{}", path.display());
             }
         }
+    }
+
+    #[test]
+    fn the_manifest_names_each_file_with_its_size_and_hash() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        write_outputs(&testdata::report(), out, None).unwrap();
+        let m = manifest(out);
+        assert_eq!(m["tool_version"], env!("CARGO_PKG_VERSION"));
+        assert!(m["set_id"].as_str().is_some_and(|id| !id.is_empty()));
+        let files = m["files"].as_array().unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(names, FILES);
+        for f in files {
+            let bytes = fs::read(out.join(f["name"].as_str().unwrap())).unwrap();
+            assert_eq!(f["bytes"], bytes.len(), "{f}");
+            assert_eq!(f["sha256"], hex::encode(Sha256::digest(&bytes)), "{f}");
+        }
+        // A second run is a new set.
+        let first = m["set_id"].clone();
+        std::thread::sleep(Duration::from_millis(2));
+        write_outputs(&testdata::report(), out, None).unwrap();
+        assert_ne!(manifest(out)["set_id"], first);
+    }
+
+    #[test]
+    fn a_run_killed_while_publishing_leaves_no_manifest_and_the_next_one_cleans_up() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        write_outputs(&testdata::report(), out, None).unwrap();
+        // Stopped after the third rename: three new files, three old ones,
+        // the rest of the set still in temporary files.
+        crate::fault::FAIL_AT.with(|f| f.set(Some(("report-publish", 3))));
+        let mut changed = testdata::report();
+        changed.findings.clear();
+        let err = write_outputs(&changed, out, None).unwrap_err();
+        crate::fault::FAIL_AT.with(|f| f.set(None));
+        assert!(err.to_string().contains("report-publish"), "{err}");
+        assert!(
+            !out.join(SET_MANIFEST).exists(),
+            "a mixed set has no manifest"
+        );
+        // The failed run removed its own temporary files; a killed one
+        // cannot: plant what it would leave, under a pid that is gone.
+        let dead = dead_pid();
+        for name in ["access.csv", "findings.json", SET_MANIFEST] {
+            fs::write(out.join(format!(".{name}.{dead}.0.tmp")), b"personal data").unwrap();
+        }
+        write_outputs(&changed, out, None).unwrap();
+        assert_eq!(
+            listing(out),
+            published(),
+            "the stale temporary files are gone"
+        );
+        let m = manifest(out);
+        for f in m["files"].as_array().unwrap() {
+            let bytes = fs::read(out.join(f["name"].as_str().unwrap())).unwrap();
+            assert_eq!(f["sha256"], hex::encode(Sha256::digest(&bytes)), "{f}");
+        }
+    }
+
+    #[test]
+    fn temporary_files_of_a_live_run_and_other_files_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        // pid 1 is alive (and, unless we are root, not ours to signal).
+        let keep = [
+            ".access.csv.1.0.tmp",
+            ".notes.txt.4194303.0.tmp",
+            ".access.csv.x.0.tmp",
+            "access.csv.4194303.0.tmp",
+            "notes.txt",
+        ];
+        for name in keep {
+            fs::write(out.join(name), b"x").unwrap();
+        }
+        let planted = out.join(format!(".seats.csv.{}.0.tmp", dead_pid()));
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(out.join("notes.txt"), &planted).unwrap();
+        write_outputs(&testdata::report(), out, None).unwrap();
+        for name in keep {
+            assert!(out.join(name).exists(), "{name} kept");
+        }
+        #[cfg(unix)]
+        assert!(
+            planted.symlink_metadata().is_ok(),
+            "a symlink is not ours to remove"
+        );
+    }
+
+    #[test]
+    fn temp_names_parse_to_the_writer_pid() {
+        assert_eq!(stale_temp_pid(".access.csv.123.0.tmp"), Some(123));
+        assert_eq!(stale_temp_pid(".report-set.json.9.12.tmp"), Some(9));
+        assert_eq!(stale_temp_pid(".notes.csv.123.0.tmp"), None);
+        assert_eq!(stale_temp_pid(".access.csv.123.tmp"), None);
+        assert_eq!(stale_temp_pid("access.csv.123.0.tmp"), None);
+        assert_eq!(stale_temp_pid(".access.csv.-1.0.tmp"), None);
+    }
+
+    /// A pid no process has: a child that has exited and been reaped.
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!process_exists(pid));
+        pid
     }
 
     #[test]
@@ -210,7 +519,7 @@ mod tests {
             #[cfg(unix)]
             assert_eq!(mode(&out.join(name)), 0o600, "{name}");
         }
-        assert_eq!(listing(out).len(), FILES.len());
+        assert_eq!(listing(out), published());
     }
 
     #[test]
@@ -238,11 +547,7 @@ mod tests {
             .map(|f| fs::read(out.join(f)).unwrap())
             .collect();
         assert_eq!(before, after, "byte-identical");
-        assert_eq!(
-            listing(&out).len(),
-            FILES.len(),
-            "no temporary file left behind"
-        );
+        assert_eq!(listing(&out), published(), "no temporary file left behind");
     }
 
     #[test]
@@ -257,11 +562,18 @@ mod tests {
     }
 
     #[test]
-    fn an_unwritable_target_is_an_io_error() {
+    fn an_out_that_is_a_file_is_bad_input() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("file");
         fs::write(&out, b"not a directory").unwrap();
         let err = write_outputs(&testdata::report(), &out, None).unwrap_err();
-        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        assert!(matches!(err, Error::Input { .. }), "{err:?}");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("is not a directory"), "{err}");
+        assert_eq!(fs::read(&out).unwrap(), b"not a directory");
+        // Nor may a path below a file.
+        let below = out.join("reports");
+        let err = write_outputs(&testdata::report(), &below, None).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
     }
 }

@@ -56,11 +56,14 @@ impl Store {
     pub fn lock_org(&self, org: &str, wait: Duration) -> Result<OrgLock> {
         validate_org_name(org)?;
         let org_dir = self.org_dir(org);
+        // A file named as the store is the user's to fix before anything
+        // is created below it.
+        self.check_root()?;
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&org_dir)
-            .map_err(|e| Error::io(&org_dir, e))?;
+            .map_err(|e| Error::dir_io(&org_dir, trust::STORE_SETTING, e))?;
         // Both directories, whether just made or found, must be ours and
         // writable by us alone before anything is opened in them.
         let org_dir = self

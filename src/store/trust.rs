@@ -25,6 +25,10 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// How the user names the store directory, for errors.
+pub(super) const STORE_SETTING: &str =
+    "the store (--store, HFAUDIT_STORE or `store` in the config)";
+
 use super::{Store, validate_org_name};
 use crate::error::{Error, Result};
 
@@ -141,8 +145,13 @@ impl Store {
         let meta = match std::fs::metadata(root) {
             Ok(meta) => meta,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(Error::io(root, e)),
+            Err(e) => return Err(Error::dir_io(root, STORE_SETTING, e)),
         };
+        // A file where the store should be is a mistake in the settings
+        // (exit 2), not a store to distrust.
+        if !meta.is_dir() {
+            return Err(Error::not_a_directory(root, STORE_SETTING));
+        }
         match distrust(&meta, Kind::Dir) {
             Some(reason) => Err(refuse(root, &reason)),
             None => Ok(true),

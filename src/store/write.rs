@@ -212,7 +212,7 @@ impl Store {
                     format!("staged with {rows} row(s), but the snapshot has {expected}"),
                 ));
             }
-            fail_point("data_file", &temp_dir.join(file))?;
+            crate::fault::point("data_file", &temp_dir.join(file))?;
             files.insert(file.to_string(), entry);
         }
 
@@ -234,13 +234,13 @@ impl Store {
         json.push(b'\n');
         write_private_file(&manifest_path, |out| out.write_all(&json))?;
         sync_dir(&temp_dir)?;
-        fail_point("before_rename", &temp_dir)?;
+        crate::fault::point("before_rename", &temp_dir)?;
 
         let mut unpublished = staged.dir.lock().expect("staged dir lock");
         refuse_existing(&final_dir)?;
         std::fs::rename(&temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
         unpublished.path = final_dir;
-        fail_point("after_rename", &org_dir)?;
+        crate::fault::point("after_rename", &org_dir)?;
         // (The org directory's own entry was made durable by `lock_org`.)
         sync_dir(&org_dir)?;
         unpublished.published();
@@ -302,67 +302,6 @@ fn refuse_existing(final_dir: &Path) -> Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io(final_dir, e)),
     }
-}
-
-/// Crash and full-disk simulation for the integration tests (tests/crash.rs):
-/// `HFAUDIT_TEST_FAULT=kill:NAME#N` SIGKILLs the process the Nth time it
-/// reaches fail point NAME (`data_file`, once per file; `before_rename`;
-/// `after_rename`), so no destructor runs, exactly as in a crash;
-/// `fail:NAME#N` fails the write there with ENOSPC. Unset, a point costs
-/// one `OnceLock` read. Compiled into debug builds only (the ones `cargo
-/// test` runs): a release binary never reads the variable.
-#[cfg(all(not(test), debug_assertions))]
-fn fail_point(name: &'static str, path: &Path) -> Result<()> {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static FAULT: OnceLock<Option<(bool, String, u32)>> = OnceLock::new();
-    static HITS: AtomicU32 = AtomicU32::new(0);
-    let fault = FAULT.get_or_init(|| {
-        let spec = std::env::var("HFAUDIT_TEST_FAULT").ok()?;
-        let (action, point) = spec.split_once(':')?;
-        let (point, nth) = point.split_once('#').unwrap_or((point, "1"));
-        Some((action == "kill", point.to_string(), nth.parse().ok()?))
-    });
-    let Some((kill, point, nth)) = fault else {
-        return Ok(());
-    };
-    if point != name || HITS.fetch_add(1, Ordering::SeqCst) + 1 != *nth {
-        return Ok(());
-    }
-    if *kill {
-        let pid = std::process::id().to_string();
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &pid])
-            .status();
-        std::process::abort(); // not reached
-    }
-    const ENOSPC: i32 = 28; // Linux
-    Err(Error::io(path, io::Error::from_raw_os_error(ENOSPC)))
-}
-
-#[cfg(test)]
-thread_local! {
-    /// The step at which the next write on this thread fails (tests only).
-    pub(crate) static FAIL_AT: std::cell::Cell<Option<&'static str>> =
-        const { std::cell::Cell::new(None) };
-}
-
-/// Release builds: no fault injection, whatever the environment says.
-#[cfg(all(not(test), not(debug_assertions)))]
-#[inline(always)]
-fn fail_point(_name: &'static str, _path: &Path) -> Result<()> {
-    Ok(())
-}
-
-#[cfg(test)]
-fn fail_point(name: &'static str, path: &Path) -> Result<()> {
-    if FAIL_AT.with(|f| f.get()) == Some(name) {
-        return Err(Error::io(
-            path,
-            io::Error::other(format!("injected failure at {name}")),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

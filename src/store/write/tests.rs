@@ -134,9 +134,9 @@ fn a_failed_write_leaves_nothing_that_looks_complete() {
     for step in ["data_file", "before_rename", "after_rename"] {
         let (_dir, store) = store();
         let lock = store.lock_org("acme", Duration::ZERO).unwrap();
-        FAIL_AT.with(|f| f.set(Some(step)));
+        crate::fault::FAIL_AT.with(|f| f.set(Some((step, 1))));
         let result = store.write_snapshot(&lock, &testdata::full(), "0.1.0");
-        FAIL_AT.with(|f| f.set(None));
+        crate::fault::FAIL_AT.with(|f| f.set(None));
         let err = result.unwrap_err();
         assert!(
             err.to_string().contains("injected failure"),
