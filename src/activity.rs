@@ -140,11 +140,15 @@ const LOGIN_HEADERS: [&str; 12] = [
 
 impl IdpActivity {
     pub fn load(path: &Path) -> Result<IdpActivity> {
-        let bytes = std::fs::read(path).map_err(|e| Error::Input {
-            path: path.to_path_buf(),
-            line: None,
-            column: None,
-            message: format!("cannot read the file: {e}"),
+        let bytes = crate::input_file::read(path, crate::input_file::CSV_MAX_BYTES, "IdP export")
+            .map_err(|e| match e {
+            Error::Io { path, source } => Error::Input {
+                path,
+                line: None,
+                column: None,
+                message: format!("cannot read the file: {source}"),
+            },
+            other => other,
         })?;
         IdpActivity::parse(&bytes, path)
     }
@@ -201,6 +205,9 @@ impl IdpActivity {
                 err(line, None, format!("not valid CSV: {e}"))
             })?;
             let line = record.position().map_or(0, |p| p.line());
+            if let Some((column, message)) = crate::input_file::long_cell(&record) {
+                return Err(err(line, Some(column), message));
+            }
             let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
             let (user, email) = (cell(user_col).trim_start_matches('@'), cell(email_col));
             if user.is_empty() && email.is_empty() {

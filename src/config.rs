@@ -442,10 +442,15 @@ fn load_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>)> {
         None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
         None => return Ok((FileConfig::default(), None)),
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Config {
-        path: path.clone(),
-        message: format!("cannot read the config file: {e}"),
-    })?;
+    let text =
+        crate::input_file::read_to_string(&path, crate::input_file::TOML_MAX_BYTES, "config file")
+            .map_err(|e| match e {
+                Error::Io { source, .. } => Error::Config {
+                    path: path.clone(),
+                    message: format!("cannot read the config file: {source}"),
+                },
+                other => other,
+            })?;
     let config = parse(&text, &path)?;
     Ok((config, Some(path)))
 }

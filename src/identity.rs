@@ -33,7 +33,8 @@ pub struct Identities {
 
 impl Identities {
     pub fn load(path: &Path) -> Result<Identities> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes =
+            crate::input_file::read(path, crate::input_file::CSV_MAX_BYTES, "identities file")?;
         Identities::parse(&bytes, path)
     }
 
@@ -77,6 +78,9 @@ impl Identities {
                 err(line, None, format!("not valid CSV: {e}"))
             })?;
             let line = record.position().map_or(0, |p| p.line());
+            if let Some((column, message)) = crate::input_file::long_cell(&record) {
+                return Err(err(line, Some(column), message));
+            }
             let user = record.get(user_col).unwrap_or("").trim_start_matches('@');
             let email = record.get(email_col).unwrap_or("");
             if user.is_empty() && email.is_empty() {

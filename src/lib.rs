@@ -14,6 +14,7 @@ pub mod error;
 mod fault;
 pub mod hub;
 pub mod identity;
+pub mod input_file;
 pub mod logging;
 pub mod model;
 pub mod reconcile;

@@ -249,3 +249,56 @@ fn nothing_changed_and_too_few_snapshots_are_not_errors() {
     assert_code(&run, 0);
     assert!(run.stdout.ends_with("\n  no changes\n"), "{}", run.stdout);
 }
+
+/// Hub text in `diff --format json` (a new group's name here) never
+/// carries raw C1 controls or bidi overrides to a terminal or a log: they
+/// are `\uXXXX` escapes, and a JSON reader gets the exact name back.
+#[test]
+fn json_escapes_control_and_bidi_characters_in_hub_text() {
+    let hostile = "ops\u{9B}31m\u{85}x\u{202E}gnp.exe\u{7F}";
+    let case = Case::new(world_for(vec![acme()]));
+    assert_code(&case.snapshot("acme", &[]), 0);
+    case.hub.with_world(|w| {
+        w.org_mut("acme")
+            .resource_groups
+            .as_mut()
+            .unwrap()
+            .push(Group {
+                id: fake_id("hostile"),
+                name: hostile.into(),
+                users: vec![group_user("alice", "read")],
+                ..Group::default()
+            })
+    });
+    assert_code(&case.snapshot("acme", &[]), 0);
+    let run = case.run(&["diff", "--format", "json"]);
+    for c in ['\u{9B}', '\u{85}', '\u{202E}', '\u{7F}'] {
+        assert!(
+            !run.stdout.contains(c),
+            "raw U+{:04X} in {}",
+            c as u32,
+            run.stdout
+        );
+    }
+    for escape in ["\\u009b", "\\u0085", "\\u202e", "\\u007f"] {
+        assert!(
+            run.stdout.to_lowercase().contains(escape),
+            "{escape} in {}",
+            run.stdout
+        );
+    }
+    let json = json_of(&run);
+    assert!(
+        find_string(&json, hostile),
+        "the exact name survives a JSON reader: {json}"
+    );
+}
+
+fn find_string(v: &Value, needle: &str) -> bool {
+    match v {
+        Value::String(s) => s == needle,
+        Value::Array(a) => a.iter().any(|x| find_string(x, needle)),
+        Value::Object(o) => o.iter().any(|(k, x)| k == needle || find_string(x, needle)),
+        _ => false,
+    }
+}

@@ -214,6 +214,103 @@ fn missing_inputs_and_bad_flags_are_exit_2() {
     assert!(!case.dir.path().join("out").exists(), "nothing was written");
 }
 
+/// Input files are read up to a cap and cells are bounded: an endless
+/// device, an oversized file or a megabyte cell is exit 2 at once, naming
+/// the file (and the line and column of the cell), writing nothing.
+#[test]
+fn endless_or_oversized_inputs_are_exit_2_and_write_nothing() {
+    let case = case_with_snapshot();
+    let roster = write_roster(&case, &[]);
+    let out = case.dir.path().join("out");
+    let started = std::time::Instant::now();
+    let run = report(&case, Path::new("/dev/zero"), &[]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr
+            .contains("/dev/zero: is larger than 128 MiB, the most hfaudit reads as a roster"),
+        "{}",
+        run.stderr
+    );
+    // A sparse file: its size is refused before a byte is read.
+    let huge = case.dir.path().join("huge.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+    let run = report(&case, &huge, &[]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("huge.csv: is larger than"),
+        "{}",
+        run.stderr
+    );
+    for flag in ["--activity", "--identities"] {
+        let run = report(&case, &roster, &[flag, huge.to_str().unwrap()]);
+        assert_code(&run, 2);
+        assert!(
+            run.stderr.contains("huge.csv: is larger than"),
+            "{flag}: {}",
+            run.stderr
+        );
+    }
+    let exceptions = case.dir.path().join("huge.toml");
+    std::fs::File::create(&exceptions)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let run = report(
+        &case,
+        &roster,
+        &["--exceptions", exceptions.to_str().unwrap()],
+    );
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("huge.toml: is larger than 16 MiB"),
+        "{}",
+        run.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+
+    // One cell of a megabyte, quoted and closed: line 3, column 2.
+    let long = case.dir.path().join("long.csv");
+    let cell = "x".repeat(1 << 20);
+    std::fs::write(
+        &long,
+        format!(
+            "email,full_name,status\na@acme.example,A,active\nb@acme.example,\"{cell}\",active\n"
+        ),
+    )
+    .unwrap();
+    let run = report(&case, &long, &[]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains(
+            "long.csv:3:2: this cell is 1048576 bytes long; a cell may hold at most 65536 bytes"
+        ),
+        "{}",
+        run.stderr
+    );
+    let idp = case.dir.path().join("idp.csv");
+    std::fs::write(&idp, format!("username,last_login\namy,{cell}\n")).unwrap();
+    let run = report(&case, &roster, &["--activity", idp.to_str().unwrap()]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("idp.csv:2:2: this cell is"),
+        "{}",
+        run.stderr
+    );
+    let ids = case.dir.path().join("ids.csv");
+    std::fs::write(&ids, format!("hf_username,email\n{cell},a@b.c\n")).unwrap();
+    let run = report(&case, &roster, &["--identities", ids.to_str().unwrap()]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("ids.csv:2:1: this cell is"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists(), "nothing was written");
+}
+
 /// Hub full names that try to escape their HTML cell, spreadsheet cell or
 /// line, by the username of the member who carries them.
 pub(crate) const HOSTILE_NAMES: [(&str, &str); 9] = [

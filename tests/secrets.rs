@@ -164,3 +164,38 @@ fn debug_output_redacts_the_token() {
     assert!(!format!("{token:?}").contains(ADMIN_TOKEN));
     assert!(!format!("{:?}", Some(&token)).contains(ADMIN_TOKEN));
 }
+
+/// A token file others can read gets a warning naming the file (like the
+/// SMTP password file), never the token; a private one gets none, and a
+/// file too big to be a token is refused with exit 2.
+#[test]
+fn a_token_file_readable_by_others_is_warned_about() {
+    let case = Case::new(world_for(vec![generate_org(&OrgSpec::new("acme", 3))]));
+    let file = case.dir.path().join("token");
+    std::fs::write(&file, format!("{ADMIN_TOKEN}\n")).unwrap();
+    let flag = ["--token-file", file.to_str().unwrap()];
+    for (mode, warned) in [(0o644, true), (0o640, true), (0o604, true), (0o600, false)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let run = case.snapshot("acme", &flag);
+        assert_eq!(run.code, 0, "{mode:o}: {}", run.stderr);
+        let warning = format!(
+            "{}: holds a Hugging Face token but is readable by group or others; run `chmod 600 {}`",
+            file.display(),
+            file.display()
+        );
+        assert_eq!(
+            run.stderr.contains(&warning),
+            warned,
+            "{mode:o}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains(ADMIN_TOKEN) && !run.stdout.contains(ADMIN_TOKEN));
+    }
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(1 << 20)
+        .unwrap();
+    let run = case.snapshot("acme", &flag);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is larger than"), "{}", run.stderr);
+}

@@ -72,7 +72,7 @@ pub fn run(settings: &Settings, args: &DiffArgs, term: &Term) -> Result<()> {
     }
 
     let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&all).expect("a diff serialises"),
+        Format::Json => crate::report::json::pretty_string(&all)?,
         Format::Table => table::render(&all, &settings.store.display().to_string()),
     };
     term.output(&text);

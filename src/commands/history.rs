@@ -79,7 +79,7 @@ pub fn run(settings: &Settings, format: Format, term: &Term) -> Result<()> {
         all.insert(org, rows);
     }
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(&all).expect("rows serialise"),
+        Format::Json => crate::report::json::pretty_string(&all)?,
         Format::Table => table(&all, &settings.store.display().to_string()),
     };
     term.output(&text);

@@ -278,24 +278,8 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A password in a file others can read is worth a warning, not a failure.
 fn warn_if_readable(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o044 != 0
-        {
-            tracing::warn!(
-                "{}: holds the SMTP password but is readable by group or others; \
-                 run `chmod 600 {}` or set HFAUDIT_SMTP_URL instead",
-                path.display(),
-                path.display()
-            );
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+    crate::input_file::warn_if_readable(path, "the SMTP password", "set HFAUDIT_SMTP_URL instead");
 }
 
 #[cfg(test)]

@@ -105,7 +105,13 @@ pub fn find_token(flag: Option<&Path>, env: &TokenEnv) -> Result<(Token, TokenOr
 }
 
 fn read_token_file(path: &Path) -> Result<Token> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text =
+        crate::input_file::read_to_string(path, crate::input_file::TOKEN_MAX_BYTES, "token file")?;
+    crate::input_file::warn_if_readable(
+        path,
+        "a Hugging Face token",
+        "pass the token in HF_TOKEN instead",
+    );
     Token::new(text).ok_or_else(|| Error::Auth {
         message: format!("{}: the token file is empty", path.display()),
         hint: "write the token (hf_…) into the file, or use HF_TOKEN".into(),

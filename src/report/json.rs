@@ -18,13 +18,27 @@ use crate::report::context::is_hostile_char;
 
 /// Pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapingFormatter::default());
-    report
-        .serialize(&mut ser)
-        .map_err(|e| Error::io("<json buffer>", io::Error::other(e.to_string())))?;
+    let mut out = pretty(report)?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// `value` as pretty-printed JSON with [`is_hostile_char`]s escaped: the
+/// one way every JSON the tool prints or writes (`findings.json`, `diff`
+/// and `history --format json`) is made.
+pub fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapingFormatter::default());
+    value
+        .serialize(&mut ser)
+        .map_err(|e| Error::io("<json buffer>", io::Error::other(e.to_string())))?;
+    Ok(out)
+}
+
+/// [`pretty`], as text (UTF-8, hostile characters escaped).
+pub fn pretty_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    let bytes = pretty(value)?;
+    Ok(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
 }
 
 /// `PrettyFormatter`, plus `\uXXXX` for [`is_hostile_char`]s that

@@ -45,7 +45,7 @@ struct MapFile {
 
 impl RosterMap {
     pub(crate) fn load(path: &Path) -> Result<RosterMap> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input_file::read(path, crate::input_file::TOML_MAX_BYTES, "roster map")?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             let (line, column) = position(&String::from_utf8_lossy(&bytes), e.valid_up_to());
             error(

@@ -76,7 +76,7 @@ pub struct Roster {
 impl Roster {
     /// Reads and parses the roster file.
     pub fn load(path: &Path, opts: &RosterOptions) -> Result<Roster> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input_file::read(path, crate::input_file::CSV_MAX_BYTES, "roster")?;
         Roster::parse(&bytes, path, opts)
     }
 
@@ -242,6 +242,9 @@ impl<'a> Records<'a> {
             Ok(true) => {
                 let end = self.reader.position().byte() as usize;
                 self.check(start, end, line)?;
+                if let Some((column, message)) = crate::input_file::long_cell(&self.record) {
+                    return Err(error(self.path, Some(line), Some(column), message));
+                }
                 Ok(Some(line))
             }
             Err(e) => Err(match e.kind() {

@@ -55,7 +55,11 @@ pub struct Exceptions {
 
 impl Exceptions {
     pub fn load(path: &Path) -> Result<Exceptions> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::input_file::read_to_string(
+            path,
+            crate::input_file::TOML_MAX_BYTES,
+            "exceptions file",
+        )?;
         Exceptions::parse(&text, path)
     }
 
