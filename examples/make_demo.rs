@@ -20,7 +20,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use hfaudit::hub::{self, ClientOptions, HubClient, Token};
 use hfaudit::store::Store;
 use hfaudit::term::Term;
-use support::fake_hub::{AccessGrant, AccessUser, AuditEvent, FakeHub, Org, OrgMember, Pending};
+use support::fake_hub::{
+    AccessGrant, AccessUser, AuditEvent, FakeHub, MemberToken, Org, OrgMember, Pending,
+    TokenApproval,
+};
 use support::generate::{ADMIN_TOKEN, OrgSpec, generate_org_at, rfc3339_ms, world_for};
 
 const ORG: &str = "acme-ai";
@@ -265,8 +268,9 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
         }
         4 => {
             // A new outsider is granted access to a gated repo; a reader
-            // becomes admin.
+            // becomes admin; the token listing shows who uses what.
             grant_stranger(org, at);
+            org.tokens = Some(demo_tokens());
             let promoted = org
                 .members
                 .iter_mut()
@@ -287,6 +291,116 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
         }
         _ => {}
     }
+}
+
+/// Members' access tokens in the last week: a leaver's token used after
+/// their last day (dmitri-v: departed_token_used), a leaver's token still
+/// valid (tomasz: departed_token), tokens unused for months or never used
+/// (stale_token), a revoked one, and everyday ones.
+fn demo_tokens() -> Vec<MemberToken> {
+    let token = |n: u32, owner: &str, name: &str, role: &str, created: &str, used: Option<&str>| {
+        let id = format!("6540{n:020x}");
+        MemberToken {
+            last4: Some(id[20..].to_string()),
+            id,
+            owner: owner.into(),
+            display_name: name.into(),
+            role: role.into(),
+            created_at: created.into(),
+            last_used_at: used.map(str::to_string),
+            authorization: None,
+            scoped: Vec::new(),
+        }
+    };
+    let mut revoked = token(
+        9,
+        "f.zhang",
+        "old-laptop",
+        "write",
+        "2025-11-02T10:00:00.000Z",
+        Some("2026-02-11T08:00:00.000Z"),
+    );
+    revoked.authorization = Some(TokenApproval {
+        status: "revoked".into(),
+        requested_at: "2025-11-02T10:00:00.000Z".into(),
+        authorized_at: Some("2025-11-02T12:00:00.000Z".into()),
+        authorizer: Some("auditor".into()),
+    });
+    vec![
+        token(
+            1,
+            "dmitri-v",
+            "ci-deploy",
+            "write",
+            "2026-05-04T09:12:00.000Z",
+            Some("2026-11-12T03:14:27.000Z"),
+        ),
+        token(
+            2,
+            "tomasz",
+            "laptop",
+            "read",
+            "2026-03-02T14:00:00.000Z",
+            Some("2026-11-02T16:41:05.000Z"),
+        ),
+        token(
+            3,
+            "felixdubois",
+            "notebook",
+            "read",
+            "2026-01-20T10:00:00.000Z",
+            Some("2026-05-02T11:20:00.000Z"),
+        ),
+        token(
+            4,
+            "tanakaf",
+            "eval",
+            "write",
+            "2026-02-11T10:00:00.000Z",
+            Some("2026-06-15T07:45:00.000Z"),
+        ),
+        token(
+            5,
+            "amartin",
+            "upload",
+            "write",
+            "2026-03-01T09:00:00.000Z",
+            None,
+        ),
+        token(
+            6,
+            "auditor",
+            "hfaudit",
+            "read",
+            "2026-09-01T09:00:00.000Z",
+            Some("2026-11-16T07:29:00.000Z"),
+        ),
+        token(
+            7,
+            "ci-bot",
+            "ci",
+            "write",
+            "2026-06-01T09:00:00.000Z",
+            Some("2026-11-15T23:10:00.000Z"),
+        ),
+        token(
+            8,
+            "f.zhang",
+            "laptop",
+            "fineGrained",
+            "2026-02-11T08:00:00.000Z",
+            Some("2026-11-13T17:02:00.000Z"),
+        ),
+        revoked,
+        token(
+            10,
+            "elenawong",
+            "inference",
+            "read",
+            "2026-08-20T09:00:00.000Z",
+            Some("2026-11-10T12:00:00.000Z"),
+        ),
+    ]
 }
 
 /// Appends an event by `auditor` to the org's audit log.
