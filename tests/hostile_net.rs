@@ -192,7 +192,13 @@ fn redirect_loops_long_chains_and_credentials_are_errors() {
 #[test]
 fn bodies_over_the_cap_are_refused_while_streaming() {
     const GIB: u64 = 1024 * 1024 * 1024;
-    for endpoint in [Endpoint::Members, Endpoint::AccessRequests] {
+    // The audit-log export is decoded while it streams in: the cap holds
+    // there too.
+    for endpoint in [
+        Endpoint::Members,
+        Endpoint::AccessRequests,
+        Endpoint::AuditLog,
+    ] {
         for announce in [false, true] {
             let label = format!("{endpoint:?}, announced: {announce}");
             let case = case();
@@ -311,4 +317,57 @@ fn tokens_in_hostile_urls_are_redacted() {
         );
         assert!(!run.stdout.contains(ADMIN_TOKEN), "{link}: {}", run.stdout);
     }
+}
+
+/// The audit-log export has its own, longer timeout (5x `--timeout`) and is
+/// decoded while it streams in: a slow export that would time out as an
+/// ordinary request is read, a cut-off or broken one is retried, and what
+/// is recorded is exactly the Hub's log.
+#[test]
+fn the_audit_log_export_gets_a_longer_timeout_and_a_streamed_decode() {
+    // A slow export: 2.5 s before the headers, with --timeout 1.
+    let c = case();
+    c.hub.add_fault(Fault::new(
+        Endpoint::AuditLog,
+        FaultKind::Slow(Duration::from_millis(2500)),
+    ));
+    let run = c.snapshot("acme", &["--retries", "0", "--timeout", "1"]);
+    assert_code(&run, 0);
+    assert_matches_hub(&c, "acme");
+    // The same delay on the member list is a timeout.
+    let c = case();
+    c.hub.add_fault(Fault::new(
+        Endpoint::Members,
+        FaultKind::Slow(Duration::from_millis(2500)),
+    ));
+    let run = c.snapshot("acme", &["--retries", "0", "--timeout", "1"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    // Cut off, or not JSON, once each: retried, then recorded whole.
+    for kind in [
+        FaultKind::Truncate,
+        FaultKind::InvalidJson,
+        FaultKind::Status(502),
+    ] {
+        let c = case();
+        c.hub
+            .add_fault(Fault::new(Endpoint::AuditLog, kind.clone()).once());
+        let run = snapshot(&c, &[]);
+        assert_code(&run, 0);
+        assert_eq!(
+            c.hub
+                .requests_to("/api/organizations/acme/audit-log/export")
+                .len(),
+            2,
+            "{kind:?}: one retry"
+        );
+        assert_matches_hub(&c, "acme");
+    }
+    // Always cut off: exit 3, nothing recorded.
+    let c = case();
+    c.hub
+        .add_fault(Fault::new(Endpoint::AuditLog, FaultKind::Truncate));
+    let run = snapshot(&c, &[]);
+    assert_failed_and_unrecorded(&c, &run, "truncated export");
+    assert!(run.stderr.contains("audit-log/export"), "{}", run.stderr);
 }

@@ -207,17 +207,51 @@ impl HubClient {
         &self,
         url: &Url,
     ) -> Result<(T, HeaderMap)> {
+        self.retrying(url, |attempt| async move {
+            let fetched = self.attempt(url, attempt, None).await?;
+            match decode::<T>(fetched.body).await {
+                Ok(value) => Ok((value, fetched.headers)),
+                Err(e) => Err(self.undecodable(e, attempt)),
+            }
+        })
+        .await
+    }
+
+    /// GETs one large export (the audit log: up to 100,000 events, tens of
+    /// MB) with a timeout [`EXPORT_TIMEOUT_FACTOR`] times the usual one, and
+    /// decodes the body while it arrives, on a blocking thread: the body is
+    /// never held whole beside what is decoded from it. Retried like
+    /// [`get_json`](Self::get_json), the body cap applies.
+    pub(crate) async fn get_json_export<T: DeserializeOwned + Send + 'static>(
+        &self,
+        url: &Url,
+    ) -> Result<T> {
+        let timeout = self.opts.timeout.saturating_mul(EXPORT_TIMEOUT_FACTOR);
+        self.retrying(url, |attempt| async move {
+            let (final_url, response) = self.follow(url, attempt, Some(timeout)).await?;
+            if !response.status().is_success() {
+                // Judged (and its body read) like any other answer.
+                let fetched = self.read(&final_url, response, attempt).await?;
+                return decode::<T>(fetched.body)
+                    .await
+                    .map_err(|e| self.undecodable(e, attempt));
+            }
+            self.decode_streamed(&final_url, response, attempt).await
+        })
+        .await
+    }
+
+    /// Runs `one` (attempt number → result) until it succeeds, fails for
+    /// good, or the retries or the rate-limit wait run out.
+    async fn retrying<T, F, Fut>(&self, url: &Url, one: F) -> Result<T>
+    where
+        F: Fn(u32) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Failure>>,
+    {
         let mut attempt = 0;
         loop {
-            let failure = match self.attempt(url, attempt).await {
-                Ok(fetched) => match decode::<T>(fetched.body).await {
-                    Ok(value) => return Ok((value, fetched.headers)),
-                    Err(e) => Failure::Transient {
-                        wait: backoff(attempt, self.opts.backoff_base),
-                        reason: format!("the response is not the JSON expected: {e}"),
-                        status: None,
-                    },
-                },
+            let failure = match one(attempt).await {
+                Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
             match failure {
@@ -242,22 +276,108 @@ impl HubClient {
         }
     }
 
+    /// An undecodable body counts as a failed attempt: a proxy or a cut
+    /// connection can produce one, and a retry usually fixes it.
+    fn undecodable(&self, e: serde_json::Error, attempt: u32) -> Failure {
+        Failure::Transient {
+            wait: backoff(attempt, self.opts.backoff_base),
+            reason: format!("the response is not the JSON expected: {e}"),
+            status: None,
+        }
+    }
+
+    /// Decodes a 2xx body chunk by chunk as it arrives: chunks go through a
+    /// small bounded channel to `serde_json::from_reader` on a blocking
+    /// thread. The body cap and transport errors are checked as in
+    /// [`read_body`](Self::read_body); a transport error wins over the
+    /// decoder's "unexpected end".
+    async fn decode_streamed<T: DeserializeOwned + Send + 'static>(
+        &self,
+        url: &Url,
+        mut response: reqwest::Response,
+        attempt: u32,
+    ) -> Result<T, Failure> {
+        let cap = self.opts.max_body_bytes;
+        if response.content_length().is_some_and(|n| n > cap) {
+            return Err(self.too_large(url));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(STREAM_CHUNKS);
+        let decoder = tokio::task::spawn_blocking(move || {
+            let reader = std::io::BufReader::with_capacity(64 * 1024, ChunkReader::new(rx));
+            serde_json::from_reader::<_, T>(reader)
+        });
+        let mut read: u64 = 0;
+        let mut failed = None;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    read += chunk.len() as u64;
+                    if read > cap {
+                        failed = Some(self.too_large(url));
+                        break;
+                    }
+                    // The decoder stopped (it failed): its error is reported.
+                    if tx.send(chunk).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(self.transport_failure(e, attempt));
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let decoded = decoder.await;
+        if let Some(failure) = failed {
+            return Err(failure);
+        }
+        match decoded {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(self.undecodable(e, attempt)),
+            Err(e) => Err(self.undecodable(
+                serde::de::Error::custom(format!("decoding failed: {e}")),
+                attempt,
+            )),
+        }
+    }
+
     /// One request, body included, following redirects that stay on the
     /// endpoint's origin (each hop checked, at most [`MAX_REDIRECTS`], no
     /// hop twice).
-    async fn attempt(&self, url: &Url, attempt: u32) -> Result<Fetched, Failure> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        attempt: u32,
+        timeout: Option<Duration>,
+    ) -> Result<Fetched, Failure> {
+        let (current, response) = self.follow(url, attempt, timeout).await?;
+        self.read(&current, response, attempt).await
+    }
+
+    /// Sends the GET and follows its redirects (see [`attempt`]); the URL
+    /// that answered and its response, headers in, body unread.
+    ///
+    /// [`attempt`]: Self::attempt
+    async fn follow(
+        &self,
+        url: &Url,
+        attempt: u32,
+        timeout: Option<Duration>,
+    ) -> Result<(Url, reqwest::Response), Failure> {
         let mut current = url.clone();
         let mut hops: Vec<Url> = Vec::new();
         loop {
             self.check_same_origin(&current).map_err(Failure::Final)?;
-            let response = self.send(&current, attempt).await?;
+            let response = self.send(&current, attempt, timeout).await?;
             let status = response.status().as_u16();
             if !matches!(status, 301 | 302 | 303 | 307 | 308) {
-                return self.read(&current, response, attempt).await;
+                return Ok((current, response));
             }
             let Some(location) = header_str(response.headers(), LOCATION.as_str()) else {
                 // A redirect to nowhere: reported like any other non-2xx.
-                return self.read(&current, response, attempt).await;
+                return Ok((current, response));
             };
             let next = self
                 .redirect_target(&current, status, location, &hops)
@@ -319,7 +439,12 @@ impl HubClient {
 
     /// Sends one GET to `url`, paced by the rate-limit budget, and returns
     /// the response once its headers are in.
-    async fn send(&self, url: &Url, attempt: u32) -> Result<reqwest::Response, Failure> {
+    async fn send(
+        &self,
+        url: &Url,
+        attempt: u32,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response, Failure> {
         let pace = self.budget.reserve();
         if pace > self.opts.max_rate_wait {
             // The budget is spent until a reset too far away to wait for.
@@ -340,11 +465,15 @@ impl HubClient {
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(url = %self.shown(url), "GET");
-        let response = self
+        let mut request = self
             .http
             .get(url.clone())
             .header(AUTHORIZATION, self.auth.clone())
-            .header("Accept", "application/json")
+            .header("Accept", "application/json");
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| self.transport_failure(e, attempt))?;
@@ -399,18 +528,7 @@ impl HubClient {
         attempt: u32,
     ) -> Result<Bytes, Failure> {
         let cap = self.opts.max_body_bytes;
-        let too_large = || {
-            Failure::Final(Error::Hub {
-                url: self.shown(url),
-                status: None,
-                message: format!(
-                    "the response body is larger than the cap of {} on one response \
-                     (hub.max_body_mib, --max-body-mib); the Hub or a proxy is misbehaving, or \
-                     the cap is too low for this org",
-                    size(cap)
-                ),
-            })
-        };
+        let too_large = || self.too_large(url);
         let announced = response.content_length();
         if announced.is_some_and(|n| n > cap) {
             return Err(too_large());
@@ -435,6 +553,19 @@ impl HubClient {
         Ok(Bytes::from(body))
     }
 
+    fn too_large(&self, url: &Url) -> Failure {
+        Failure::Final(Error::Hub {
+            url: self.shown(url),
+            status: None,
+            message: format!(
+                "the response body is larger than the cap of {} on one response \
+                 (hub.max_body_mib, --max-body-mib); the Hub or a proxy is misbehaving, or \
+                 the cap is too low for this org",
+                size(self.opts.max_body_bytes)
+            ),
+        })
+    }
+
     fn transport_failure(&self, e: reqwest::Error, attempt: u32) -> Failure {
         // The URL is left out: the error that reports this names it, shown
         // without credentials or the token.
@@ -453,6 +584,41 @@ impl HubClient {
             reason: format!("{kind} ({})", redact(&error_chain(&e), self.secret())),
             status: None,
         }
+    }
+}
+
+/// How many times the usual timeout one export request may take.
+pub const EXPORT_TIMEOUT_FACTOR: u32 = 5;
+
+/// Chunks in flight between the body and its streaming decoder.
+const STREAM_CHUNKS: usize = 16;
+
+/// `Read` over the chunks of a body as they arrive (on a blocking thread).
+struct ChunkReader {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+    current: Bytes,
+}
+
+impl ChunkReader {
+    fn new(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Self {
+        ChunkReader {
+            rx,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
     }
 }
 

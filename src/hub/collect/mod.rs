@@ -162,7 +162,7 @@ fn split_groups(groups: Vec<wire::Group>) -> (Vec<ResourceGroup>, Vec<GroupMembe
 pub async fn audit_log(c: &HubClient, org: &str) -> Result<Outcome<Vec<Event>>> {
     let url = c.url(&["api", "organizations", org, "audit-log", "export"], &[]);
     let raw = match optional(
-        c.get_json::<Vec<wire::AuditEvent>>(&url).await,
+        c.get_json_export::<Vec<wire::AuditEvent>>(&url).await,
         &UNAVAILABLE,
     )? {
         Outcome::Ok(raw) => raw,
