@@ -24,7 +24,7 @@ mod tests;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::model::{CollectorStatus, Role, Snapshot};
+use crate::model::{CollectorStatus, Snapshot};
 
 pub use access::{AcceptedInvite, AccessChanges, AccessRef, InviteChanges, InviteRef};
 pub use groups::{GroupChanges, GroupMemberRef, GroupRef, GroupRenamed, GroupRoleChange};
@@ -206,18 +206,6 @@ fn invite_source_note(sides: Sides<'_>) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// Whether a role change from `from` to `to` is an escalation, and whether
-/// it is one to admin. Unknown or missing roles are only an escalation when
-/// the new role is admin.
-pub(crate) fn escalation(from: Option<&str>, to: Option<&str>) -> (bool, bool) {
-    let to_admin = to == Some(Role::Admin.as_str()) && from != Some(Role::Admin.as_str());
-    let up = match (from.and_then(Role::parse), to.and_then(Role::parse)) {
-        (Some(a), Some(b)) => b > a,
-        _ => false,
-    };
-    (up || to_admin, to_admin)
 }
 
 /// The outcome for one org: `hfaudit diff --format json` prints a map of

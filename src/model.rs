@@ -32,6 +32,18 @@ impl Role {
         }
     }
 
+    /// Whether an org role change from `from` to `to` (as the Hub spells
+    /// them) is an escalation, and whether it is one to admin: the one role
+    /// order `hfaudit diff` and the `role_escalation` rule share. Unknown or
+    /// missing roles are only an escalation when the new role is admin.
+    pub fn escalation(from: Option<&str>, to: Option<&str>) -> (bool, bool) {
+        let parse = |r: Option<&str>| r.and_then(|r| Role::parse(&r.to_ascii_lowercase()));
+        let (from, to) = (parse(from), parse(to));
+        let to_admin = to == Some(Role::Admin) && from != Some(Role::Admin);
+        let up = matches!((from, to), (Some(a), Some(b)) if b > a);
+        (up || to_admin, to_admin)
+    }
+
     /// Parses the Hub's spelling; unknown roles are kept out rather than guessed.
     pub fn parse(s: &str) -> Option<Role> {
         Some(match s {

@@ -8,9 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::escalation;
 use super::members::sort_by_name;
-use crate::model::{GroupMember, Snapshot};
+use crate::model::{GroupMember, Role, Snapshot};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GroupChanges {
@@ -125,7 +124,8 @@ pub(super) fn compare(from: &Snapshot, to: &Snapshot) -> GroupChanges {
         match old.get(k) {
             None => out.added.push(GroupMemberRef::of(m)),
             Some(before) if before.role != m.role => {
-                let (escalation, to_admin) = escalation(before.role.as_deref(), m.role.as_deref());
+                let (escalation, to_admin) =
+                    Role::escalation(before.role.as_deref(), m.role.as_deref());
                 out.role_changes.push(GroupRoleChange {
                     group_id: m.group_id.clone(),
                     group: m.group_name.clone(),

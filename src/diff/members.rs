@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::escalation;
-use crate::model::Member;
+use crate::model::{Member, Role};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MemberChanges {
@@ -92,7 +91,8 @@ pub(super) fn compare(from: &[Member], to: &[Member]) -> MemberChanges {
             });
         }
         if before.role != m.role {
-            let (escalation, to_admin) = escalation(before.role.as_deref(), m.role.as_deref());
+            let (escalation, to_admin) =
+                Role::escalation(before.role.as_deref(), m.role.as_deref());
             out.role_changes.push(RoleChange {
                 username: m.username.clone(),
                 from: before.role.clone(),

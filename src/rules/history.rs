@@ -4,21 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::model::{MatchMethod, event_targets};
+use crate::model::{MatchMethod, Role, event_targets};
 use crate::rules::context::{Former, Matched, OrgAudit};
 use crate::rules::{Finding, Rule, Severity, base_finding};
 use crate::store::{MembershipEvent, Presence};
-
-/// Org roles from least to most privileged; unknown roles have no rank.
-fn rank(role: Option<&str>) -> Option<u8> {
-    match role?.to_ascii_lowercase().as_str() {
-        "read" => Some(0),
-        "contributor" => Some(1),
-        "write" => Some(2),
-        "admin" => Some(3),
-        _ => None,
-    }
-}
 
 /// `role_escalation`: a member's role went up between the previous complete
 /// snapshot and the latest: high when to admin, else medium. Members who
@@ -32,11 +21,11 @@ pub fn role_escalation(a: &OrgAudit) -> Vec<Finding> {
         .filter_map(|m| {
             let member = m.item;
             let before = prev.roles.get(&member.username.to_lowercase())?;
-            let (from, to) = (rank(before.as_deref())?, rank(member.role.as_deref())?);
-            if to <= from {
+            let (up, to_admin) = Role::escalation(before.as_deref(), member.role.as_deref());
+            if !up {
                 return None;
             }
-            let severity = if to == 3 {
+            let severity = if to_admin {
                 Severity::High
             } else {
                 Severity::Medium

@@ -193,6 +193,48 @@ fn unknown_roles_are_never_escalations() {
     );
 }
 
+/// The rule and `hfaudit diff` share one role order: no_access ranks below
+/// read, and a change to admin from a role nobody knows is an escalation
+/// (`diff` showed no_access → admin and the report missed it).
+#[test]
+fn no_access_and_unknown_roles_to_admin_are_escalations() {
+    let people = vec![active("alice"), active("bob"), active("carol")];
+    let snap = snapshot(vec![
+        member("alice", "admin"),
+        member("bob", "read"),
+        member("carol", "admin"),
+    ]);
+    let h = AuditHistory {
+        org: weekly(false),
+        previous: Some(previous(&[
+            ("alice", "no_access"),
+            ("bob", "no_access"),
+            ("carol", "superuser"),
+        ])),
+    };
+    let f = history_findings(&snap, &people, &h, None);
+    let got: Vec<(&str, Severity)> = of(&f, Rule::RoleEscalation)
+        .iter()
+        .map(|f| (f.subject.as_str(), f.severity))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("alice", Severity::High),
+            ("carol", Severity::High),
+            ("bob", Severity::Medium)
+        ]
+    );
+    for (from, to) in [
+        ("no_access", "admin"),
+        ("no_access", "read"),
+        ("superuser", "admin"),
+    ] {
+        let (up, _) = crate::model::Role::escalation(Some(from), Some(to));
+        assert!(up, "{from} -> {to}: the same answer as hfaudit diff");
+    }
+}
+
 /// Last days relative to the fixed report date 2026-06-30.
 fn leavers_history(events: Vec<MembershipEvent>) -> AuditHistory {
     let mut org = weekly(!events.is_empty());

@@ -112,9 +112,18 @@ fn role_changes_mark_escalations_and_admin() {
     );
     assert_eq!(m.role_changes[0].from.as_deref(), Some("write"));
     assert_eq!(m.role_changes[0].to.as_deref(), Some("admin"));
-    assert_eq!(escalation(None, Some("write")), (false, false));
-    assert_eq!(escalation(Some("admin"), Some("admin")), (false, false));
-    assert_eq!(escalation(Some("no_access"), Some("read")), (true, false));
+    assert_eq!(
+        crate::model::Role::escalation(None, Some("write")),
+        (false, false)
+    );
+    assert_eq!(
+        crate::model::Role::escalation(Some("admin"), Some("admin")),
+        (false, false)
+    );
+    assert_eq!(
+        crate::model::Role::escalation(Some("no_access"), Some("read")),
+        (true, false)
+    );
 }
 
 #[test]
