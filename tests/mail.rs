@@ -235,7 +235,7 @@ fn starttls_refused_is_exit_4_the_reports_stay_and_no_password_leaks() {
     let url = format!("smtp://bot:s3cret-pw@127.0.0.1:{}", smtp.port);
     config(
         &case,
-        &format!("smtp_url = \"{url}\"\nto = [\"sec@acme.example\"]\n"),
+        &format!("smtp_url = \"{url}\"\nto = [\"sec@acme.example\"]\ntls = \"starttls\"\n"),
         0o644,
     );
     let run = case.run(&[
@@ -268,11 +268,44 @@ fn starttls_refused_is_exit_4_the_reports_stay_and_no_password_leaks() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr
+            .contains("offers no STARTTLS: use an smtps:// URL (or tls = \"tls\" in [mail])"),
+        "the hint names the setting: {}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("s3cret-pw") && !run.stdout.contains("s3cret-pw"));
     assert!(smtp.received(0).is_empty());
     for file in ["report.html", "findings.csv", "seats.csv"] {
         assert!(out_dir(&case).join(file).is_file(), "{file}");
     }
+}
+
+/// A relay on this machine without STARTTLS (the usual cron setup) is
+/// used as it is when no `tls` is set: STARTTLS when offered, else clear
+/// text, to loopback only.
+#[test]
+fn a_local_relay_without_starttls_gets_the_mail() {
+    let case = case_with_findings();
+    let smtp = Smtp::start(&case.dir.path().join("smtp"));
+    // No `tls` setting.
+    config(&case, "subject_prefix = \"[audit]\"\n", 0o600);
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let run = run_with_smtp(&case, &url, &["--mail-to", "sec@acme.example"]);
+    assert_code(&run, 1);
+    assert!(
+        run.stdout
+            .contains("mailed the reports to sec@acme.example"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let received = smtp.received(1);
+    assert_eq!(received.len(), 1);
+    assert_is_the_report(
+        &mailparse::parse_mail(&received[0].0).unwrap(),
+        &out_dir(&case),
+    );
 }
 
 #[test]

@@ -69,6 +69,10 @@ pub enum TlsMode {
     Tls,
     /// No encryption: only to 127.0.0.1/localhost.
     None,
+    /// STARTTLS when the server offers it, else clear text: the default for
+    /// an `smtp://` relay on this machine (127.0.0.1/localhost), which
+    /// often has no STARTTLS; never used for another host.
+    StartTlsIfOffered,
 }
 
 /// Where and how to send.
@@ -210,6 +214,7 @@ pub fn parse_smtp_url(text: &str, tls: Option<&str>) -> std::result::Result<Smtp
         .to_string();
     let tls = match tls.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
         None if implicit => TlsMode::Tls,
+        None if is_loopback(&host) => TlsMode::StartTlsIfOffered,
         None => TlsMode::StartTls,
         Some("starttls") if !implicit => TlsMode::StartTls,
         Some("tls") => TlsMode::Tls,
@@ -228,7 +233,7 @@ pub fn parse_smtp_url(text: &str, tls: Option<&str>) -> std::result::Result<Smtp
     let port = url.port().unwrap_or(match tls {
         TlsMode::Tls => 465,
         TlsMode::StartTls => 587,
-        TlsMode::None => 25,
+        TlsMode::None | TlsMode::StartTlsIfOffered => 25,
     });
     let decode = |s: &str| {
         percent_decode(s)
@@ -300,6 +305,15 @@ mod tests {
         assert_eq!((s.tls, s.port), (TlsMode::None, 25));
         let s = parse_smtp_url("smtp://[::1]:25", Some("none")).unwrap();
         assert_eq!(s.host, "::1");
+        // A relay on this machine: STARTTLS only if offered, unless told.
+        for url in ["smtp://127.0.0.1", "smtp://localhost", "smtp://[::1]"] {
+            let s = parse_smtp_url(url, None).unwrap();
+            assert_eq!((s.tls, s.port), (TlsMode::StartTlsIfOffered, 25), "{url}");
+        }
+        let s = parse_smtp_url("smtp://127.0.0.1:2525", Some("starttls")).unwrap();
+        assert_eq!((s.tls, s.port), (TlsMode::StartTls, 2525));
+        let s = parse_smtp_url("smtp://relay.acme.com:25", None).unwrap();
+        assert_eq!(s.tls, TlsMode::StartTls, "elsewhere STARTTLS stays required");
     }
 
     #[test]

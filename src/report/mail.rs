@@ -17,6 +17,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 
 use crate::config::{Delivery, MailSettings, SmtpSettings, TlsMode};
@@ -97,14 +98,34 @@ pub fn deliver(mail: &MailSettings, message: &Message, out: &Path) -> Result<Del
                     &format!("mail to {} via {server} failed: {e}", to.join(", ")),
                     smtp,
                 ),
-                hint: format!(
-                    "the reports are written in {}; check HFAUDIT_SMTP_URL / [mail] in \
-                     hfaudit.toml, or try --mail-dry-run",
-                    out.display()
-                ),
+                hint: hint_for(&e, smtp, out),
             })?;
             Ok(Delivered::Sent { to, server })
         }
+    }
+}
+
+/// What to change after a failed send: the setting that fixes the
+/// failure where it is known, and where the reports are.
+fn hint_for(error: &str, smtp: &SmtpSettings, out: &Path) -> String {
+    let reports = format!("the reports are written in {}", out.display());
+    if error.contains("STARTTLS") {
+        format!(
+            "{reports}; the server at {} offers no STARTTLS: use an smtps:// URL (or \
+             tls = \"tls\" in [mail]) if it speaks TLS from the start, or send through a relay \
+             on this machine (smtp://127.0.0.1, STARTTLS only if offered)",
+            smtp.host
+        )
+    } else if error.contains("authentication") || error.contains("535") || error.contains("530") {
+        format!(
+            "{reports}; check the user and password in HFAUDIT_SMTP_URL or [mail] url \
+             (percent-encode special characters)"
+        )
+    } else {
+        format!(
+            "{reports}; check the host and port in HFAUDIT_SMTP_URL or [mail] url \
+             in hfaudit.toml (or the tls setting), or try --mail-dry-run"
+        )
     }
 }
 
@@ -114,6 +135,7 @@ pub fn describe(smtp: &SmtpSettings) -> String {
         TlsMode::StartTls => "STARTTLS",
         TlsMode::Tls => "TLS",
         TlsMode::None => "no TLS",
+        TlsMode::StartTlsIfOffered => "STARTTLS if offered",
     };
     if smtp.host.contains(':') {
         format!("[{}]:{} ({mode})", smtp.host, smtp.port)
@@ -129,6 +151,10 @@ fn send(smtp: &SmtpSettings, message: &Message) -> std::result::Result<(), Strin
         }
         TlsMode::Tls => SmtpTransport::relay(&smtp.host).map_err(|e| e.to_string())?,
         TlsMode::None => SmtpTransport::builder_dangerous(smtp.host.as_str()),
+        TlsMode::StartTlsIfOffered => {
+            let params = TlsParameters::new(smtp.host.clone()).map_err(|e| e.to_string())?;
+            SmtpTransport::builder_dangerous(smtp.host.as_str()).tls(Tls::Opportunistic(params))
+        }
     };
     let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
     if let Some(user) = &smtp.user {
