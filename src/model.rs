@@ -234,6 +234,21 @@ impl MemberToken {
     }
 }
 
+/// A service account of an Enterprise org: a non-human account that can be
+/// in resource groups and hold tokens, but is not a member and not billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    /// The Hub's `_id`.
+    pub id: String,
+    /// Its username (`user` on the wire): how its tokens name their owner.
+    pub username: String,
+    /// Its display name (`name` on the wire).
+    pub name: String,
+    pub email: String,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Whether a collector could read what it was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -269,13 +284,14 @@ impl CollectorStatus {
 }
 
 /// The collectors a snapshot runs, in the order they are reported.
-pub const COLLECTORS: [&str; 6] = [
+pub const COLLECTORS: [&str; 7] = [
     "members",
     "invites",
     "resource_groups",
     "repo_access",
     "events",
     "tokens",
+    "service_accounts",
 ];
 
 /// Everything one run learned about one organization.
@@ -297,6 +313,9 @@ pub struct Snapshot {
     /// Members' access tokens (revoked ones included); meaningful only when
     /// the `tokens` collector is ok (an older snapshot has none recorded).
     pub tokens: Vec<MemberToken>,
+    /// Service accounts (Enterprise); meaningful only when the
+    /// `service_accounts` collector is ok.
+    pub service_accounts: Vec<ServiceAccount>,
     /// Collector name → status; every entry of [`COLLECTORS`] is present.
     pub collectors: BTreeMap<String, CollectorStatus>,
 }
@@ -312,6 +331,22 @@ impl Snapshot {
         self.collector("tokens")
             .is_some_and(CollectorStatus::is_ok)
             .then_some(self.tokens.as_slice())
+    }
+
+    /// The service accounts, if the `service_accounts` collector ran: `None`
+    /// for a snapshot taken without it or on a plan without them.
+    pub fn listed_service_accounts(&self) -> Option<&[ServiceAccount]> {
+        self.collector("service_accounts")
+            .is_some_and(CollectorStatus::is_ok)
+            .then_some(self.service_accounts.as_slice())
+    }
+
+    /// Whether `username` is one of the listed service accounts
+    /// (case-insensitive).
+    pub fn is_service_account(&self, username: &str) -> bool {
+        self.service_accounts
+            .iter()
+            .any(|s| s.username.eq_ignore_ascii_case(username))
     }
 }
 

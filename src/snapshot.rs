@@ -242,6 +242,26 @@ async fn collect(
             unavailable => unavailable,
         })
     };
+    let service_accounts = async {
+        let accounts = timed(
+            org,
+            "service accounts",
+            hub::collect::service_accounts(client, org),
+        )
+        .await
+        .map_err(collector_error("service_accounts"))?;
+        Ok::<_, Error>(match accounts {
+            Outcome::Ok(service_accounts) => {
+                let part = Snapshot {
+                    service_accounts,
+                    ..part()
+                };
+                let part = stage(staged, "service_accounts", part).await?;
+                Outcome::Ok(part.service_accounts)
+            }
+            unavailable => unavailable,
+        })
+    };
     let pending = timed(
         org,
         "pending members",
@@ -282,12 +302,13 @@ async fn collect(
         };
         Ok::<_, Error>((gated, rows))
     };
-    let (overview, members, groups, events, tokens, pending, access_rows) = tokio::join!(
+    let (overview, members, groups, events, tokens, service_accounts, pending, access_rows) = tokio::join!(
         overview,
         members,
         groups,
         events,
         tokens,
+        service_accounts,
         pending,
         access_rows
     );
@@ -296,6 +317,7 @@ async fn collect(
     let groups = groups?;
     let events = events?;
     let tokens = tokens?;
+    let service_accounts = service_accounts?;
     let pending = pending.map_err(collector_error("invites"))?;
     let (gated, access_rows) = access_rows?;
     let invites = hub::collect::pending_invites(client, org, pending, &members, &events)
@@ -357,6 +379,14 @@ async fn collect(
         record(tokens, |tokens| {
             let n = tokens.len();
             snap.tokens = tokens;
+            n
+        }),
+    );
+    snap.collectors.insert(
+        "service_accounts".into(),
+        record(service_accounts, |accounts| {
+            let n = accounts.len();
+            snap.service_accounts = accounts;
             n
         }),
     );

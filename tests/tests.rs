@@ -21,6 +21,7 @@ mod prune;
 mod report;
 mod run;
 mod secrets;
+mod service_accounts;
 mod snapshot;
 mod store_trust;
 mod tokens;

@@ -150,7 +150,7 @@ pub struct AccessRow {
     pub org: String,
     pub username: String,
     pub fullname: Option<String>,
-    /// `member` or `invite`.
+    /// `member`, `invite` or `service_account`.
     pub kind: String,
     pub role: Option<String>,
     pub two_fa: Option<bool>,

@@ -692,8 +692,28 @@ fn access() -> Vec<AccessRow> {
     ));
     never.activity_source = s("idp");
 
+    // A service account: not a person, so no match, no status, no seat;
+    // its tokens are listed.
+    let mut bot = access_row(who(
+        ML,
+        "acme-ml-ci",
+        Some("=CI bot"),
+        "service_account",
+        "",
+        Unmatched,
+        Some("acme-ml-ci@service.example"),
+        None,
+        None,
+    ));
+    bot.role = None;
+    bot.groups = vec!["research".into()];
+    bot.tokens = Some(1);
+    bot.token_last_used = Some(t("2026-07-01T03:00:00Z"));
+    bot.last_active = bot.token_last_used;
+    bot.activity_source = s("token");
+
     vec![
-        alice, bob, ghost, jdoe, kim, mallory, promo, rtl, svc, tabby, contractor, ex, carol,
+        alice, bob, ghost, jdoe, kim, mallory, promo, rtl, svc, tabby, contractor, ex, bot, carol,
         carrie, dave, erin, never, newhire,
     ]
 }

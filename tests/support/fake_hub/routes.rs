@@ -48,6 +48,8 @@ pub(super) enum Route {
     AuditLog(String),
     /// `settings/tokens`: members' access tokens.
     Tokens(String),
+    /// `service-accounts` (Enterprise).
+    ServiceAccounts(String),
     /// `models` or `datasets`.
     RepoList(String),
     AccessRequests {
@@ -81,6 +83,7 @@ impl Route {
             ] => Route::ScimUsers(org(o)),
             ["api", "organizations", o, "audit-log", "export"] => Route::AuditLog(org(o)),
             ["api", "organizations", o, "settings", "tokens"] => Route::Tokens(org(o)),
+            ["api", "organizations", o, "service-accounts"] => Route::ServiceAccounts(org(o)),
             ["api", kind @ ("models" | "datasets")] => Route::RepoList(kind.to_string()),
             [
                 "api",
@@ -110,6 +113,7 @@ impl Route {
             Route::ScimUsers(_) => Endpoint::ScimUsers,
             Route::AuditLog(_) => Endpoint::AuditLog,
             Route::Tokens(_) => Endpoint::Tokens,
+            Route::ServiceAccounts(_) => Endpoint::ServiceAccounts,
             Route::RepoList(kind) if kind == "models" => Endpoint::Models,
             Route::RepoList(_) => Endpoint::Datasets,
             Route::AccessRequests { .. } => Endpoint::AccessRequests,
@@ -198,6 +202,19 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
             Reply::ok(&Value::Array(rows.collect()))
         }
         Route::Tokens(org) => member_tokens(org_for(world, who, org)?, who, query, &paging)?,
+        Route::ServiceAccounts(org) => {
+            let org = org_for(world, who, org)?;
+            let accounts = org.service_accounts.as_ref().ok_or_else(|| {
+                Reply::error(
+                    402,
+                    "Service accounts are only available on Enterprise plans",
+                )
+            })?;
+            require_role(org, who, &["admin"])?;
+            Reply::ok(&Value::Array(
+                accounts.iter().map(views::service_account).collect(),
+            ))
+        }
         Route::RepoList(kind) => repo_list(world, who, kind, query, &paging),
         Route::AccessRequests {
             kind,
