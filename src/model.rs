@@ -170,22 +170,96 @@ pub struct Event {
     pub data: Option<String>,
 }
 
-/// Who an audit-log event is about, lower-cased: `data.user`,
-/// `data.username`, `data.email` and `data.invitee`, as present (the author
-/// is who acted, not who it is about).
+/// Who an audit-log event is about, as far as its free-form `data` says:
+/// read defensively, since the Hub documents no shape for it. `data` may be
+/// missing, a bare string (a username, or an email when it holds `@`), or
+/// an object whose `user`/`username`/`userName`/`login` and
+/// `email`/`inviteeEmail`/`invitedEmail`/`emailAddress` are strings, or
+/// whose `user`, `invitee`, `target`, `member` or `invitedUser` is a string
+/// or an object holding those keys (or `name`) one level down. Anything
+/// else says nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSubject {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    /// `data.role` (or the nested object's), when a string.
+    pub role: Option<String>,
+}
+
+const SUBJECT_USER_KEYS: [&str; 4] = ["user", "username", "userName", "login"];
+const SUBJECT_EMAIL_KEYS: [&str; 4] = ["email", "inviteeEmail", "invitedEmail", "emailAddress"];
+const SUBJECT_NESTED_KEYS: [&str; 5] = ["user", "invitee", "target", "member", "invitedUser"];
+
+impl EventSubject {
+    /// Reads `data` (compact JSON, as stored in [`Event::data`]).
+    pub fn of(data: Option<&str>) -> EventSubject {
+        let mut out = EventSubject::default();
+        if let Some(value) = data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+            out.read(&value, false);
+        }
+        out
+    }
+
+    /// Whether the event names anyone.
+    pub fn is_empty(&self) -> bool {
+        self.username.is_none() && self.email.is_none()
+    }
+
+    /// The username and the email, lower-cased, as present.
+    pub fn keys(&self) -> Vec<String> {
+        [&self.username, &self.email]
+            .into_iter()
+            .flatten()
+            .map(|v| v.to_lowercase())
+            .collect()
+    }
+
+    fn put(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let slot = if text.contains('@') {
+            &mut self.email
+        } else {
+            &mut self.username
+        };
+        slot.get_or_insert_with(|| text.to_string());
+    }
+
+    fn read(&mut self, value: &serde_json::Value, nested: bool) {
+        use serde_json::Value;
+        let map = match value {
+            Value::String(text) => return self.put(text),
+            Value::Object(map) => map,
+            _ => return,
+        };
+        let user_keys = SUBJECT_USER_KEYS.iter().chain(nested.then_some(&"name"));
+        for key in user_keys.chain(&SUBJECT_EMAIL_KEYS) {
+            if let Some(Value::String(text)) = map.get(*key) {
+                self.put(text);
+            }
+        }
+        if let Some(Value::String(role)) = map.get("role") {
+            self.role.get_or_insert_with(|| role.clone());
+        }
+        if !nested {
+            for key in SUBJECT_NESTED_KEYS {
+                match map.get(key) {
+                    Some(inner @ Value::Object(_)) => self.read(inner, true),
+                    Some(Value::String(text)) => self.put(text),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Who an audit-log event is about, lower-cased: the username and email
+/// [`EventSubject`] reads from its `data` (the author is who acted, not who
+/// it is about).
 pub fn event_targets(data: Option<&str>) -> Vec<String> {
-    let Some(serde_json::Value::Object(map)) =
-        data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-    else {
-        return Vec::new();
-    };
-    ["user", "username", "email", "invitee"]
-        .iter()
-        .filter_map(|key| match map.get(*key) {
-            Some(serde_json::Value::String(v)) => Some(v.to_lowercase()),
-            _ => None,
-        })
-        .collect()
+    EventSubject::of(data).keys()
 }
 
 /// One access token of a member, as `/settings/tokens` lists it. Never holds

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::activity::IdpActivity;
 use crate::error::{Error, Result};
 use crate::identity::{Identities, Matcher};
-use crate::model::{MatchMethod, Person};
+use crate::model::{InviteSource, MatchMethod, Person};
 use crate::report::{
     AccessRow, ActivitySummary, OrgSummary, Report, RevokeStats, RosterSummary, Stranger, Unchecked,
 };
@@ -137,6 +137,14 @@ pub fn build(input: &Inputs) -> Result<Report> {
                     _ => None,
                 })
                 .collect(),
+            caveats: invite_source(&snapshot)
+                .and_then(|source| invite_caveat(org, source))
+                .map(|reason| Unchecked {
+                    collector: "invites".into(),
+                    reason,
+                })
+                .into_iter()
+                .collect(),
             activity: ActivitySummary {
                 audit_log: history.org.has_audit_log(),
                 audit_log_since: history.org.audit_log_since,
@@ -153,6 +161,38 @@ pub fn build(input: &Inputs) -> Result<Report> {
     }
     rules::sort(&mut report.findings);
     Ok(report)
+}
+
+/// Where the snapshot's pending invitations were read from, if they were.
+fn invite_source(snapshot: &crate::model::Snapshot) -> Option<InviteSource> {
+    match snapshot.collector("invites")? {
+        crate::model::CollectorStatus::Ok {
+            source: Some(source),
+            ..
+        } => InviteSource::parse(source),
+        _ => None,
+    }
+}
+
+/// What the source of pending invitations cannot show (HUB_API.md): the
+/// audit log has no event for an invitation cancelled or expired in
+/// Settings, and SCIM provisioning lists the invitations SCIM manages.
+pub(crate) fn invite_caveat(org: &str, source: InviteSource) -> Option<String> {
+    let settings =
+        format!("Settings → Members (https://huggingface.co/organizations/{org}/settings/members)");
+    match source {
+        InviteSource::AuditLog => Some(format!(
+            "pending invitations were read from the audit log: an invitation cancelled in \
+             Settings leaves no event (nor does one that expired), so some of these may no \
+             longer be pending: confirm in {settings}. On Basic SSO, pass --scim-token-file \
+             to read them from SCIM provisioning instead"
+        )),
+        InviteSource::ScimProvisioning => Some(format!(
+            "pending invitations were read from SCIM provisioning, which lists the invitations \
+             SCIM manages: confirm invitations sent by hand in {settings}"
+        )),
+        InviteSource::PendingMembers => None,
+    }
 }
 
 /// The org's history, and the roles of the snapshot before `latest`.

@@ -60,7 +60,11 @@ impl Recorded {
 pub fn client(hub: &HubSettings) -> Result<HubClient> {
     let (token, origin) = hub::find_token(hub.token_file.as_deref(), &hub.token_env)?;
     tracing::debug!(%origin, "using the token from {origin}");
-    HubClient::new(&hub.endpoint, &token, hub.client.clone())
+    let client = HubClient::new(&hub.endpoint, &token, hub.client.clone())?;
+    match hub::find_scim_token(hub.scim_token_file.as_deref(), &hub.token_env)? {
+        Some(scim) => client.with_scim_token(&scim),
+        None => Ok(client),
+    }
 }
 
 /// Runs `hfaudit snapshot` for every org in the settings.

@@ -17,6 +17,7 @@ mod hostile;
 mod hostile_net;
 mod mail;
 mod numbers;
+mod pending_invites;
 mod prune;
 mod report;
 mod run;

@@ -280,22 +280,7 @@ fn percent_decode(s: &str) -> Option<String> {
 
 /// A password in a file others can read is worth a warning, not a failure.
 fn warn_if_readable(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o044 != 0
-        {
-            tracing::warn!(
-                "{}: holds the SMTP password but is readable by group or others; \
-                 run `chmod 600 {}` or set HFAUDIT_SMTP_URL instead",
-                path.display(),
-                path.display()
-            );
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+    crate::hub::auth::warn_if_readable(path, "the SMTP password", "HFAUDIT_SMTP_URL");
 }
 
 #[cfg(test)]

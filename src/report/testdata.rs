@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::model::MatchMethod;
+use crate::model::{InviteSource, MatchMethod};
 use crate::report::{AccessRow, OrgSummary, Report, RosterSummary, SeatRow, Stranger, Unchecked};
 use crate::rules::{Finding, Rule, Severity};
 
@@ -768,6 +768,7 @@ pub fn report() -> Report {
                 pending_invites: 2,
                 snapshots_in_store: 12,
                 unavailable: vec![],
+                caveats: vec![],
                 activity: history::activity(ML),
                 time_to_revoke: history::revoke_stats(ML),
                 skipped_snapshots: vec![],
@@ -791,6 +792,11 @@ pub fn report() -> Report {
                         reason: "gated-repo access requests are not visible to this token (404)".into(),
                     },
                 ],
+                caveats: vec![Unchecked {
+                    collector: "invites".into(),
+                    reason: crate::reconcile::invite_caveat(LABS, InviteSource::AuditLog)
+                        .unwrap(),
+                }],
                 activity: history::activity(LABS),
                 time_to_revoke: history::revoke_stats(LABS),
                 skipped_snapshots: vec![],
@@ -818,6 +824,7 @@ pub fn empty_report() -> Report {
     r.warnings.clear();
     for o in &mut r.orgs {
         o.unavailable.clear();
+        o.caveats.clear();
     }
     r
 }

@@ -176,6 +176,8 @@ pub fn generate_org_at(spec: &OrgSpec, now_ms: i64) -> Org {
         resource_groups: paid.then_some(groups),
         pending_members: (spec.pending > 0).then(|| pending.collect()),
         scim_users: None,
+        scim_token: None,
+        scim_managed: false,
         audit_log,
         models,
         datasets,

@@ -56,8 +56,13 @@ pub struct Org {
     pub resource_groups: Option<Vec<Group>>,
     /// `None`: 404, the deployment has no such endpoint (the normal case).
     pub pending_members: Option<Vec<Pending>>,
-    /// `None`: 404 on `scim-provisioning`.
+    /// `None`: 404 on both SCIM paths.
     pub scim_users: Option<Vec<ScimUser>>,
+    /// The org's SCIM token: the only bearer SCIM accepts (401 otherwise).
+    pub scim_token: Option<String>,
+    /// Managed SSO: SCIM is served on `scim/v2` (404 on
+    /// `scim-provisioning/v2`); else Basic SSO, the other way round.
+    pub scim_managed: bool,
     /// `None`: 402.
     pub audit_log: Option<Vec<AuditEvent>>,
     pub models: Vec<Repo>,
