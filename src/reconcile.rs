@@ -267,6 +267,9 @@ fn person_status(p: Option<&Person>, as_of: NaiveDate) -> Option<String> {
     })
 }
 
+/// An account's unrevoked tokens and their latest use.
+type TokenUse = (u64, Option<DateTime<Utc>>);
+
 /// The inventory: every member, every pending invite and every service
 /// account.
 fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
@@ -288,16 +291,15 @@ fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
     }
     // Lower-cased owner → (unrevoked tokens, their latest use); `None`
     // when the tokens collector did not run.
-    let tokens: Option<HashMap<String, (u64, Option<DateTime<Utc>>)>> =
-        a.snapshot.member_tokens().map(|_| {
-            let mut by_owner: HashMap<String, (u64, Option<DateTime<Utc>>)> = HashMap::new();
-            for t in a.tokens.iter().map(|t| t.item).filter(|t| !t.is_revoked()) {
-                let entry = by_owner.entry(t.owner.to_lowercase()).or_default();
-                entry.0 += 1;
-                entry.1 = entry.1.max(t.last_used_at);
-            }
-            by_owner
-        });
+    let tokens: Option<HashMap<String, TokenUse>> = a.snapshot.member_tokens().map(|_| {
+        let mut by_owner: HashMap<String, TokenUse> = HashMap::new();
+        for t in a.tokens.iter().map(|t| t.item).filter(|t| !t.is_revoked()) {
+            let entry = by_owner.entry(t.owner.to_lowercase()).or_default();
+            entry.0 += 1;
+            entry.1 = entry.1.max(t.last_used_at);
+        }
+        by_owner
+    });
     let mut rows = Vec::with_capacity(a.members.len() + a.invites.len());
     for m in &a.members {
         let member = m.item;

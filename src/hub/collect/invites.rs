@@ -396,7 +396,9 @@ mod tests {
         let members = HashSet::new();
         let mut missing = event(1, "org.invite_user", "admin", "");
         missing.data = None;
-        let cases: [(Event, Option<(&str, Option<&str>, Option<&str>)>); 12] = [
+        // (invitee, username, email) read, or `None`: nobody.
+        type Read<'a> = Option<(&'a str, Option<&'a str>, Option<&'a str>)>;
+        let cases: [(Event, Read); 12] = [
             (missing, None),
             (event(1, "org.invite_user", "admin", "null"), None),
             (event(1, "org.invite_user", "admin", "{}"), None),
