@@ -209,6 +209,11 @@ pub struct HubArgs {
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
+    /// Read the org's SCIM token from FILE (else HF_SCIM_TOKEN); pending
+    /// invitations are then read from SCIM provisioning (Basic SSO)
+    #[arg(long, value_name = "FILE")]
+    pub scim_token_file: Option<PathBuf>,
+
     /// Per-repo requests in flight at once [default: 8]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,

@@ -158,6 +158,8 @@ struct HubFileSettings {
 pub struct HubSettings {
     pub endpoint: String,
     pub token_file: Option<PathBuf>,
+    /// `--scim-token-file`: the org's SCIM token (else `HF_SCIM_TOKEN`).
+    pub scim_token_file: Option<PathBuf>,
     pub token_env: TokenEnv,
     pub client: ClientOptions,
     pub lock_wait: Duration,
@@ -297,6 +299,7 @@ impl Settings {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
             token_file: args.token_file.clone(),
+            scim_token_file: args.scim_token_file.clone(),
             token_env: env.token.clone(),
             client,
             lock_wait,

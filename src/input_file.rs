@@ -86,28 +86,6 @@ pub fn long_cell(record: &csv::StringRecord) -> Option<(u64, String)> {
     ))
 }
 
-/// A secret in a file others can read is worth a warning, not a failure:
-/// "PATH: holds {secret} but is readable by group or others; run
-/// `chmod 600 PATH` or {instead}".
-pub fn warn_if_readable(path: &Path, secret: &str, instead: &str) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o044 != 0
-        {
-            tracing::warn!(
-                "{}: holds {secret} but is readable by group or others; \
-                 run `chmod 600 {}` or {instead}",
-                path.display(),
-                path.display()
-            );
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (path, secret, instead);
-}
-
 fn too_large(path: &Path, max: u64, what: &str) -> Error {
     Error::input(
         path,

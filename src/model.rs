@@ -182,22 +182,96 @@ pub struct Event {
     pub data: Option<String>,
 }
 
-/// Who an audit-log event is about, lower-cased: `data.user`,
-/// `data.username`, `data.email` and `data.invitee`, as present (the author
-/// is who acted, not who it is about).
+/// Who an audit-log event is about, as far as its free-form `data` says:
+/// read defensively, since the Hub documents no shape for it. `data` may be
+/// missing, a bare string (a username, or an email when it holds `@`), or
+/// an object whose `user`/`username`/`userName`/`login` and
+/// `email`/`inviteeEmail`/`invitedEmail`/`emailAddress` are strings, or
+/// whose `user`, `invitee`, `target`, `member` or `invitedUser` is a string
+/// or an object holding those keys (or `name`) one level down. Anything
+/// else says nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSubject {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    /// `data.role` (or the nested object's), when a string.
+    pub role: Option<String>,
+}
+
+const SUBJECT_USER_KEYS: [&str; 4] = ["user", "username", "userName", "login"];
+const SUBJECT_EMAIL_KEYS: [&str; 4] = ["email", "inviteeEmail", "invitedEmail", "emailAddress"];
+const SUBJECT_NESTED_KEYS: [&str; 5] = ["user", "invitee", "target", "member", "invitedUser"];
+
+impl EventSubject {
+    /// Reads `data` (compact JSON, as stored in [`Event::data`]).
+    pub fn of(data: Option<&str>) -> EventSubject {
+        let mut out = EventSubject::default();
+        if let Some(value) = data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+            out.read(&value, false);
+        }
+        out
+    }
+
+    /// Whether the event names anyone.
+    pub fn is_empty(&self) -> bool {
+        self.username.is_none() && self.email.is_none()
+    }
+
+    /// The username and the email, lower-cased, as present.
+    pub fn keys(&self) -> Vec<String> {
+        [&self.username, &self.email]
+            .into_iter()
+            .flatten()
+            .map(|v| v.to_lowercase())
+            .collect()
+    }
+
+    fn put(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let slot = if text.contains('@') {
+            &mut self.email
+        } else {
+            &mut self.username
+        };
+        slot.get_or_insert_with(|| text.to_string());
+    }
+
+    fn read(&mut self, value: &serde_json::Value, nested: bool) {
+        use serde_json::Value;
+        let map = match value {
+            Value::String(text) => return self.put(text),
+            Value::Object(map) => map,
+            _ => return,
+        };
+        let user_keys = SUBJECT_USER_KEYS.iter().chain(nested.then_some(&"name"));
+        for key in user_keys.chain(&SUBJECT_EMAIL_KEYS) {
+            if let Some(Value::String(text)) = map.get(*key) {
+                self.put(text);
+            }
+        }
+        if let Some(Value::String(role)) = map.get("role") {
+            self.role.get_or_insert_with(|| role.clone());
+        }
+        if !nested {
+            for key in SUBJECT_NESTED_KEYS {
+                match map.get(key) {
+                    Some(inner @ Value::Object(_)) => self.read(inner, true),
+                    Some(Value::String(text)) => self.put(text),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Who an audit-log event is about, lower-cased: the username and email
+/// [`EventSubject`] reads from its `data` (the author is who acted, not who
+/// it is about).
 pub fn event_targets(data: Option<&str>) -> Vec<String> {
-    let Some(serde_json::Value::Object(map)) =
-        data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-    else {
-        return Vec::new();
-    };
-    ["user", "username", "email", "invitee"]
-        .iter()
-        .filter_map(|key| match map.get(*key) {
-            Some(serde_json::Value::String(v)) => Some(v.to_lowercase()),
-            _ => None,
-        })
-        .collect()
+    EventSubject::of(data).keys()
 }
 
 /// One access token of a member, as `/settings/tokens` lists it. Never holds
@@ -246,6 +320,21 @@ impl MemberToken {
     }
 }
 
+/// A service account of an Enterprise org: a non-human account that can be
+/// in resource groups and hold tokens, but is not a member and not billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    /// The Hub's `_id`.
+    pub id: String,
+    /// Its username (`user` on the wire): how its tokens name their owner.
+    pub username: String,
+    /// Its display name (`name` on the wire).
+    pub name: String,
+    pub email: String,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Whether a collector could read what it was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -281,13 +370,14 @@ impl CollectorStatus {
 }
 
 /// The collectors a snapshot runs, in the order they are reported.
-pub const COLLECTORS: [&str; 6] = [
+pub const COLLECTORS: [&str; 7] = [
     "members",
     "invites",
     "resource_groups",
     "repo_access",
     "events",
     "tokens",
+    "service_accounts",
 ];
 
 /// Everything one run learned about one organization.
@@ -309,6 +399,9 @@ pub struct Snapshot {
     /// Members' access tokens (revoked ones included); meaningful only when
     /// the `tokens` collector is ok (an older snapshot has none recorded).
     pub tokens: Vec<MemberToken>,
+    /// Service accounts (Enterprise); meaningful only when the
+    /// `service_accounts` collector is ok.
+    pub service_accounts: Vec<ServiceAccount>,
     /// Collector name → status; every entry of [`COLLECTORS`] is present.
     pub collectors: BTreeMap<String, CollectorStatus>,
 }
@@ -324,6 +417,22 @@ impl Snapshot {
         self.collector("tokens")
             .is_some_and(CollectorStatus::is_ok)
             .then_some(self.tokens.as_slice())
+    }
+
+    /// The service accounts, if the `service_accounts` collector ran: `None`
+    /// for a snapshot taken without it or on a plan without them.
+    pub fn listed_service_accounts(&self) -> Option<&[ServiceAccount]> {
+        self.collector("service_accounts")
+            .is_some_and(CollectorStatus::is_ok)
+            .then_some(self.service_accounts.as_slice())
+    }
+
+    /// Whether `username` is one of the listed service accounts
+    /// (case-insensitive).
+    pub fn is_service_account(&self, username: &str) -> bool {
+        self.service_accounts
+            .iter()
+            .any(|s| s.username.eq_ignore_ascii_case(username))
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::activity::IdpActivity;
 use crate::error::{Error, Result};
 use crate::identity::{Identities, Matcher};
-use crate::model::{MatchMethod, Person};
+use crate::model::{InviteSource, MatchMethod, Person};
 use crate::report::{
     AccessRow, ActivitySummary, OrgSummary, Report, RevokeStats, RosterSummary, Stranger, Unchecked,
 };
@@ -137,6 +137,14 @@ pub fn build(input: &Inputs) -> Result<Report> {
                     _ => None,
                 })
                 .collect(),
+            caveats: invite_source(&snapshot)
+                .and_then(|source| invite_caveat(org, source))
+                .map(|reason| Unchecked {
+                    collector: "invites".into(),
+                    reason,
+                })
+                .into_iter()
+                .collect(),
             activity: ActivitySummary {
                 audit_log: history.org.has_audit_log(),
                 audit_log_since: history.org.audit_log_since,
@@ -153,6 +161,38 @@ pub fn build(input: &Inputs) -> Result<Report> {
     }
     rules::sort(&mut report.findings);
     Ok(report)
+}
+
+/// Where the snapshot's pending invitations were read from, if they were.
+fn invite_source(snapshot: &crate::model::Snapshot) -> Option<InviteSource> {
+    match snapshot.collector("invites")? {
+        crate::model::CollectorStatus::Ok {
+            source: Some(source),
+            ..
+        } => InviteSource::parse(source),
+        _ => None,
+    }
+}
+
+/// What the source of pending invitations cannot show (HUB_API.md): the
+/// audit log has no event for an invitation cancelled or expired in
+/// Settings, and SCIM provisioning lists the invitations SCIM manages.
+pub(crate) fn invite_caveat(org: &str, source: InviteSource) -> Option<String> {
+    let settings =
+        format!("Settings → Members (https://huggingface.co/organizations/{org}/settings/members)");
+    match source {
+        InviteSource::AuditLog => Some(format!(
+            "pending invitations were read from the audit log: an invitation cancelled in \
+             Settings leaves no event (nor does one that expired), so some of these may no \
+             longer be pending: confirm in {settings}. On Basic SSO, pass --scim-token-file \
+             to read them from SCIM provisioning instead"
+        )),
+        InviteSource::ScimProvisioning => Some(format!(
+            "pending invitations were read from SCIM provisioning, which lists the invitations \
+             SCIM manages: confirm invitations sent by hand in {settings}"
+        )),
+        InviteSource::PendingMembers => None,
+    }
 }
 
 /// The org's history, and the roles of the snapshot before `latest`.
@@ -227,10 +267,11 @@ fn person_status(p: Option<&Person>, as_of: NaiveDate) -> Option<String> {
     })
 }
 
-/// An owner's unrevoked tokens: how many, and their latest use.
+/// An account's unrevoked tokens and their latest use.
 type TokenUse = (u64, Option<DateTime<Utc>>);
 
-/// The inventory: every member and every pending invite.
+/// The inventory: every member, every pending invite and every service
+/// account.
 fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
     let mut groups: HashMap<String, BTreeSet<String>> = HashMap::new();
     for g in &a.snapshot.group_members {
@@ -321,6 +362,37 @@ fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
             activity_source: None,
             tokens: None,
             token_last_used: None,
+        });
+    }
+    // Service accounts: not people, not billed, never matched to the roster;
+    // listed with their groups and tokens.
+    for s in a.snapshot.listed_service_accounts().unwrap_or_default() {
+        let key = s.username.to_lowercase();
+        let token_count = tokens.as_ref().map(|t| t.get(&key).map_or(0, |(n, _)| *n));
+        let token_last_used = tokens
+            .as_ref()
+            .and_then(|t| t.get(&key).and_then(|(_, at)| *at));
+        rows.push(AccessRow {
+            org: a.org().to_string(),
+            username: s.username.clone(),
+            fullname: Some(s.name.clone()).filter(|n| !n.is_empty()),
+            kind: "service_account".into(),
+            role: None,
+            two_fa: None,
+            external: None,
+            groups: groups.get(&key).into_iter().flatten().cloned().collect(),
+            gated_repos: repos.get(&key).into_iter().flatten().cloned().collect(),
+            match_method: MatchMethod::Unmatched,
+            employee_id: None,
+            email: Some(s.email.clone()).filter(|e| !e.is_empty()),
+            person_status: None,
+            termination_date: None,
+            last_active: token_last_used,
+            activity_source: token_count
+                .is_some_and(|n| n > 0)
+                .then(|| "token".to_string()),
+            tokens: token_count,
+            token_last_used,
         });
     }
     rows
@@ -420,5 +492,111 @@ mod tests {
         // Owning no token, carol is not seen by the token source.
         assert_eq!(carol.activity_source, None);
         assert_eq!(bob.activity_source.as_deref(), Some("token"));
+    }
+
+    fn kinds(rows: &[AccessRow]) -> Vec<(&str, &str)> {
+        rows.iter()
+            .map(|r| (r.username.as_str(), r.kind.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn service_accounts_are_inventory_rows_zero_one_many() {
+        let people = [active("alice")];
+        let members = vec![member("alice", "write")];
+        // Zero: the collector ran and found none; or it did not run.
+        let none = with_service_accounts(snapshot(members.clone()), vec![]);
+        let rows = with_audit(&none, &people, access_rows);
+        assert_eq!(kinds(&rows), vec![("alice", "member")]);
+        let mut unlisted = with_service_accounts(snapshot(members.clone()), vec![]);
+        unlisted.collectors.insert(
+            "service_accounts".into(),
+            crate::model::CollectorStatus::Unavailable {
+                reason: "402".into(),
+            },
+        );
+        unlisted.service_accounts = vec![service_account("ghost")];
+        let rows = with_audit(&unlisted, &people, access_rows);
+        assert_eq!(kinds(&rows), vec![("alice", "member")]);
+
+        // One, with a group and tokens (a revoked one not counted).
+        let mut revoked = token("ci-bot", "s003", Some(1));
+        revoked.status = Some("revoked".into());
+        let mut one = with_service_accounts(
+            with_tokens(
+                snapshot(members.clone()),
+                vec![
+                    token("ci-bot", "s001", Some(40)),
+                    token("ci-bot", "s002", Some(10)),
+                    revoked,
+                ],
+            ),
+            vec![service_account("ci-bot")],
+        );
+        one.group_members.push(crate::model::GroupMember {
+            group_id: "g1".into(),
+            group_name: "research".into(),
+            username: "CI-bot".into(),
+            fullname: None,
+            role: Some("write".into()),
+            added_by: None,
+        });
+        let rows = with_audit(&one, &people, access_rows);
+        assert_eq!(
+            kinds(&rows),
+            vec![("alice", "member"), ("ci-bot", "service_account")]
+        );
+        let bot = row(&rows, "ci-bot");
+        assert_eq!(bot.fullname.as_deref(), Some("Bot ci-bot"));
+        assert_eq!(bot.email.as_deref(), Some("ci-bot@service.example"));
+        assert_eq!(bot.groups, vec!["research"]);
+        assert_eq!(bot.match_method, MatchMethod::Unmatched);
+        assert_eq!(
+            (bot.role.as_deref(), bot.person_status.as_deref()),
+            (None, None)
+        );
+        assert_eq!(bot.tokens, Some(2));
+        assert_eq!(bot.token_last_used, Some(days_ago(10)));
+        assert_eq!(bot.last_active, Some(days_ago(10)));
+        assert_eq!(bot.activity_source.as_deref(), Some("token"));
+
+        // Many: each listed once, without tokens when none is listed.
+        let many = with_service_accounts(
+            snapshot(members),
+            vec![service_account("a-bot"), service_account("b-bot")],
+        );
+        let rows = with_audit(&many, &people, access_rows);
+        assert_eq!(
+            kinds(&rows),
+            vec![
+                ("alice", "member"),
+                ("a-bot", "service_account"),
+                ("b-bot", "service_account")
+            ]
+        );
+        assert!(
+            rows[1..]
+                .iter()
+                .all(|r| r.tokens.is_none() && r.activity_source.is_none())
+        );
+    }
+
+    /// Service accounts are not billed: they change no seat count.
+    #[test]
+    fn service_accounts_take_no_seat() {
+        let people = [active("alice")];
+        let plain = snapshot(vec![member("alice", "write")]);
+        let with_bots = with_service_accounts(
+            plain.clone(),
+            vec![service_account("a-bot"), service_account("b-bot")],
+        );
+        let seats = |snap: &crate::model::Snapshot| {
+            with_audit(snap, &people, |a| {
+                let findings = crate::rules::evaluate(a);
+                seat_rows(a, &findings, 20.0)
+            })
+        };
+        assert_eq!(seats(&plain), seats(&with_bots));
+        assert!(seats(&with_bots).iter().all(|r| r.billable_seats == 1));
     }
 }

@@ -60,7 +60,11 @@ impl Recorded {
 pub fn client(hub: &HubSettings) -> Result<HubClient> {
     let (token, origin) = hub::find_token(hub.token_file.as_deref(), &hub.token_env)?;
     tracing::debug!(%origin, "using the token from {origin}");
-    HubClient::new(&hub.endpoint, &token, hub.client.clone())
+    let client = HubClient::new(&hub.endpoint, &token, hub.client.clone())?;
+    match hub::find_scim_token(hub.scim_token_file.as_deref(), &hub.token_env)? {
+        Some(scim) => client.with_scim_token(&scim),
+        None => Ok(client),
+    }
 }
 
 /// Runs `hfaudit snapshot` for every org in the settings.
@@ -242,6 +246,26 @@ async fn collect(
             unavailable => unavailable,
         })
     };
+    let service_accounts = async {
+        let accounts = timed(
+            org,
+            "service accounts",
+            hub::collect::service_accounts(client, org),
+        )
+        .await
+        .map_err(collector_error("service_accounts"))?;
+        Ok::<_, Error>(match accounts {
+            Outcome::Ok(service_accounts) => {
+                let part = Snapshot {
+                    service_accounts,
+                    ..part()
+                };
+                let part = stage(staged, "service_accounts", part).await?;
+                Outcome::Ok(part.service_accounts)
+            }
+            unavailable => unavailable,
+        })
+    };
     let pending = timed(
         org,
         "pending members",
@@ -282,12 +306,13 @@ async fn collect(
         };
         Ok::<_, Error>((gated, rows))
     };
-    let (overview, members, groups, events, tokens, pending, access_rows) = tokio::join!(
+    let (overview, members, groups, events, tokens, service_accounts, pending, access_rows) = tokio::join!(
         overview,
         members,
         groups,
         events,
         tokens,
+        service_accounts,
         pending,
         access_rows
     );
@@ -296,6 +321,7 @@ async fn collect(
     let groups = groups?;
     let events = events?;
     let tokens = tokens?;
+    let service_accounts = service_accounts?;
     let pending = pending.map_err(collector_error("invites"))?;
     let (gated, access_rows) = access_rows?;
     let invites = hub::collect::pending_invites(client, org, pending, &members, &events)
@@ -357,6 +383,14 @@ async fn collect(
         record(tokens, |tokens| {
             let n = tokens.len();
             snap.tokens = tokens;
+            n
+        }),
+    );
+    snap.collectors.insert(
+        "service_accounts".into(),
+        record(service_accounts, |accounts| {
+            let n = accounts.len();
+            snap.service_accounts = accounts;
             n
         }),
     );

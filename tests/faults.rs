@@ -11,12 +11,15 @@ use crate::snapshot::assert_matches_hub;
 use crate::support::fake_hub::{Endpoint, Fault, FaultKind, Org};
 use crate::support::generate::{OrgSpec, generate_org, world_for};
 
+/// Enterprise, so that every collector answers (service accounts too).
 fn org() -> Org {
     generate_org(&OrgSpec {
+        plan: Some("enterprise".into()),
         groups: 2,
         gated_repos: 3,
         accepted_per_repo: 4,
         pending: 1,
+        service_accounts: 2,
         ..OrgSpec::new("acme", 60)
     })
 }

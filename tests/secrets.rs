@@ -179,7 +179,8 @@ fn a_token_file_readable_by_others_is_warned_about() {
         let run = case.snapshot("acme", &flag);
         assert_eq!(run.code, 0, "{mode:o}: {}", run.stderr);
         let warning = format!(
-            "{}: holds a Hugging Face token but is readable by group or others; run `chmod 600 {}`",
+            "{}: holds a Hugging Face token but is readable by group or others (mode {mode:04o}); \
+             run `chmod 600 {}` or set HF_TOKEN instead",
             file.display(),
             file.display()
         );

@@ -284,8 +284,14 @@ fn scim_provisioning_lists_invitations() {
         member: false,
     });
     o.scim_users = Some(scim);
+    o.scim_token = Some("scim_org_token".into());
     let case = Case::new(world_for(vec![o]));
-    assert_code(&case.snapshot("acme", &[]), 0);
+    let file = case.dir.path().join("scim-token");
+    std::fs::write(&file, "scim_org_token").unwrap();
+    assert_code(
+        &case.snapshot("acme", &["--scim-token-file", file.to_str().unwrap()]),
+        0,
+    );
     let snap = case.latest("acme");
     assert_eq!(snap.invites.len(), 1);
     assert_eq!(snap.invites[0].username.as_deref(), Some("new-hire"));

@@ -284,7 +284,7 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 fn warn_if_readable(path: &Path) {
-    crate::input_file::warn_if_readable(path, "the SMTP password", "set HFAUDIT_SMTP_URL instead");
+    crate::hub::auth::warn_if_readable(path, "the SMTP password", "HFAUDIT_SMTP_URL");
 }
 
 #[cfg(test)]
@@ -313,7 +313,11 @@ mod tests {
         let s = parse_smtp_url("smtp://127.0.0.1:2525", Some("starttls")).unwrap();
         assert_eq!((s.tls, s.port), (TlsMode::StartTls, 2525));
         let s = parse_smtp_url("smtp://relay.acme.com:25", None).unwrap();
-        assert_eq!(s.tls, TlsMode::StartTls, "elsewhere STARTTLS stays required");
+        assert_eq!(
+            s.tls,
+            TlsMode::StartTls,
+            "elsewhere STARTTLS stays required"
+        );
     }
 
     #[test]

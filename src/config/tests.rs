@@ -65,6 +65,7 @@ fn endpoint_defaults_to_the_hub() {
     let s = Settings::resolve(&global(&["acme"], None), &Env::default()).unwrap();
     let args = HubArgs {
         token_file: None,
+        scim_token_file: None,
         concurrency: None,
         timeout: None,
         retries: None,

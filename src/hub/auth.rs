@@ -57,6 +57,8 @@ impl fmt::Display for TokenOrigin {
 #[derive(Debug, Clone, Default)]
 pub struct TokenEnv {
     pub hf_token: Option<String>,
+    /// `HF_SCIM_TOKEN`: the org's SCIM token, a different secret.
+    pub hf_scim_token: Option<String>,
     pub hf_token_path: Option<PathBuf>,
     pub hf_home: Option<PathBuf>,
     pub home: Option<PathBuf>,
@@ -67,6 +69,7 @@ impl TokenEnv {
         let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
         TokenEnv {
             hf_token: var("HF_TOKEN").and_then(|v| v.into_string().ok()),
+            hf_scim_token: var("HF_SCIM_TOKEN").and_then(|v| v.into_string().ok()),
             hf_token_path: var("HF_TOKEN_PATH").map(PathBuf::from),
             hf_home: var("HF_HOME").map(PathBuf::from),
             home: var("HOME").map(PathBuf::from),
@@ -104,14 +107,49 @@ pub fn find_token(flag: Option<&Path>, env: &TokenEnv) -> Result<(Token, TokenOr
     })
 }
 
+/// The org's SCIM token (it is not a user token, and only SCIM accepts
+/// it): `--scim-token-file`, else `HF_SCIM_TOKEN`, else none. A file that
+/// group or others can read is used, with a warning.
+pub fn find_scim_token(flag: Option<&Path>, env: &TokenEnv) -> Result<Option<Token>> {
+    if let Some(path) = flag {
+        warn_if_readable(path, "the SCIM token", "HF_SCIM_TOKEN");
+        return read_token_file(path).map(Some);
+    }
+    Ok(env.hf_scim_token.as_deref().and_then(Token::new))
+}
+
+/// A secret in a file others can read is worth a warning, not a failure.
+/// `holds` says what the file holds, `instead` the alternative to offer.
+pub(crate) fn warn_if_readable(path: &Path, holds: &str, instead: &str) {
+    if let Some(mode) = readable_by_others(path) {
+        tracing::warn!(
+            "{}: holds {holds} but is readable by group or others (mode {mode:04o}); \
+             run `chmod 600 {}` or set {instead} instead",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
+/// The file's mode if group or others may read it (Unix only).
+fn readable_by_others(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 fn read_token_file(path: &Path) -> Result<Token> {
     let text =
         crate::input_file::read_to_string(path, crate::input_file::TOKEN_MAX_BYTES, "token file")?;
-    crate::input_file::warn_if_readable(
-        path,
-        "a Hugging Face token",
-        "pass the token in HF_TOKEN instead",
-    );
+    warn_if_readable(path, "a Hugging Face token", "HF_TOKEN");
     Token::new(text).ok_or_else(|| Error::Auth {
         message: format!("{}: the token file is empty", path.display()),
         hint: "write the token (hf_…) into the file, or use HF_TOKEN".into(),
@@ -214,6 +252,45 @@ mod tests {
     }
 
     #[test]
+    fn scim_token_from_the_flag_then_the_env_else_none() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("scim");
+        std::fs::write(&file, "scim_file\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut env = TokenEnv {
+            hf_token: Some("hf_user".into()),
+            hf_scim_token: Some("scim_env".into()),
+            ..TokenEnv::default()
+        };
+        let got = |flag: Option<&Path>, env: &TokenEnv| {
+            find_scim_token(flag, env)
+                .unwrap()
+                .map(|t| t.expose().to_string())
+        };
+        assert_eq!(got(Some(&file), &env).as_deref(), Some("scim_file"));
+        assert_eq!(got(None, &env).as_deref(), Some("scim_env"));
+        assert_eq!(readable_by_others(&file), None);
+        // Never the user token: without a SCIM token there is none.
+        env.hf_scim_token = Some("  ".into());
+        assert_eq!(got(None, &env), None);
+        env.hf_scim_token = None;
+        assert_eq!(got(None, &env), None);
+        // A readable file still works (with a warning); an empty one does not.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(readable_by_others(&file), Some(0o644));
+        assert_eq!(got(Some(&file), &env).as_deref(), Some("scim_file"));
+        std::fs::write(&file, "\n").unwrap();
+        assert!(matches!(
+            find_scim_token(Some(&file), &env),
+            Err(Error::Auth { .. })
+        ));
+        let missing = dir.path().join("missing");
+        let err = find_scim_token(Some(&missing), &env).unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
+    }
+
+    #[test]
     fn token_search_order() {
         let dir = std::env::temp_dir().join(format!("hfaudit-token-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("hfhome")).unwrap();
@@ -222,6 +299,7 @@ mod tests {
         std::fs::write(dir.join("hfhome/token"), "hf_home").unwrap();
         let mut env = TokenEnv {
             hf_token: Some("hf_env".into()),
+            hf_scim_token: Some("scim_env".into()),
             hf_token_path: Some(dir.join("path")),
             hf_home: Some(dir.join("hfhome")),
             home: None,

@@ -84,6 +84,8 @@ pub struct HubClient {
     opts: ClientOptions,
     budget: Arc<Budget>,
     requests: Arc<AtomicU64>,
+    /// The same endpoint with the org's SCIM token, when one was given.
+    scim: Option<Arc<HubClient>>,
 }
 
 impl std::fmt::Debug for HubClient {
@@ -106,15 +108,7 @@ impl HubClient {
 
     pub fn new(endpoint: &str, token: &Token, opts: ClientOptions) -> Result<HubClient> {
         let endpoint = parse_endpoint(endpoint)?;
-        let mut auth =
-            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                Error::Auth {
-                    message: "the token contains characters that cannot be sent in a header".into(),
-                    hint: "check the token file for stray characters".into(),
-                }
-            })?;
-        // hyper and reqwest keep sensitive values out of their Debug output.
-        auth.set_sensitive(true);
+        let auth = bearer(token)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("hfaudit/", env!("CARGO_PKG_VERSION")))
             .timeout(opts.timeout)
@@ -132,7 +126,24 @@ impl HubClient {
             budget: Arc::new(Budget::new(2 * opts.concurrency as u64)),
             opts,
             requests: Arc::new(AtomicU64::new(0)),
+            scim: None,
         })
+    }
+
+    /// This client, with a SCIM client beside it that sends the org's SCIM
+    /// token (and only SCIM requests go through it). Both share the
+    /// connections, the rate-limit budget and the request count.
+    pub fn with_scim_token(mut self, token: &Token) -> Result<HubClient> {
+        let mut scim = self.clone();
+        scim.auth = bearer(token)?;
+        scim.scim = None;
+        self.scim = Some(Arc::new(scim));
+        Ok(self)
+    }
+
+    /// The client that carries the SCIM token, if one was given.
+    pub fn scim(&self) -> Option<&HubClient> {
+        self.scim.as_deref()
     }
 
     pub fn endpoint(&self) -> &Url {
@@ -652,6 +663,18 @@ fn parse_endpoint(endpoint: &str) -> Result<Url> {
         ));
     }
     Ok(url)
+}
+
+/// `Bearer TOKEN`, marked sensitive so that hyper and reqwest keep it out of
+/// their Debug output.
+fn bearer(token: &Token) -> Result<HeaderValue> {
+    let mut auth =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| Error::Auth {
+            message: "the token contains characters that cannot be sent in a header".into(),
+            hint: "check the token file for stray characters".into(),
+        })?;
+    auth.set_sensitive(true);
+    Ok(auth)
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

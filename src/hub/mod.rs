@@ -16,7 +16,9 @@ pub mod wire;
 #[cfg(test)]
 mod props;
 
-pub use auth::{OrgAccess, Token, TokenEnv, TokenOrigin, check_org_access, find_token};
+pub use auth::{
+    OrgAccess, Token, TokenEnv, TokenOrigin, check_org_access, find_scim_token, find_token,
+};
 pub use client::{ClientOptions, DEFAULT_MAX_BODY_MIB, HubClient};
 pub use collect::{Observer, Outcome, Silent};
 

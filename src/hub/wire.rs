@@ -365,3 +365,21 @@ pub struct TokenEntity {
     #[serde(rename = "type")]
     pub kind: String,
 }
+
+/// One item of `GET /api/organizations/{org}/service-accounts` (Enterprise),
+/// modelled on the Hub's OpenAPI description: every field but
+/// `description` is required there, so it is here.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceAccount {
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The account's username: the name its tokens and group entries carry.
+    pub user: String,
+    /// Its display name.
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+}

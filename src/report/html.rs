@@ -426,6 +426,36 @@ mod tests {
         assert!(html.contains(r#"<p class="empty">None.</p>"#));
     }
 
+    /// Invites read from the audit log: the report says what that source
+    /// cannot know, and no longer that everything was checked.
+    #[test]
+    fn what_the_invite_source_cannot_show_is_said() {
+        let mut report = testdata::empty_report();
+        let org = report.orgs[0].org.clone();
+        let reason =
+            crate::reconcile::invite_caveat(&org, crate::model::InviteSource::AuditLog).unwrap();
+        report.orgs[0].caveats.push(crate::report::Unchecked {
+            collector: "invites".into(),
+            reason,
+        });
+        let html = render(&report, None).unwrap();
+        assert!(!html.contains("Nothing: every collector was available"));
+        let checked = between(&html, r#"<ul class="unchecked">"#, "</ul>");
+        assert!(checked.contains("(read, with a limit)"), "{checked}");
+        assert!(
+            checked.contains("an invitation cancelled in Settings leaves no event"),
+            "{checked}"
+        );
+        assert!(
+            checked.contains("confirm in Settings → Members"),
+            "{checked}"
+        );
+        assert!(
+            html.contains("Stitchflow"),
+            "the seat rule names its source"
+        );
+    }
+
     #[test]
     fn an_undefined_value_in_an_override_is_a_config_error() {
         let dir = tempfile::tempdir().unwrap();

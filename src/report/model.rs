@@ -59,6 +59,10 @@ pub struct OrgSummary {
     /// Collectors that were unavailable, with the reason, as
     /// `(collector, reason)`: what the report could not check.
     pub unavailable: Vec<Unchecked>,
+    /// What an available collector's source cannot show, as
+    /// `(collector, what)`: e.g. invitations cancelled in Settings, which
+    /// leave no audit-log event. Said beside what could not be checked.
+    pub caveats: Vec<Unchecked>,
     /// Where member activity comes from.
     pub activity: ActivitySummary,
     /// Time to revoke of the leavers who lost access in the history.
@@ -150,7 +154,7 @@ pub struct AccessRow {
     pub org: String,
     pub username: String,
     pub fullname: Option<String>,
-    /// `member` or `invite`.
+    /// `member`, `invite` or `service_account`.
     pub kind: String,
     pub role: Option<String>,
     pub two_fa: Option<bool>,

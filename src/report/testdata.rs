@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::model::MatchMethod;
+use crate::model::{InviteSource, MatchMethod};
 use crate::report::{AccessRow, OrgSummary, Report, RosterSummary, SeatRow, Stranger, Unchecked};
 use crate::rules::{Finding, Rule, Severity};
 
@@ -692,8 +692,28 @@ fn access() -> Vec<AccessRow> {
     ));
     never.activity_source = s("idp");
 
+    // A service account: not a person, so no match, no status, no seat;
+    // its tokens are listed.
+    let mut bot = access_row(who(
+        ML,
+        "acme-ml-ci",
+        Some("=CI bot"),
+        "service_account",
+        "",
+        Unmatched,
+        Some("acme-ml-ci@service.example"),
+        None,
+        None,
+    ));
+    bot.role = None;
+    bot.groups = vec!["research".into()];
+    bot.tokens = Some(1);
+    bot.token_last_used = Some(t("2026-07-01T03:00:00Z"));
+    bot.last_active = bot.token_last_used;
+    bot.activity_source = s("token");
+
     vec![
-        alice, bob, ghost, jdoe, kim, mallory, promo, rtl, svc, tabby, contractor, ex, carol,
+        alice, bob, ghost, jdoe, kim, mallory, promo, rtl, svc, tabby, contractor, ex, bot, carol,
         carrie, dave, erin, never, newhire,
     ]
 }
@@ -748,6 +768,7 @@ pub fn report() -> Report {
                 pending_invites: 2,
                 snapshots_in_store: 12,
                 unavailable: vec![],
+                caveats: vec![],
                 activity: history::activity(ML),
                 time_to_revoke: history::revoke_stats(ML),
                 skipped_snapshots: vec![],
@@ -771,6 +792,11 @@ pub fn report() -> Report {
                         reason: "gated-repo access requests are not visible to this token (404)".into(),
                     },
                 ],
+                caveats: vec![Unchecked {
+                    collector: "invites".into(),
+                    reason: crate::reconcile::invite_caveat(LABS, InviteSource::AuditLog)
+                        .unwrap(),
+                }],
                 activity: history::activity(LABS),
                 time_to_revoke: history::revoke_stats(LABS),
                 skipped_snapshots: vec![],
@@ -798,6 +824,7 @@ pub fn empty_report() -> Report {
     r.warnings.clear();
     for o in &mut r.orgs {
         o.unavailable.clear();
+        o.caveats.clear();
     }
     r
 }

@@ -163,13 +163,20 @@ impl<'a> OrgAudit<'a> {
         let shared = |username: Option<&str>| {
             username.and_then(|u| by_member.get(&u.to_lowercase()).copied())
         };
+        // A service account is not a person: it matches nobody, so that no
+        // rule about people (departed, unmatched, inactive) can fire on it.
+        let not_a_person = |username: &str| snapshot.is_service_account(username);
         let group_members = snapshot
             .group_members
             .iter()
             .map(|g| {
-                let m = shared(Some(&g.username)).unwrap_or_else(|| {
-                    matcher.match_account(&g.username, g.fullname.as_deref(), &[])
-                });
+                let m = if not_a_person(&g.username) {
+                    Match::UNMATCHED
+                } else {
+                    shared(Some(&g.username)).unwrap_or_else(|| {
+                        matcher.match_account(&g.username, g.fullname.as_deref(), &[])
+                    })
+                };
                 wrap(matcher, g, m)
             })
             .collect();
@@ -212,9 +219,13 @@ impl<'a> OrgAudit<'a> {
             .unwrap_or_default()
             .iter()
             .map(|t| {
-                let m = shared(Some(&t.owner)).unwrap_or_else(|| {
-                    matcher.match_account(&t.owner, t.owner_fullname.as_deref(), &[])
-                });
+                let m = if not_a_person(&t.owner) {
+                    Match::UNMATCHED
+                } else {
+                    shared(Some(&t.owner)).unwrap_or_else(|| {
+                        matcher.match_account(&t.owner, t.owner_fullname.as_deref(), &[])
+                    })
+                };
                 wrap(matcher, t, m)
             })
             .collect();

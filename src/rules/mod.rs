@@ -140,4 +140,6 @@ mod tests;
 #[cfg(test)]
 mod tests_history;
 #[cfg(test)]
+mod tests_service_accounts;
+#[cfg(test)]
 mod tests_tokens;

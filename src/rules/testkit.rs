@@ -94,6 +94,28 @@ pub fn with_tokens(mut snap: Snapshot, tokens: Vec<MemberToken>) -> Snapshot {
     snap
 }
 
+/// `snap` with the `service_accounts` collector run and these accounts.
+pub fn with_service_accounts(mut snap: Snapshot, accounts: Vec<ServiceAccount>) -> Snapshot {
+    snap.collectors.insert(
+        "service_accounts".into(),
+        CollectorStatus::ok(accounts.len()),
+    );
+    snap.service_accounts = accounts;
+    snap
+}
+
+/// A service account `username`, created 300 days before [`now`].
+pub fn service_account(username: &str) -> ServiceAccount {
+    ServiceAccount {
+        id: format!("sa-{username}"),
+        username: username.into(),
+        name: format!("Bot {username}"),
+        email: format!("{username}@service.example"),
+        description: None,
+        created_at: days_ago(300),
+    }
+}
+
 /// An unrevoked `write` token of `owner` without approval data, created
 /// 200 days before [`now`], last used `used_days_ago` days ago (`None`: never).
 pub fn token(owner: &str, id: &str, used_days_ago: Option<i64>) -> MemberToken {

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::MemberToken;
+use crate::model::{MemberToken, ServiceAccount};
 use crate::rules::context::{Matched, OrgAudit};
 use crate::rules::departed::{left, set_open_since};
 use crate::rules::{Finding, Rule, Severity, base_finding};
@@ -26,13 +26,23 @@ fn token_finding(
     let t = m.item;
     let mut f = base_finding(a, rule, severity, subject(t), m);
     let member = a.member(&t.owner).map(|m| m.item);
+    let service_account = service_account(a, t);
     f.username = Some(t.owner.clone());
     f.fullname = member
         .and_then(|m| m.fullname.clone())
+        .or_else(|| service_account.map(|s| s.name.clone()))
         .or_else(|| t.owner_fullname.clone())
         .or(f.fullname);
     f.role = member.and_then(|m| m.role.clone());
     f
+}
+
+/// The service account that owns `t`, if a service account does.
+fn service_account<'a>(a: &OrgAudit<'a>, t: &MemberToken) -> Option<&'a ServiceAccount> {
+    a.snapshot
+        .service_accounts
+        .iter()
+        .find(|s| s.username.eq_ignore_ascii_case(&t.owner))
 }
 
 /// "Revoke …": the Settings page and the API call.
@@ -129,7 +139,8 @@ pub fn departed_token(a: &OrgAudit) -> Vec<Finding> {
 
 /// `stale_token`: low. An approved token (or, where the org does not
 /// require approval, any token never revoked) unused for more than
-/// `stale_token_days`, or never used and older than that.
+/// `stale_token_days`, or never used and older than that; of a member or
+/// of a service account alike.
 pub fn stale_token(a: &OrgAudit) -> Vec<Finding> {
     let days = a.thresholds.stale_token_days;
     a.tokens
@@ -143,10 +154,16 @@ pub fn stale_token(a: &OrgAudit) -> Vec<Finding> {
                 return None;
             }
             let mut f = token_finding(a, Rule::StaleToken, Severity::Low, m);
+            let owned_by = service_account(a, t);
             f.detail = format!(
-                "the {} token {} of {} {} ({idle} days, more than {days})",
+                "the {} token {} of {}{} {} ({idle} days, more than {days})",
                 t.role,
                 t.label(),
+                if owned_by.is_some() {
+                    "service account "
+                } else {
+                    ""
+                },
                 t.owner,
                 match t.last_used_at {
                     Some(used) => format!("was last used on {}", used.format("%Y-%m-%d")),
@@ -156,12 +173,22 @@ pub fn stale_token(a: &OrgAudit) -> Vec<Finding> {
                     ),
                 },
             );
-            f.fix = format!(
-                "Ask {} whether the token is still needed; they can delete it at \
-                 https://huggingface.co/settings/tokens. {}",
-                t.owner,
-                revoke_fix(a, t)
-            );
+            f.fix = match owned_by {
+                Some(_) => format!(
+                    "Ask the team that runs the service account {} whether the token is still \
+                     needed; an admin of {} can delete it in the org's Settings, under the \
+                     service account. {}",
+                    t.owner,
+                    a.org(),
+                    revoke_fix(a, t)
+                ),
+                None => format!(
+                    "Ask {} whether the token is still needed; they can delete it at \
+                     https://huggingface.co/settings/tokens. {}",
+                    t.owner,
+                    revoke_fix(a, t)
+                ),
+            };
             f.first_seen = Some((since + chrono::Duration::days(days)).min(a.snapshot.taken_at));
             f.days_open = Some(idle);
             Some(f)

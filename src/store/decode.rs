@@ -11,6 +11,7 @@ use polars::prelude::*;
 use super::tables::{self, Table};
 use crate::model::{
     Event, GroupMember, Invite, InviteSource, Member, MemberToken, RepoAccess, ResourceGroup,
+    ServiceAccount,
 };
 
 type Reason = String;
@@ -203,6 +204,26 @@ pub(crate) fn tokens(df: &DataFrame) -> Result<Vec<MemberToken>, Reason> {
         .collect())
 }
 
+pub(crate) fn service_accounts(df: &DataFrame) -> Result<Vec<ServiceAccount>, Reason> {
+    let c = Columns::check(df, &tables::SERVICE_ACCOUNTS)?;
+    let (id, username, name) = (c.req_str("id")?, c.req_str("username")?, c.req_str("name")?);
+    let (email, description, created_at) = (
+        c.req_str("email")?,
+        c.opt_str("description")?,
+        c.req_time("created_at")?,
+    );
+    Ok((0..df.height())
+        .map(|i| ServiceAccount {
+            id: id[i].clone(),
+            username: username[i].clone(),
+            name: name[i].clone(),
+            email: email[i].clone(),
+            description: description[i].clone(),
+            created_at: created_at[i],
+        })
+        .collect())
+}
+
 /// A `DataFrame` whose schema matched a [`Table`]; gives typed columns.
 struct Columns<'a> {
     df: &'a DataFrame,
@@ -324,6 +345,10 @@ mod tests {
             );
             assert_eq!(events(&df(&tables::EVENTS)).unwrap(), snap.events);
             assert_eq!(tokens(&df(&tables::TOKENS)).unwrap(), snap.tokens);
+            assert_eq!(
+                service_accounts(&df(&tables::SERVICE_ACCOUNTS)).unwrap(),
+                snap.service_accounts
+            );
         }
     }
 

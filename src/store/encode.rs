@@ -20,6 +20,7 @@ pub(crate) fn encode(table: &'static Table, snap: &Snapshot, id: &str) -> Polars
         f if f == tables::REPO_ACCESS.file => repo_access(snap, id),
         f if f == tables::EVENTS.file => events(snap, id),
         f if f == tables::TOKENS.file => tokens(snap, id),
+        f if f == tables::SERVICE_ACCOUNTS.file => service_accounts(snap, id),
         other => polars_bail!(ComputeError: "no encoder for {other}"),
     }
 }
@@ -130,6 +131,18 @@ fn tokens(snap: &Snapshot, id: &str) -> PolarsResult<DataFrame> {
         .opt_time("authorized_at", rows.iter().map(|t| t.authorized_at))
         .opt_str("authorizer", rows.iter().map(|t| t.authorizer.as_deref()))
         .str_list("permissions", rows.iter().map(|t| t.permissions.as_slice()))
+        .finish()
+}
+
+fn service_accounts(snap: &Snapshot, id: &str) -> PolarsResult<DataFrame> {
+    let rows = &snap.service_accounts;
+    FrameBuilder::new(&tables::SERVICE_ACCOUNTS, rows.len(), &snap.org, id)
+        .str("id", rows.iter().map(|a| a.id.as_str()))
+        .str("username", rows.iter().map(|a| a.username.as_str()))
+        .str("name", rows.iter().map(|a| a.name.as_str()))
+        .str("email", rows.iter().map(|a| a.email.as_str()))
+        .opt_str("description", rows.iter().map(|a| a.description.as_deref()))
+        .time("created_at", rows.iter().map(|a| a.created_at))
         .finish()
 }
 

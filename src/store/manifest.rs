@@ -316,7 +316,7 @@ mod tests {
         assert!(!m.is_full());
         assert_eq!(
             m.completeness(),
-            "partial (no resource_groups, repo_access, events, tokens)"
+            "partial (no resource_groups, repo_access, events, tokens, service_accounts)"
         );
     }
 

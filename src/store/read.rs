@@ -431,6 +431,9 @@ fn load_dir(dir: &Path, org: &str, id: &str, events: Events) -> Result<Snapshot>
             }
             f if f == tables::EVENTS.file => decode::events(&df).map(|v| snap.events = v),
             f if f == tables::TOKENS.file => decode::tokens(&df).map(|v| snap.tokens = v),
+            f if f == tables::SERVICE_ACCOUNTS.file => {
+                decode::service_accounts(&df).map(|v| snap.service_accounts = v)
+            }
             _ => Ok(()),
         };
         decoded.map_err(|reason| Error::store(&path, reason))?;

@@ -186,8 +186,24 @@ pub(crate) const TOKENS: Table = Table {
     ],
 };
 
+/// `service_accounts.parquet`: one row per service account (Enterprise).
+pub(crate) const SERVICE_ACCOUNTS: Table = Table {
+    file: "service_accounts.parquet",
+    collector: "service_accounts",
+    columns: &[
+        ("org", Kind::Str),
+        ("snapshot_id", Kind::Str),
+        ("id", Kind::Str),
+        ("username", Kind::Str),
+        ("name", Kind::Str),
+        ("email", Kind::Str),
+        ("description", Kind::OptStr),
+        ("created_at", Kind::Time),
+    ],
+};
+
 /// Every table, in the order they are written.
-pub(crate) const ALL: [&Table; 7] = [
+pub(crate) const ALL: [&Table; 8] = [
     &MEMBERS,
     &INVITES,
     &RESOURCE_GROUPS,
@@ -195,6 +211,7 @@ pub(crate) const ALL: [&Table; 7] = [
     &REPO_ACCESS,
     &EVENTS,
     &TOKENS,
+    &SERVICE_ACCOUNTS,
 ];
 
 #[cfg(test)]

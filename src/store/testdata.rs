@@ -28,6 +28,10 @@ fn all_ok(snap: &Snapshot) -> BTreeMap<String, CollectorStatus> {
         ("repo_access", CollectorStatus::ok(snap.repo_access.len())),
         ("events", CollectorStatus::ok(snap.events.len())),
         ("tokens", CollectorStatus::ok(snap.tokens.len())),
+        (
+            "service_accounts",
+            CollectorStatus::ok(snap.service_accounts.len()),
+        ),
     ]
     .into_iter()
     .map(|(name, status)| (name.to_string(), status))
@@ -149,6 +153,14 @@ pub(crate) fn full() -> Snapshot {
                 "model/6500bbbbbbbbbbbbbbbbbbbb:repo.write".into(),
             ],
         }],
+        service_accounts: vec![ServiceAccount {
+            id: "6700aaaaaaaaaaaaaaaaaaaa".into(),
+            username: "acme-ci".into(),
+            name: "CI \"bot\", nightly".into(),
+            email: "acme-ci@service.example".into(),
+            description: s("=uploads checkpoints"),
+            created_at: at(-200 * 86_400),
+        }],
         collectors: BTreeMap::new(),
     };
     snap.collectors = all_ok(&snap);
@@ -235,6 +247,14 @@ pub(crate) fn all_none() -> Snapshot {
             authorizer: None,
             permissions: vec![],
         }],
+        service_accounts: vec![ServiceAccount {
+            id: "sa".into(),
+            username: "bot".into(),
+            name: "".into(),
+            email: "".into(),
+            description: None,
+            created_at: at(0),
+        }],
         collectors: BTreeMap::new(),
     };
     snap.collectors = all_ok(&snap);
@@ -263,7 +283,14 @@ pub(crate) fn partial() -> Snapshot {
     snap.repo_access.clear();
     snap.events.clear();
     snap.tokens.clear();
-    for name in ["resource_groups", "repo_access", "events", "tokens"] {
+    snap.service_accounts.clear();
+    for name in [
+        "resource_groups",
+        "repo_access",
+        "events",
+        "tokens",
+        "service_accounts",
+    ] {
         snap.collectors.insert(
             name.to_string(),
             CollectorStatus::Unavailable {

@@ -289,6 +289,7 @@ fn rows_of(table: &Table, snap: &Snapshot) -> usize {
         f if f == tables::REPO_ACCESS.file => snap.repo_access.len(),
         f if f == tables::EVENTS.file => snap.events.len(),
         f if f == tables::TOKENS.file => snap.tokens.len(),
+        f if f == tables::SERVICE_ACCOUNTS.file => snap.service_accounts.len(),
         _ => 0,
     }
 }

@@ -332,8 +332,21 @@ async fn pending_members_scim_and_audit_log_have_their_shapes() {
     (spec.pending, spec.groups) = (3, 2);
     let mut acme = generate_org(&spec);
     acme.scim_users = Some(scim_users_for(&acme));
+    acme.scim_token = Some("scim_org_token".into());
     let hub = FakeHub::start(world_for(vec![acme]));
     let admin = Client::admin(&hub);
+    let scim_client = Client::new(&hub, Some("scim_org_token"));
+    // SCIM takes the org's SCIM token only: a user token is refused, and
+    // Managed SSO's path is absent on a Basic SSO org.
+    let scim_path = "/api/organizations/acme/scim-provisioning/v2/Users";
+    assert_eq!(admin.get(scim_path).await.status, 401);
+    assert_eq!(
+        scim_client
+            .get("/api/organizations/acme/scim/v2/Users")
+            .await
+            .status,
+        404
+    );
 
     let pending = admin
         .get("/api/organizations/acme/pending-members")
@@ -361,7 +374,7 @@ async fn pending_members_scim_and_audit_log_have_their_shapes() {
             .is_some_and(|t| t.len() == 24 && t.ends_with('Z'))
     );
 
-    let scim = admin
+    let scim = scim_client
         .get("/api/organizations/acme/scim-provisioning/v2/Users?startIndex=2&count=5")
         .await
         .body;
@@ -379,5 +392,5 @@ async fn pending_members_scim_and_audit_log_have_their_shapes() {
     let filter = format!(
         "/api/organizations/acme/scim-provisioning/v2/Users?filter=userName%20eq%20%22{invited}%22"
     );
-    assert_eq!(admin.get(&filter).await.body["totalResults"], 1);
+    assert_eq!(scim_client.get(&filter).await.body["totalResults"], 1);
 }

@@ -137,6 +137,20 @@ pub fn exactly_the_hub(case: &Case, unavailable: &[&str]) -> Result<(), String> 
         .map(|p| p.user.clone())
         .collect();
     ensure!(got == expected, "invites: {got:?} != {expected:?}");
+
+    let got: BTreeSet<_> = snap
+        .service_accounts
+        .iter()
+        .map(|a| a.username.clone())
+        .collect();
+    let expected: BTreeSet<_> = want
+        .service_accounts
+        .iter()
+        .flatten()
+        .filter(|_| ok("service_accounts"))
+        .map(|a| a.user.clone())
+        .collect();
+    ensure!(got == expected, "service accounts: {got:?} != {expected:?}");
     Ok(())
 }
 

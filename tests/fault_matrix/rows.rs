@@ -81,8 +81,9 @@ fn members_page_2(kind: FaultKind) -> Fault {
 }
 
 /// Endpoints of optional collectors.
-const OPTIONAL: [Endpoint; 7] = [
+const OPTIONAL: [Endpoint; 8] = [
     Endpoint::ResourceGroups,
+    Endpoint::ServiceAccounts,
     Endpoint::AuditLog,
     Endpoint::Models,
     Endpoint::Datasets,
@@ -368,6 +369,11 @@ pub fn optional() -> Vec<Row> {
                 label("access requests"),
                 vec![each(Endpoint::AccessRequests)],
                 Unavailable(&["repo_access"]),
+            ),
+            Row::new(
+                label("service accounts"),
+                vec![each(Endpoint::ServiceAccounts)],
+                Unavailable(&["service_accounts"]),
             ),
             // Invites fall back to SCIM, then to the audit log.
             Row::new(

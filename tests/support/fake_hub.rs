@@ -28,7 +28,7 @@ use tokio::sync::oneshot;
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use world::{
     AccessGrant, AccessUser, AuditEvent, Group, GroupRepo, GroupUser, MemberToken, Org, OrgMember,
-    Pending, Repo, ScimUser, Scoped, TokenApproval, TokenInfo, World, fake_id,
+    Pending, Repo, ScimUser, Scoped, ServiceAccount, TokenApproval, TokenInfo, World, fake_id,
 };
 
 use connection::{Conn, KillableListener};

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::fake_hub::{
     AccessGrant, AccessUser, Group, GroupRepo, GroupUser, Org, OrgMember, Pending, Repo, ScimUser,
-    TokenInfo, World, fake_id,
+    ServiceAccount, TokenInfo, World, fake_id,
 };
 use people::{People, Person};
 pub use random::{DAY_MS, Rng, rfc3339_ms, start_of_today_ms};
@@ -46,6 +46,9 @@ pub struct OrgSpec {
     /// Access tokens per member (paid plans only; enterprise orgs require
     /// their approval).
     pub tokens_per_member: usize,
+    /// Service accounts (enterprise orgs only; other plans answer 402),
+    /// each holding `tokens_per_member` tokens too.
+    pub service_accounts: usize,
     pub seed: u64,
 }
 
@@ -62,6 +65,7 @@ impl OrgSpec {
             pending: 0,
             audit_log: true,
             tokens_per_member: 0,
+            service_accounts: 0,
             seed: 1,
         }
     }
@@ -130,14 +134,30 @@ pub fn generate_org_at(spec: &OrgSpec, now_ms: i64) -> Org {
         };
         audit::audit_log(&facts, &mut rng, &mut people)
     });
+    let enterprise = spec.plan.as_deref() == Some("enterprise");
+    let service_accounts = enterprise.then(|| {
+        (1..=spec.service_accounts)
+            .map(|i| {
+                let mut a = ServiceAccount::new(&format!("{}-bot-{i}", spec.name));
+                a.description = (i % 2 == 1).then(|| format!("pipeline {i}"));
+                a
+            })
+            .collect::<Vec<_>>()
+    });
     let tokens = paid.then(|| {
         let mut rng = Rng::new(spec.seed ^ random::fnv(&format!("tokens:{}", spec.name)));
-        let approval = spec.plan.as_deref() == Some("enterprise");
         let org_id = fake_id(&format!("org:{}", spec.name));
+        // Service accounts hold tokens like members do.
+        let bots: Vec<OrgMember> = service_accounts
+            .iter()
+            .flatten()
+            .map(|a| OrgMember::new(&a.user, "read"))
+            .collect();
+        let owners: Vec<OrgMember> = members.iter().cloned().chain(bots).collect();
         tokens::tokens(
             spec.tokens_per_member,
-            approval,
-            &members,
+            enterprise,
+            &owners,
             &admins,
             &org_id,
             now_ms,
@@ -156,10 +176,13 @@ pub fn generate_org_at(spec: &OrgSpec, now_ms: i64) -> Org {
         resource_groups: paid.then_some(groups),
         pending_members: (spec.pending > 0).then(|| pending.collect()),
         scim_users: None,
+        scim_token: None,
+        scim_managed: false,
         audit_log,
         models,
         datasets,
         tokens,
+        service_accounts,
     }
 }
 

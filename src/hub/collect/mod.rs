@@ -7,12 +7,14 @@
 
 mod gated;
 mod invites;
+mod service_accounts;
 mod tokens;
 
 use chrono::{DateTime, Utc};
 
 pub use gated::{accepted_access, gated_repos};
 pub use invites::{pending_invites, pending_members};
+pub use service_accounts::service_accounts;
 pub use tokens::{
     ALL_TOKENS, PARTITIONS as TOKEN_PARTITIONS, TOKENS_PAGE, member_tokens, token_listing,
 };

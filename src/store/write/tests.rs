@@ -56,6 +56,7 @@ fn files_are_private_and_manifest_matches_disk() {
             "members.parquet",
             "repo_access.parquet",
             "resource_groups.parquet",
+            "service_accounts.parquet",
             "tokens.parquet",
         ]
     );
@@ -71,7 +72,7 @@ fn files_are_private_and_manifest_matches_disk() {
         serde_json::from_slice(&std::fs::read(snap_dir.join(MANIFEST_FILE)).unwrap()).unwrap();
     assert_eq!(on_disk, manifest);
     assert_eq!(on_disk.tool_version, "0.1.0");
-    assert_eq!(on_disk.files.len(), 7);
+    assert_eq!(on_disk.files.len(), 8);
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub enum Endpoint {
     AccessRequests,
     AuditLog,
     Tokens,
+    ServiceAccounts,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

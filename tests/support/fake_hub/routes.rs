@@ -44,10 +44,15 @@ pub(super) enum Route {
     Members(String),
     ResourceGroups(String),
     PendingMembers(String),
+    /// `scim-provisioning/v2/Users` (Basic SSO: members and invitations).
     ScimUsers(String),
+    /// `scim/v2/Users` (Managed SSO: provisioned members only).
+    ScimManagedUsers(String),
     AuditLog(String),
     /// `settings/tokens`: members' access tokens.
     Tokens(String),
+    /// `service-accounts` (Enterprise).
+    ServiceAccounts(String),
     /// `models` or `datasets`.
     RepoList(String),
     AccessRequests {
@@ -79,8 +84,10 @@ impl Route {
                 "v2",
                 "Users",
             ] => Route::ScimUsers(org(o)),
+            ["api", "organizations", o, "scim", "v2", "Users"] => Route::ScimManagedUsers(org(o)),
             ["api", "organizations", o, "audit-log", "export"] => Route::AuditLog(org(o)),
             ["api", "organizations", o, "settings", "tokens"] => Route::Tokens(org(o)),
+            ["api", "organizations", o, "service-accounts"] => Route::ServiceAccounts(org(o)),
             ["api", kind @ ("models" | "datasets")] => Route::RepoList(kind.to_string()),
             [
                 "api",
@@ -107,9 +114,10 @@ impl Route {
             Route::Members(_) => Endpoint::Members,
             Route::ResourceGroups(_) => Endpoint::ResourceGroups,
             Route::PendingMembers(_) => Endpoint::PendingMembers,
-            Route::ScimUsers(_) => Endpoint::ScimUsers,
+            Route::ScimUsers(_) | Route::ScimManagedUsers(_) => Endpoint::ScimUsers,
             Route::AuditLog(_) => Endpoint::AuditLog,
             Route::Tokens(_) => Endpoint::Tokens,
+            Route::ServiceAccounts(_) => Endpoint::ServiceAccounts,
             Route::RepoList(kind) if kind == "models" => Endpoint::Models,
             Route::RepoList(_) => Endpoint::Datasets,
             Route::AccessRequests { .. } => Endpoint::AccessRequests,
@@ -159,11 +167,17 @@ pub(super) fn respond(world: &World, call: &Call) -> Reply {
 }
 
 fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
-    let who = caller(world, call.token)?;
     let query = call.query;
     let mut paging = call.paging.clone();
     paging.page_cap = world.page_cap;
     paging.offset_paging = world.offset_paging;
+    // SCIM takes the org's own SCIM token, not a user's.
+    match call.route {
+        Route::ScimUsers(org) => return scim_users(world, org, false, call, &paging),
+        Route::ScimManagedUsers(org) => return scim_users(world, org, true, call, &paging),
+        _ => {}
+    }
+    let who = caller(world, call.token)?;
     Ok(match call.route {
         Route::Whoami => Reply::ok(&views::whoami(world, who)),
         Route::Overview(org) => Reply::ok(&views::overview(org_for(world, who, org)?)),
@@ -183,7 +197,7 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
             let pending = org.pending_members.as_ref().ok_or_else(not_found)?;
             Reply::ok(&Value::Array(pending.iter().map(views::pending).collect()))
         }
-        Route::ScimUsers(org) => scim_users(org_for(world, who, org)?, query, &paging)?,
+        Route::ScimUsers(_) | Route::ScimManagedUsers(_) => unreachable!("answered above"),
         Route::AuditLog(org) => {
             let org = org_for(world, who, org)?;
             let events = org.audit_log.as_ref().ok_or_else(|| {
@@ -198,6 +212,19 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
             Reply::ok(&Value::Array(rows.collect()))
         }
         Route::Tokens(org) => member_tokens(org_for(world, who, org)?, who, query, &paging)?,
+        Route::ServiceAccounts(org) => {
+            let org = org_for(world, who, org)?;
+            let accounts = org.service_accounts.as_ref().ok_or_else(|| {
+                Reply::error(
+                    402,
+                    "Service accounts are only available on Enterprise plans",
+                )
+            })?;
+            require_role(org, who, &["admin"])?;
+            Reply::ok(&Value::Array(
+                accounts.iter().map(views::service_account).collect(),
+            ))
+        }
         Route::RepoList(kind) => repo_list(world, who, kind, query, &paging),
         Route::AccessRequests {
             kind,
@@ -412,8 +439,26 @@ fn repo_list(world: &World, who: &TokenInfo, kind: &str, query: &Query, paging: 
     paging::page(&rows, |r| views::repo(r), query, REPOS, paging)
 }
 
-fn scim_users(org: &Org, query: &Query, paging: &Paging) -> Result<Reply, Reply> {
-    let users = org.scim_users.as_ref().ok_or_else(not_found)?;
+/// A SCIM user list: 404 unless the org has SCIM on this path (`managed`:
+/// `scim/v2`, else `scim-provisioning/v2`), 401 unless the bearer is the
+/// org's SCIM token.
+fn scim_users(
+    world: &World,
+    org: &str,
+    managed: bool,
+    call: &Call,
+    paging: &Paging,
+) -> Result<Reply, Reply> {
+    let org = world.orgs.get(org).ok_or_else(not_found)?;
+    let users = org
+        .scim_users
+        .as_ref()
+        .filter(|_| org.scim_managed == managed)
+        .ok_or_else(not_found)?;
+    if call.token.is_none() || call.token != org.scim_token.as_deref() {
+        return Err(Reply::error(401, "Invalid SCIM token"));
+    }
+    let query = call.query;
     let start_index = query.number("startIndex")?.unwrap_or(1).max(1);
     let count = query.number("count")?.unwrap_or(SCIM_DEFAULT_COUNT);
     let count = count.min(SCIM_MAX_COUNT).min(paging.page_cap);

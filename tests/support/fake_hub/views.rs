@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::world::{
     AccessGrant, AuditEvent, Group, GroupUser, MemberToken, Org, OrgMember, Pending, Repo,
-    ScimUser, TokenInfo, World, fake_id,
+    ScimUser, ServiceAccount, TokenInfo, World, fake_id,
 };
 
 pub(super) fn avatar_url(id: &str) -> String {
@@ -232,6 +232,24 @@ pub(super) fn member_token(org: &Org, t: &MemberToken) -> Value {
             .collect();
         row.insert("fineGrained".into(), json!({ "scoped": scoped }));
     }
+    Value::Object(row)
+}
+
+/// One item of `service-accounts`: the schema's required fields always,
+/// `description` only when the world holds one.
+pub(super) fn service_account(a: &ServiceAccount) -> Value {
+    let mut row = object(json!({
+        "_id": a.id,
+        "user": a.user,
+        "name": a.name,
+        "email": a.email,
+        "createdAt": a.created_at,
+    }));
+    insert_some(
+        &mut row,
+        "description",
+        a.description.clone().map(Value::from),
+    );
     Value::Object(row)
 }
 

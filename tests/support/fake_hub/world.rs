@@ -56,8 +56,13 @@ pub struct Org {
     pub resource_groups: Option<Vec<Group>>,
     /// `None`: 404, the deployment has no such endpoint (the normal case).
     pub pending_members: Option<Vec<Pending>>,
-    /// `None`: 404 on `scim-provisioning`.
+    /// `None`: 404 on both SCIM paths.
     pub scim_users: Option<Vec<ScimUser>>,
+    /// The org's SCIM token: the only bearer SCIM accepts (401 otherwise).
+    pub scim_token: Option<String>,
+    /// Managed SSO: SCIM is served on `scim/v2` (404 on
+    /// `scim-provisioning/v2`); else Basic SSO, the other way round.
+    pub scim_managed: bool,
     /// `None`: 402.
     pub audit_log: Option<Vec<AuditEvent>>,
     pub models: Vec<Repo>,
@@ -65,6 +70,37 @@ pub struct Org {
     /// Members' access tokens (`settings/tokens`). `None`: 402, the plan
     /// has no token management.
     pub tokens: Option<Vec<MemberToken>>,
+    /// Service accounts (`service-accounts`, Enterprise). `None`: 402.
+    pub service_accounts: Option<Vec<ServiceAccount>>,
+}
+
+/// A service account as `service-accounts` lists it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceAccount {
+    /// 24 hex.
+    pub id: String,
+    /// Its username (the owner name of its tokens).
+    pub user: String,
+    pub name: String,
+    pub email: String,
+    /// `None`: not sent.
+    pub description: Option<String>,
+    /// RFC 3339 with `Z`.
+    pub created_at: String,
+}
+
+impl ServiceAccount {
+    /// `user`, created 2026-01-05, without a description.
+    pub fn new(user: &str) -> ServiceAccount {
+        ServiceAccount {
+            id: fake_id(&format!("service-account:{user}")),
+            user: user.into(),
+            name: format!("Service account {user}"),
+            email: format!("{user}@service-accounts.example"),
+            description: None,
+            created_at: "2026-01-05T09:30:00.000Z".into(),
+        }
+    }
 }
 
 /// One member's access token as `settings/tokens` lists it.
@@ -279,8 +315,8 @@ impl TokenInfo {
 
 impl Org {
     /// A Team-plan org with no one in it: resource groups, the audit log
-    /// and the token listing exist (empty), pending-members and SCIM are
-    /// absent.
+    /// and the token listing exist (empty), pending-members, SCIM and
+    /// service accounts (Enterprise) are absent.
     pub fn new(name: &str) -> Org {
         Org {
             name: name.into(),
