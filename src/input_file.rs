@@ -86,6 +86,34 @@ pub fn long_cell(record: &csv::StringRecord) -> Option<(u64, String)> {
     ))
 }
 
+/// A secret in a file others can read is worth a warning, not a failure.
+/// `holds` says what the file holds, `instead` the alternative to offer.
+pub fn warn_if_readable(path: &Path, holds: &str, instead: &str) {
+    if let Some(mode) = readable_by_others(path) {
+        tracing::warn!(
+            "{}: holds {holds} but is readable by group or others (mode {mode:04o}); \
+             run `chmod 600 {}` or set {instead} instead",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
+/// The file's mode if group or others may read it (Unix only).
+pub(crate) fn readable_by_others(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 fn too_large(path: &Path, max: u64, what: &str) -> Error {
     Error::input(
         path,

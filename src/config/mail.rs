@@ -284,7 +284,7 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 fn warn_if_readable(path: &Path) {
-    crate::hub::auth::warn_if_readable(path, "the SMTP password", "HFAUDIT_SMTP_URL");
+    crate::input_file::warn_if_readable(path, "the SMTP password", "HFAUDIT_SMTP_URL");
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::hub::wire::WhoAmI;
+use crate::input_file::warn_if_readable;
 
 /// A Hub access token. Never printed, logged or stored.
 #[derive(Clone)]
@@ -116,34 +117,6 @@ pub fn find_scim_token(flag: Option<&Path>, env: &TokenEnv) -> Result<Option<Tok
         return read_token_file(path).map(Some);
     }
     Ok(env.hf_scim_token.as_deref().and_then(Token::new))
-}
-
-/// A secret in a file others can read is worth a warning, not a failure.
-/// `holds` says what the file holds, `instead` the alternative to offer.
-pub(crate) fn warn_if_readable(path: &Path, holds: &str, instead: &str) {
-    if let Some(mode) = readable_by_others(path) {
-        tracing::warn!(
-            "{}: holds {holds} but is readable by group or others (mode {mode:04o}); \
-             run `chmod 600 {}` or set {instead} instead",
-            path.display(),
-            path.display()
-        );
-    }
-}
-
-/// The file's mode if group or others may read it (Unix only).
-fn readable_by_others(path: &Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o044 != 0).then_some(mode)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
-    }
 }
 
 fn read_token_file(path: &Path) -> Result<Token> {
@@ -270,7 +243,7 @@ mod tests {
         };
         assert_eq!(got(Some(&file), &env).as_deref(), Some("scim_file"));
         assert_eq!(got(None, &env).as_deref(), Some("scim_env"));
-        assert_eq!(readable_by_others(&file), None);
+        assert_eq!(crate::input_file::readable_by_others(&file), None);
         // Never the user token: without a SCIM token there is none.
         env.hf_scim_token = Some("  ".into());
         assert_eq!(got(None, &env), None);
@@ -278,7 +251,7 @@ mod tests {
         assert_eq!(got(None, &env), None);
         // A readable file still works (with a warning); an empty one does not.
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(readable_by_others(&file), Some(0o644));
+        assert_eq!(crate::input_file::readable_by_others(&file), Some(0o644));
         assert_eq!(got(Some(&file), &env).as_deref(), Some("scim_file"));
         std::fs::write(&file, "\n").unwrap();
         assert!(matches!(
