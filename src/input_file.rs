@@ -42,10 +42,15 @@ pub fn read(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {
     } else {
         0
     });
-    file.take(max + 1)
+    let mut file = file;
+    (&mut file)
+        .take(max)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
-    if bytes.len() as u64 > max {
+    // One byte more, read apart, so that a device or pipe longer than the
+    // cap never grows the buffer past it.
+    let mut more = [0u8; 1];
+    if bytes.len() as u64 == max && file.read(&mut more).map_err(|e| Error::io(path, e))? > 0 {
         return Err(too_large(path, max, what));
     }
     Ok(bytes)
