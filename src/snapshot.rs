@@ -360,7 +360,21 @@ async fn collect(
             n
         }),
     );
+    for (name, status) in &mut snap.collectors {
+        explain_unavailable(access, name, status);
+    }
     Ok(snap)
+}
+
+/// Adds to an unavailable collector's reason what the token lacks for it,
+/// when the pre-flight can tell (the Hub's own message rarely says).
+fn explain_unavailable(access: &OrgAccess, collector: &str, status: &mut CollectorStatus) {
+    if let CollectorStatus::Unavailable { reason } = status
+        && let hub::scope::Verdict::No(why) = access.check(collector)
+        && !reason.contains(&why)
+    {
+        reason.push_str(&format!(" (the token lacks what {collector} needs: {why})"));
+    }
 }
 
 /// Writes the tables of one finished collector (`part` holds its rows) on a

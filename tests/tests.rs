@@ -20,6 +20,7 @@ mod numbers;
 mod prune;
 mod report;
 mod run;
+mod scope;
 mod secrets;
 mod snapshot;
 mod store_trust;

@@ -1,0 +1,102 @@
+//! What a token may read: fine-grained scopes matched by `_id`, the finer
+//! permissions, `hfaudit doctor`'s per-collector needs, groups visible to a
+//! non-admin, lists of deployments that ignore `offset`, and gated repos
+//! that one by one refuse their access requests.
+
+use hfaudit::model::CollectorStatus;
+
+use crate::harness::{Case, assert_code};
+use crate::support::fake_hub::{Org, Scoped, TokenInfo};
+use crate::support::generate::{AUDITOR, OrgSpec, generate_org, world_for};
+
+const FINE: &str = "hf_fine_grained_scope_test_token";
+
+fn org() -> Org {
+    generate_org(&OrgSpec {
+        groups: 3,
+        gated_repos: 4,
+        accepted_per_repo: 3,
+        ..OrgSpec::new("acme", 12)
+    })
+}
+
+/// A case whose token is a fine-grained token of the org's admin with
+/// `permissions` on acme.
+fn fine_grained(permissions: &[&str]) -> Case {
+    let mut case = Case::new(world_for(vec![org()]));
+    let mut info = TokenInfo::new(AUDITOR, "fineGrained", &["acme"]);
+    info.scoped = vec![Scoped {
+        entity_type: "org".into(),
+        entity_name: "acme".into(),
+        permissions: permissions.iter().map(|p| p.to_string()).collect(),
+    }];
+    case.hub.with_world(|w| w.add_token(FINE, info));
+    case.token = FINE.into();
+    case
+}
+
+fn reason(status: Option<&CollectorStatus>) -> String {
+    match status {
+        Some(CollectorStatus::Unavailable { reason }) => reason.clone(),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+}
+
+#[test]
+fn fine_grained_scope_named_by_id_only_is_accepted() {
+    // The fake sends the scope's entity as `{_id, type}`: no name.
+    let case = fine_grained(&["org.read", "org.write"]);
+    let whoami = case.hub.with_world(|w| w.scoped_entity_names);
+    assert!(!whoami, "the default is the Hub's shape, without name");
+    let run = case.snapshot("acme", &[]);
+    assert_code(&run, 0);
+    let snap = case.latest("acme");
+    for name in hfaudit::model::COLLECTORS {
+        if name == "invites" {
+            continue;
+        }
+        assert!(snap.collector(name).unwrap().is_ok(), "{name}: {snap:?}");
+    }
+    assert_eq!(snap.members.len(), 12);
+}
+
+#[test]
+fn finer_permissions_read_what_they_cover() {
+    let case = fine_grained(&["org.members.read", "resourceGroup.read", "repo.access.read"]);
+    let run = case.snapshot("acme", &[]);
+    assert_code(&run, 0);
+    let snap = case.latest("acme");
+    assert_eq!(snap.members.len(), 12);
+    assert!(snap.collector("members").unwrap().is_ok());
+    assert!(snap.collector("resource_groups").unwrap().is_ok());
+    assert_eq!(snap.groups.len(), 3);
+    assert!(snap.collector("repo_access").unwrap().is_ok());
+    assert_eq!(snap.repo_access.len(), 12, "4 gated repos, 3 grants each");
+    // The audit log needs org.read: unavailable, and the reason says what
+    // the token lacks.
+    let events = reason(snap.collector("events"));
+    assert!(
+        events.contains("the token lacks what events needs")
+            && events.contains("none of org.read or org.write on acme")
+            && events.contains("it has: org.members.read, resourceGroup.read, repo.access.read"),
+        "{events}"
+    );
+}
+
+#[test]
+fn a_token_that_cannot_read_members_is_refused_before_any_fetch() {
+    let case = fine_grained(&["repo.access.read"]);
+    let run = case.snapshot("acme", &[]);
+    assert_code(&run, 3);
+    assert!(
+        run.stderr.contains("cannot read the org's members")
+            && run.stderr.contains("org.members.read or org.read")
+            && run.stderr.contains("has only repo.access.read on the org"),
+        "{}",
+        run.stderr
+    );
+    assert!(case.complete("acme").is_empty());
+    // Only whoami was asked.
+    let asked: Vec<String> = case.hub.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(asked, vec!["/api/whoami-v2"], "{asked:?}");
+}
