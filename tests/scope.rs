@@ -100,3 +100,125 @@ fn a_token_that_cannot_read_members_is_refused_before_any_fetch() {
     let asked: Vec<String> = case.hub.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(asked, vec!["/api/whoami-v2"], "{asked:?}");
 }
+
+/// The `needs` line of `collector` in doctor's output: (verdict, rest).
+fn need_line<'a>(stdout: &'a str, collector: &str) -> (&'a str, &'a str) {
+    let line = stdout
+        .lines()
+        .filter(|l| l.starts_with("    "))
+        .map(str::trim_start)
+        .find(|l| l.split_whitespace().next() == Some(collector))
+        .unwrap_or_else(|| panic!("no needs line for {collector}:\n{stdout}"));
+    let rest = line[collector.len()..].trim_start();
+    let (verdict, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    (verdict, rest.trim_start())
+}
+
+#[test]
+fn doctor_needs_an_admin_token_has_everything() {
+    let case = Case::new(world_for(vec![org()]));
+    let run = case.run(&["doctor", "--org", "acme"]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout
+            .contains("  token       write: the user's own rights in the org"),
+        "{}",
+        run.stdout
+    );
+    for name in hfaudit::model::COLLECTORS {
+        assert_eq!(
+            need_line(&run.stdout, name).0,
+            "yes",
+            "{name}\n{}",
+            run.stdout
+        );
+    }
+    let (_, members) = need_line(&run.stdout, "members");
+    assert!(
+        members.starts_with("any role in the org; fine-grained: org.members.read, org.read"),
+        "{members}"
+    );
+    let (_, access) = need_line(&run.stdout, "repo_access");
+    assert!(
+        access.starts_with(
+            "role admin or write; a token that is not read-only; fine-grained: repo.access.read"
+        ),
+        "{access}"
+    );
+}
+
+#[test]
+fn doctor_needs_one_missing_permission() {
+    let case = fine_grained(&["org.read"]);
+    let run = case.run(&["doctor", "--org", "acme"]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout
+            .contains("  token       fine-grained, on acme: org.read"),
+        "{}",
+        run.stdout
+    );
+    for name in ["members", "resource_groups", "events", "tokens", "invites"] {
+        assert_eq!(
+            need_line(&run.stdout, name).0,
+            "yes",
+            "{name}\n{}",
+            run.stdout
+        );
+    }
+    let (verdict, rest) = need_line(&run.stdout, "repo_access");
+    assert_eq!(verdict, "no", "{}", run.stdout);
+    assert!(
+        rest.ends_with(
+            "— the fine-grained token has none of repo.access.read, repo.access.write, \
+             repo.write or org.write on acme (it has: org.read)"
+        ),
+        "{rest}"
+    );
+    // And the Hub agrees: the collector could not read the access requests.
+    assert!(
+        run.stdout.contains("  repo_access      unavailable: "),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn doctor_needs_many_missing_for_a_read_member_with_a_read_token() {
+    let mut o = org();
+    o.members
+        .push(crate::support::fake_hub::OrgMember::new("reader", "read"));
+    let mut case = Case::new(world_for(vec![o]));
+    case.hub.with_world(|w| {
+        w.add_token(
+            "hf_reader_token_x",
+            TokenInfo::new("reader", "read", &["acme"]),
+        )
+    });
+    case.token = "hf_reader_token_x".into();
+    let run = case.run(&["doctor", "--org", "acme"]);
+    assert_code(&run, 0);
+    assert_eq!(need_line(&run.stdout, "members").0, "yes", "{}", run.stdout);
+    let (verdict, rest) = need_line(&run.stdout, "resource_groups");
+    assert_eq!(verdict, "partly", "{}", run.stdout);
+    assert!(
+        rest.ends_with("— role read in acme: only the groups the user is in"),
+        "{rest}"
+    );
+    let (verdict, rest) = need_line(&run.stdout, "repo_access");
+    assert_eq!(verdict, "no");
+    assert!(
+        rest.ends_with(
+            "— the user's role in acme is read, admin or write is needed; the token is read-only"
+        ),
+        "{rest}"
+    );
+    for name in ["events", "tokens", "invites"] {
+        let (verdict, rest) = need_line(&run.stdout, name);
+        assert_eq!(verdict, "no", "{name}");
+        assert!(
+            rest.contains("the user's role in acme is read, admin is needed"),
+            "{rest}"
+        );
+    }
+}
