@@ -222,3 +222,86 @@ fn doctor_needs_many_missing_for_a_read_member_with_a_read_token() {
         );
     }
 }
+
+/// A deployment that ignores `offset` (and the page size) and sends whole
+/// lists: a full first page makes the client probe by offset, the probe
+/// returns the first page again, and the list is complete.
+fn whole_lists(members: usize, models: usize) -> Case {
+    // As many tokens and accepted requests (on one gated dataset) as members.
+    let mut o = generate_org(&OrgSpec {
+        tokens_per_member: 1,
+        ..OrgSpec::new("acme", members)
+    });
+    o.models.clear();
+    o.datasets = vec![crate::support::fake_hub::Repo::new(
+        "acme/data",
+        false,
+        Some("auto"),
+    )];
+    let grants = generate_org(&OrgSpec {
+        gated_repos: 1,
+        accepted_per_repo: members,
+        ..OrgSpec::new("acme", members)
+    });
+    let grants = grants
+        .models
+        .iter()
+        .chain(&grants.datasets)
+        .find(|r| r.gated.is_some());
+    o.datasets[0].accepted = grants.expect("a gated repo").accepted.clone();
+    for i in 0..models {
+        let gated = (i % 50 == 0).then_some("manual");
+        o.models.push(crate::support::fake_hub::Repo::new(
+            &format!("acme/model-{i:03}"),
+            false,
+            gated,
+        ));
+    }
+    let mut world = world_for(vec![o]);
+    world.ignore_offset = true;
+    Case::new(world)
+}
+
+fn requests_to(case: &Case, path: &str) -> Vec<String> {
+    case.hub
+        .requests()
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.query.clone())
+        .collect()
+}
+
+#[test]
+fn a_deployment_that_ignores_offset_with_99_100_101_members() {
+    for (members, requests) in [(99, 1), (100, 2), (101, 1)] {
+        let case = whole_lists(members, 0);
+        let run = case.snapshot("acme", &[]);
+        assert_code(&run, 0);
+        let snap = case.latest("acme");
+        assert_eq!(snap.members.len(), members, "{members}");
+        assert_eq!(snap.tokens.len(), members, "{members} tokens");
+        let grants = case
+            .hub
+            .with_world(|w| w.orgs["acme"].datasets[0].accepted.len());
+        assert_eq!(snap.repo_access.len(), grants, "{members} grants");
+        let asked = requests_to(&case, "/api/organizations/acme/members");
+        assert_eq!(asked.len(), requests, "{members}: {asked:?}");
+        if requests == 2 {
+            assert!(asked[1].contains("offset=100"), "{asked:?}");
+        }
+    }
+}
+
+#[test]
+fn a_deployment_that_ignores_offset_with_100_or_500_repos() {
+    for (models, requests) in [(99, 1), (100, 2), (500, 2), (501, 1)] {
+        let case = whole_lists(3, models);
+        let run = case.snapshot("acme", &[]);
+        assert_code(&run, 0);
+        let snap = case.latest("acme");
+        let gated = models.div_ceil(50) + 1;
+        assert_eq!(snap.gated_repos.len(), gated, "{models}");
+        let asked = requests_to(&case, "/api/models");
+        assert_eq!(asked.len(), requests, "{models}: {asked:?}");
+    }
+}
