@@ -305,3 +305,233 @@ fn a_deployment_that_ignores_offset_with_100_or_500_repos() {
         assert_eq!(asked.len(), requests, "{models}: {asked:?}");
     }
 }
+
+/// The report's `findings.json`.
+fn findings_json(case: &Case) -> serde_json::Value {
+    let text = std::fs::read_to_string(case.dir.path().join("out/findings.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn report_html(case: &Case) -> String {
+    std::fs::read_to_string(case.dir.path().join("out/report.html")).unwrap()
+}
+
+fn manifest_collector(case: &Case, name: &str) -> serde_json::Value {
+    let id = &case.complete("acme")[0].snapshot_id;
+    let path = case.store_dir().join("acme").join(id).join("manifest.json");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    manifest["collectors"][name].clone()
+}
+
+/// acme with three groups; `writer` (role write) is in `in_groups` of them.
+fn groups_case(in_groups: usize, role: &str) -> Case {
+    use crate::support::fake_hub::{GroupUser, OrgMember};
+    let mut o = org();
+    o.members.push(OrgMember::new("writer", role));
+    for g in o
+        .resource_groups
+        .as_mut()
+        .unwrap()
+        .iter_mut()
+        .take(in_groups)
+    {
+        g.users.push(GroupUser {
+            id: "64b7e3f2a1c9d8e7f6a50000".into(),
+            name: "writer".into(),
+            fullname: "Writer".into(),
+            role: "write".into(),
+            added_by: AUDITOR.into(),
+        });
+    }
+    let mut case = Case::new(world_for(vec![o]));
+    case.hub.with_world(|w| {
+        w.add_token(
+            "hf_writer_token_x",
+            TokenInfo::new("writer", "write", &["acme"]),
+        )
+    });
+    case.token = "hf_writer_token_x".into();
+    case
+}
+
+#[test]
+fn groups_read_by_an_admin_are_complete() {
+    let case = Case::new(world_for(vec![org()]));
+    assert_code(&case.snapshot("acme", &[]), 0);
+    let groups = manifest_collector(&case, "resource_groups");
+    assert_eq!(groups, serde_json::json!({"status": "ok", "rows": 3}));
+    let roster = crate::report::write_roster(&case, &[]);
+    crate::report::report(&case, &roster, &[]);
+    assert!(findings_json(&case)["orgs"][0].get("incomplete").is_none());
+    assert!(!report_html(&case).contains("(incomplete)"));
+}
+
+#[test]
+fn groups_read_without_admin_rights_are_partial() {
+    for in_groups in [0, 1, 3] {
+        let case = groups_case(in_groups, "write");
+        assert_code(&case.snapshot("acme", &[]), 0);
+        let snap = case.latest("acme");
+        assert_eq!(
+            snap.groups.len(),
+            in_groups,
+            "the Hub lists the user's own groups"
+        );
+        let why =
+            "groups visible to the token (role write in acme: only the groups the user is in)";
+        assert_eq!(
+            manifest_collector(&case, "resource_groups"),
+            serde_json::json!({"status": "ok", "rows": in_groups, "partial": why})
+        );
+        assert!(
+            case.complete("acme")[0]
+                .completeness()
+                .contains("incomplete resource_groups")
+        );
+
+        let roster = crate::report::write_roster(&case, &[]);
+        crate::report::report(&case, &roster, &[]);
+        let expected = format!("{why}: group findings may be incomplete");
+        let json = findings_json(&case);
+        assert_eq!(
+            json["orgs"][0]["incomplete"],
+            serde_json::json!([{"collector": "resource_groups", "reason": expected}]),
+            "{in_groups}"
+        );
+        let html = report_html(&case);
+        assert!(
+            html.contains(
+                "<code>resource_groups</code> (incomplete): <bdi>groups visible to the token"
+            ),
+            "{in_groups}"
+        );
+        assert!(html.contains("group findings may be incomplete"));
+    }
+}
+
+/// acme with `repos` gated models, one grant each (to a different member);
+/// the repos numbered in `refused` answer 403 (the first of them 404 when
+/// `with_404`).
+fn gated_case(repos: usize, refused: &[usize], with_404: bool) -> (Case, Vec<String>) {
+    use crate::support::fake_hub::{AccessGrant, AccessUser, Repo};
+    let mut o = org();
+    o.models.clear();
+    o.datasets.clear();
+    let mut grantees = Vec::new();
+    for i in 0..repos {
+        let member = o.members[1 + i % (o.members.len() - 1)].clone();
+        let mut repo = Repo::new(&format!("acme/gated-{i}"), true, Some("manual"));
+        repo.accepted.push(AccessGrant {
+            request_id: format!("66a0c1d2e3f4a5b6c7d8e9{i:02}"),
+            user: Some(AccessUser {
+                id: member.id.clone(),
+                user: member.user.clone(),
+                fullname: member.fullname.clone(),
+                email: None,
+            }),
+            timestamp: "2026-01-02T09:14:53.828Z".into(),
+            reviewed_at: "2026-01-02T10:00:00.000Z".into(),
+            granted_by: AUDITOR.into(),
+        });
+        if let Some(k) = refused.iter().position(|r| *r == i) {
+            repo.access_status = Some(if with_404 && k == 0 { 404 } else { 403 });
+        }
+        grantees.push(member.user);
+        o.models.push(repo);
+    }
+    (Case::new(world_for(vec![o])), grantees)
+}
+
+#[test]
+fn gated_repos_that_refuse_are_unreadable_one_by_one() {
+    for (refused, with_404) in [(vec![], false), (vec![2], false), (vec![0, 3, 4], true)] {
+        let (case, grantees) = gated_case(5, &refused, with_404);
+        let run = case.snapshot("acme", &[]);
+        assert_code(&run, 0);
+        let snap = case.latest("acme");
+        // The readable repos' grants are all there.
+        let mut got: Vec<&str> = snap.repo_access.iter().map(|r| r.repo.as_str()).collect();
+        got.sort();
+        let want: Vec<String> = (0..5)
+            .filter(|i| !refused.contains(i))
+            .map(|i| format!("acme/gated-{i}"))
+            .collect();
+        assert_eq!(got, want, "{refused:?}");
+        // The manifest lists the others, each with the Hub's reason.
+        let status = manifest_collector(&case, "repo_access");
+        assert_eq!(status["status"], "ok");
+        assert_eq!(status["rows"], 5 - refused.len());
+        let listed: Vec<String> = status
+            .get("unreadable")
+            .and_then(|u| u.as_object())
+            .map(|u| u.keys().cloned().collect())
+            .unwrap_or_default();
+        let expected: Vec<String> = refused
+            .iter()
+            .map(|i| format!("model/acme/gated-{i}"))
+            .collect();
+        assert_eq!(listed, expected, "{refused:?}");
+        for (k, i) in refused.iter().enumerate() {
+            let reason = status["unreadable"][format!("model/acme/gated-{i}")]
+                .as_str()
+                .unwrap();
+            let code = if with_404 && k == 0 { "404" } else { "403" };
+            assert!(reason.contains(code), "{reason}");
+        }
+
+        // Every grantee departed: gated-access findings for the readable
+        // repos only, and the report says how many could not be read.
+        let departed: Vec<&str> = grantees.iter().map(String::as_str).collect();
+        let roster = crate::report::write_roster(&case, &departed);
+        assert_code(&crate::report::report(&case, &roster, &[]), 1);
+        let json = findings_json(&case);
+        let mut gated: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "departed_gated_access")
+            .map(|f| {
+                f["subject"]
+                    .as_str()
+                    .unwrap()
+                    .split('@')
+                    .nth(1)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        gated.sort();
+        assert_eq!(gated, want, "{refused:?}");
+        let incomplete = &json["orgs"][0]["incomplete"];
+        let html = report_html(&case);
+        if refused.is_empty() {
+            assert!(incomplete.is_null(), "{incomplete}");
+            assert!(!html.contains("gated repos could not be read"));
+        } else {
+            let reason = incomplete[0]["reason"].as_str().unwrap();
+            let head = format!(
+                "access to {} of 5 gated repos could not be read",
+                refused.len()
+            );
+            assert_eq!(incomplete[0]["collector"], "repo_access");
+            assert!(reason.starts_with(&head), "{reason}");
+            assert!(
+                reason.ends_with(": gated-access findings may be incomplete"),
+                "{reason}"
+            );
+            assert!(html.contains(&head), "{head}");
+        }
+    }
+}
+
+#[test]
+fn when_no_gated_repo_can_be_read_the_collector_is_unavailable() {
+    let (case, _) = gated_case(2, &[0, 1], false);
+    assert_code(&case.snapshot("acme", &[]), 0);
+    let reason = reason(case.latest("acme").collector("repo_access"));
+    assert!(
+        reason.starts_with("the access requests of none of the 2 gated repos could be read"),
+        "{reason}"
+    );
+}

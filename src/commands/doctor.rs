@@ -64,11 +64,15 @@ pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Resu
                 Ok(snap) => {
                     for name in COLLECTORS {
                         let line = match snap.collector(name) {
-                            Some(CollectorStatus::Ok { rows, source }) => format!(
-                                "ok, {rows} rows{}",
+                            Some(status @ CollectorStatus::Ok { rows, source, .. }) => format!(
+                                "ok, {rows} rows{}{}",
                                 source
                                     .as_deref()
                                     .map(|s| format!(" (from {s})"))
+                                    .unwrap_or_default(),
+                                status
+                                    .shortfall()
+                                    .map(|s| format!(", incomplete: {s}"))
                                     .unwrap_or_default()
                             ),
                             Some(CollectorStatus::Unavailable { reason }) => {

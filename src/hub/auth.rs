@@ -153,6 +153,18 @@ impl OrgAccess {
     pub fn check(&self, collector: &str) -> Verdict {
         scope::need(collector).map_or(Verdict::Yes, |n| n.check(&self.standing()))
     }
+
+    /// Why what `collector` read may be less than the org holds, given that
+    /// the Hub answered (so the plan has the feature): the role or the
+    /// scopes of the token. `None` when the token reads all of it.
+    pub fn read_limit(&self, collector: &str) -> Option<String> {
+        let need = scope::need(collector)?;
+        let standing = Standing {
+            plan: Some(self.plan.as_deref().unwrap_or("answered")),
+            ..self.standing()
+        };
+        need.check(&standing).reason().map(str::to_string)
+    }
 }
 
 /// Whether a fine-grained scope's entity is `org`: by `_id` when both sides

@@ -192,6 +192,8 @@ pub struct OrgView {
     pub pending_invites: String,
     pub snapshots_in_store: String,
     pub unavailable: Vec<UncheckedView>,
+    /// Collectors that read only part of what the org holds.
+    pub incomplete: Vec<UncheckedView>,
     /// Where member activity comes from, in words.
     pub activity: String,
     pub activity_known: bool,
@@ -380,7 +382,10 @@ impl ReportView {
                 reclaimable_monthly_cost: money(reclaimable_cost),
             },
             orgs: report.orgs.iter().map(OrgView::new).collect(),
-            everything_checked: report.orgs.iter().all(|o| o.unavailable.is_empty()),
+            everything_checked: report
+                .orgs
+                .iter()
+                .all(|o| o.unavailable.is_empty() && o.incomplete.is_empty()),
             warnings: texts(&report.warnings),
             severities: Severity::ALL
                 .into_iter()
@@ -439,18 +444,22 @@ impl OrgView {
             members: thousands(o.members as u64),
             pending_invites: thousands(o.pending_invites as u64),
             snapshots_in_store: thousands(o.snapshots_in_store as u64),
-            unavailable: o
-                .unavailable
-                .iter()
-                .map(|u| UncheckedView {
-                    collector: text(&u.collector),
-                    reason: text(&u.reason),
-                })
-                .collect(),
+            unavailable: unchecked(&o.unavailable),
+            incomplete: unchecked(&o.incomplete),
             activity: history::activity_sources(o),
             activity_known: o.activity.known(),
         }
     }
+}
+
+fn unchecked(items: &[crate::report::Unchecked]) -> Vec<UncheckedView> {
+    items
+        .iter()
+        .map(|u| UncheckedView {
+            collector: text(&u.collector),
+            reason: text(&u.reason),
+        })
+        .collect()
 }
 
 impl SeverityGroup {

@@ -748,6 +748,7 @@ pub fn report() -> Report {
                 pending_invites: 2,
                 snapshots_in_store: 12,
                 unavailable: vec![],
+                incomplete: vec![],
                 activity: history::activity(ML),
                 time_to_revoke: history::revoke_stats(ML),
                 skipped_snapshots: vec![],
@@ -771,6 +772,7 @@ pub fn report() -> Report {
                         reason: "gated-repo access requests are not visible to this token (404)".into(),
                     },
                 ],
+                incomplete: vec![],
                 activity: history::activity(LABS),
                 time_to_revoke: history::revoke_stats(LABS),
                 skipped_snapshots: vec![],
@@ -798,6 +800,7 @@ pub fn empty_report() -> Report {
     r.warnings.clear();
     for o in &mut r.orgs {
         o.unavailable.clear();
+        o.incomplete.clear();
     }
     r
 }
