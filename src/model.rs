@@ -343,6 +343,15 @@ pub enum CollectorStatus {
         rows: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         source: Option<String>,
+        /// Set when the rows may be fewer than the org holds, saying why
+        /// (resource groups read without admin rights: the groups visible
+        /// to the token).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partial: Option<String>,
+        /// Items that could not be read, each with the Hub's reason (gated
+        /// repos whose access requests answered 403 or 404).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        unreadable: BTreeMap<String, String>,
     },
     Unavailable {
         reason: String,
@@ -351,14 +360,43 @@ pub enum CollectorStatus {
 
 impl CollectorStatus {
     pub fn ok(rows: usize) -> Self {
+        CollectorStatus::sourced(rows as u64, None)
+    }
+
+    /// `ok` with the source the rows came from (invites).
+    pub fn sourced(rows: u64, source: Option<String>) -> Self {
         CollectorStatus::Ok {
-            rows: rows as u64,
-            source: None,
+            rows,
+            source,
+            partial: None,
+            unreadable: BTreeMap::new(),
         }
     }
 
     pub fn is_ok(&self) -> bool {
         matches!(self, CollectorStatus::Ok { .. })
+    }
+
+    /// What an `ok` collector may have missed, in words: the `partial`
+    /// reason, and the unreadable items out of `of` (the items it tried).
+    pub fn shortfall(&self) -> Option<String> {
+        let CollectorStatus::Ok {
+            partial,
+            unreadable,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let mut parts: Vec<String> = partial.iter().cloned().collect();
+        if !unreadable.is_empty() {
+            let items: Vec<String> = unreadable
+                .iter()
+                .map(|(item, why)| format!("{item} ({why})"))
+                .collect();
+            parts.push(format!("could not be read: {}", items.join("; ")));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     pub fn label(&self) -> &'static str {

@@ -145,6 +145,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
                 })
                 .into_iter()
                 .collect(),
+            incomplete: incomplete(&snapshot),
             activity: ActivitySummary {
                 audit_log: history.org.has_audit_log(),
                 audit_log_since: history.org.audit_log_since,
@@ -193,6 +194,53 @@ pub(crate) fn invite_caveat(org: &str, source: InviteSource) -> Option<String> {
         )),
         InviteSource::PendingMembers => None,
     }
+}
+
+/// What the collectors that ran may have missed, and what that means for
+/// the findings.
+fn incomplete(snapshot: &crate::model::Snapshot) -> Vec<Unchecked> {
+    let mut out = Vec::new();
+    for (name, status) in &snapshot.collectors {
+        let crate::model::CollectorStatus::Ok {
+            partial,
+            unreadable,
+            ..
+        } = status
+        else {
+            continue;
+        };
+        let findings = match name.as_str() {
+            "resource_groups" => "group findings may be incomplete",
+            "repo_access" => "gated-access findings may be incomplete",
+            _ => "its findings may be incomplete",
+        };
+        if let Some(partial) = partial {
+            out.push(Unchecked {
+                collector: name.clone(),
+                reason: format!("{partial}: {findings}"),
+            });
+        }
+        if !unreadable.is_empty() {
+            let what = if name == "repo_access" {
+                format!(
+                    "access to {} of {} gated repos could not be read",
+                    unreadable.len(),
+                    snapshot.gated_repos.len().max(unreadable.len())
+                )
+            } else {
+                format!("{} items could not be read", unreadable.len())
+            };
+            let items: Vec<String> = unreadable
+                .iter()
+                .map(|(item, why)| format!("{item}: {why}"))
+                .collect();
+            out.push(Unchecked {
+                collector: name.clone(),
+                reason: format!("{what} ({}): {findings}", items.join("; ")),
+            });
+        }
+    }
+    out
 }
 
 /// The org's history, and the roles of the snapshot before `latest`.

@@ -295,12 +295,12 @@ async fn collect(
         .await
         .map_err(collector_error("repo_access"))?;
         let rows = match (rows, writer) {
-            (Outcome::Ok(repo_access), Some(writer)) => {
+            (Outcome::Ok((repo_access, unreadable)), Some(writer)) => {
                 let path = writer.path().to_path_buf();
                 tokio::task::spawn_blocking(move || writer.finish())
                     .await
                     .unwrap_or_else(|e| Err(Error::store(path, format!("writing failed: {e}"))))?;
-                Outcome::Ok(repo_access)
+                Outcome::Ok((repo_access, unreadable))
             }
             (rows, _) => rows,
         };
@@ -343,33 +343,41 @@ async fn collect(
         "invites".into(),
         match invites {
             Outcome::Ok((invites, source)) => {
-                let status = CollectorStatus::Ok {
-                    rows: invites.len() as u64,
-                    source: Some(source.as_str().to_string()),
-                };
+                let status = CollectorStatus::sourced(
+                    invites.len() as u64,
+                    Some(source.as_str().to_string()),
+                );
                 snap.invites = invites;
                 status
             }
             Outcome::Unavailable(reason) => CollectorStatus::Unavailable { reason },
         },
     );
-    snap.collectors.insert(
-        "resource_groups".into(),
-        record(groups, |(groups, group_members)| {
-            let n = groups.len();
-            snap.groups = groups;
-            snap.group_members = group_members;
-            n
-        }),
-    );
-    snap.collectors.insert(
-        "repo_access".into(),
-        record(access_rows, |rows| {
-            let n = rows.len();
-            snap.repo_access = rows;
-            n
-        }),
-    );
+    let mut groups = record(groups, |(groups, group_members)| {
+        let n = groups.len();
+        snap.groups = groups;
+        snap.group_members = group_members;
+        n
+    });
+    // The Hub lists the groups the caller has access to: without admin
+    // rights, maybe not all of them.
+    if let CollectorStatus::Ok { partial, .. } = &mut groups
+        && let Some(why) = access.read_limit("resource_groups")
+    {
+        *partial = Some(format!("groups visible to the token ({why})"));
+    }
+    snap.collectors.insert("resource_groups".into(), groups);
+    let mut unreadable_repos = BTreeMap::new();
+    let mut repo_access = record(access_rows, |(rows, unreadable)| {
+        unreadable_repos = unreadable;
+        let n = rows.len();
+        snap.repo_access = rows;
+        n
+    });
+    if let CollectorStatus::Ok { unreadable, .. } = &mut repo_access {
+        *unreadable = unreadable_repos;
+    }
+    snap.collectors.insert("repo_access".into(), repo_access);
     snap.collectors.insert(
         "events".into(),
         record(events, |events| {
@@ -394,7 +402,21 @@ async fn collect(
             n
         }),
     );
+    for (name, status) in &mut snap.collectors {
+        explain_unavailable(access, name, status);
+    }
     Ok(snap)
+}
+
+/// Adds to an unavailable collector's reason what the token lacks for it,
+/// when the pre-flight can tell (the Hub's own message rarely says).
+fn explain_unavailable(access: &OrgAccess, collector: &str, status: &mut CollectorStatus) {
+    if let CollectorStatus::Unavailable { reason } = status
+        && let hub::scope::Verdict::No(why) = access.check(collector)
+        && !reason.contains(&why)
+    {
+        reason.push_str(&format!(" (the token lacks what {collector} needs: {why})"));
+    }
 }
 
 /// Writes the tables of one finished collector (`part` holds its rows) on a

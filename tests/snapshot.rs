@@ -224,10 +224,10 @@ fn invites_fall_back_to_the_audit_log() {
     assert_eq!(got, expected);
     assert_eq!(
         snap.collector("invites"),
-        Some(&CollectorStatus::Ok {
-            rows: expected.len() as u64,
-            source: Some("audit-log".into())
-        })
+        Some(&CollectorStatus::sourced(
+            expected.len() as u64,
+            Some("audit-log".into())
+        ))
     );
 }
 

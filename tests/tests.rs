@@ -21,6 +21,7 @@ mod pending_invites;
 mod prune;
 mod report;
 mod run;
+mod scope;
 mod secrets;
 mod service_accounts;
 mod snapshot;

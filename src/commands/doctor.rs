@@ -1,5 +1,10 @@
 //! `hfaudit doctor`: what the token is, what it may read in each org, and
 //! what every collector can see — a snapshot that is fetched but not kept.
+//!
+//! Per org it prints, for every collector, the role and permissions it
+//! needs and whether the token has them (hfaudit's model of the Hub's
+//! rules, [`hub::scope`]), then what each collector actually read (the
+//! Hub's answer).
 
 use crate::config::{HubSettings, Settings};
 use crate::error::{Error, Result};
@@ -52,17 +57,22 @@ pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Resu
                 access.role_in_org.as_deref().unwrap_or("unknown"),
                 access.plan.as_deref().unwrap_or("free or unknown"),
             ));
+            report.extend(needs(&access));
             let fetched = fetch_org(&client, &access, term).await;
             term.finish_org(org);
             match fetched {
                 Ok(snap) => {
                     for name in COLLECTORS {
                         let line = match snap.collector(name) {
-                            Some(CollectorStatus::Ok { rows, source }) => format!(
-                                "ok, {rows} rows{}",
+                            Some(status @ CollectorStatus::Ok { rows, source, .. }) => format!(
+                                "ok, {rows} rows{}{}",
                                 source
                                     .as_deref()
                                     .map(|s| format!(" (from {s})"))
+                                    .unwrap_or_default(),
+                                status
+                                    .shortfall()
+                                    .map(|s| format!(", incomplete: {s}"))
                                     .unwrap_or_default()
                             ),
                             Some(CollectorStatus::Unavailable { reason }) => {
@@ -93,4 +103,40 @@ pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Resu
     });
     term.output(&report.join("\n"));
     result
+}
+
+/// The token's rights in the org, then one line per collector: whether the
+/// token has what it needs ("yes", "partly", "unknown", "no"), what that
+/// is, and what is missing.
+fn needs(access: &hub::OrgAccess) -> Vec<String> {
+    let mut lines = vec![match &access.permissions {
+        Some(p) if p.is_empty() => format!(
+            "  token       fine-grained, no permission on {}",
+            access.org
+        ),
+        Some(p) => format!(
+            "  token       fine-grained, on {}: {}",
+            access.org,
+            p.join(", ")
+        ),
+        None => format!(
+            "  token       {}: the user's own rights in the org",
+            access.token_role.as_deref().unwrap_or("unknown role")
+        ),
+    }];
+    lines.push("  needs (collector, has it, what it needs)".into());
+    for need in hub::scope::NEEDS {
+        let verdict = access.check(need.collector);
+        let mut line = format!(
+            "    {:<16} {:<8} {}",
+            need.collector,
+            verdict.label(),
+            need.describe()
+        );
+        if let Some(reason) = verdict.reason() {
+            line.push_str(&format!(" — {reason}"));
+        }
+        lines.push(line);
+    }
+    lines
 }

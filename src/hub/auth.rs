@@ -9,7 +9,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::hub::wire::WhoAmI;
+use crate::hub::scope::{self, Standing, Verdict};
+use crate::hub::wire::{Entity, WhoAmI, WhoAmIOrg};
 use crate::input_file::warn_if_readable;
 
 /// A Hub access token. Never printed, logged or stored.
@@ -133,9 +134,16 @@ fn read_token_file(path: &Path) -> Result<Token> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgAccess {
     pub org: String,
+    /// The org's `_id`, when whoami gave it.
+    pub org_id: Option<String>,
     pub plan: Option<String>,
     pub role_in_org: Option<String>,
     pub token_role: Option<String>,
+    /// A fine-grained token's permissions on the org (every scope that
+    /// names it); `None` for a token that is not fine-grained.
+    pub permissions: Option<Vec<String>>,
+    /// A fine-grained token's scopes on other entities: (type, permissions).
+    pub entity_scopes: Vec<(String, Vec<String>)>,
 }
 
 impl OrgAccess {
@@ -145,10 +153,55 @@ impl OrgAccess {
         let role_ok = matches!(self.role_in_org.as_deref(), Some("admin" | "write") | None);
         token_ok && role_ok
     }
+
+    fn standing(&self) -> Standing<'_> {
+        Standing {
+            org: &self.org,
+            plan: self.plan.as_deref(),
+            role_in_org: self.role_in_org.as_deref(),
+            token_role: self.token_role.as_deref(),
+            permissions: self.permissions.as_deref(),
+            entity_scopes: &self.entity_scopes,
+        }
+    }
+
+    /// Whether the token has what `collector` needs (see [`scope::NEEDS`]);
+    /// `Yes` for a name that is not a collector.
+    pub fn check(&self, collector: &str) -> Verdict {
+        scope::need(collector).map_or(Verdict::Yes, |n| n.check(&self.standing()))
+    }
+
+    /// Why what `collector` read may be less than the org holds, given that
+    /// the Hub answered (so the plan has the feature): the role or the
+    /// scopes of the token. `None` when the token reads all of it.
+    pub fn read_limit(&self, collector: &str) -> Option<String> {
+        let need = scope::need(collector)?;
+        let standing = Standing {
+            plan: Some(self.plan.as_deref().unwrap_or("answered")),
+            ..self.standing()
+        };
+        need.check(&standing).reason().map(str::to_string)
+    }
 }
 
-/// Checks, from `whoami-v2`, that the token can read `org`; the error says
-/// what to fix.
+/// Whether a fine-grained scope's entity is `org`: by `_id` when both sides
+/// have one (the entity's `name` is optional), else by name.
+fn names_org(entity: &Entity, org: &WhoAmIOrg) -> bool {
+    if entity.kind != "org" {
+        return false;
+    }
+    match (&entity.id, &org.id) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => entity
+            .name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(&org.name)),
+    }
+}
+
+/// Checks, from `whoami-v2`, that the token can read `org`'s members (what
+/// every snapshot needs); the error says what to fix. What the token lacks
+/// for the optional collectors is in [`OrgAccess::check`].
 pub fn check_org_access(whoami: &WhoAmI, org: &str) -> Result<OrgAccess> {
     let token = whoami.auth.as_ref().and_then(|a| a.access_token.as_ref());
     let token_role = token.and_then(|t| t.role.clone());
@@ -168,35 +221,55 @@ pub fn check_org_access(whoami: &WhoAmI, org: &str) -> Result<OrgAccess> {
             ),
         });
     };
+    let mut permissions = None;
+    let mut entity_scopes = Vec::new();
     if token_role.as_deref() == Some("fineGrained") {
         let scoped = token
             .and_then(|t| t.fine_grained.as_ref())
             .map(|fg| fg.scoped.as_slice())
             .unwrap_or_default();
-        let allowed = scoped.iter().any(|s| {
-            s.entity.kind == "org"
-                && s.entity.name.eq_ignore_ascii_case(org)
-                && s.permissions
-                    .iter()
-                    .any(|p| p == "org.read" || p == "org.write")
-        });
-        if !allowed {
+        let mut on_org: Vec<String> = Vec::new();
+        for s in scoped {
+            if names_org(&s.entity, entry) {
+                for p in &s.permissions {
+                    if !on_org.contains(p) {
+                        on_org.push(p.clone());
+                    }
+                }
+            } else {
+                entity_scopes.push((s.entity.kind.clone(), s.permissions.clone()));
+            }
+        }
+        let members = scope::need("members").expect("members is a collector");
+        if !scope::holds_any(&on_org, members.permissions) {
+            let has = if on_org.is_empty() {
+                "no permission on the org".to_string()
+            } else {
+                format!("only {} on the org", on_org.join(", "))
+            };
             return Err(Error::Auth {
                 message: format!(
-                    "{org}: the fine-grained token has no org.read or org.write permission on the org"
+                    "{org}: the fine-grained token cannot read the org's members: it needs \
+                     org.members.read or org.read (or their write forms) and has {has}"
                 ),
                 hint: format!(
                     "edit the token at https://huggingface.co/settings/tokens: add '{org}' under \
-                     \"Org permissions\" with \"Read access to organizations settings/members\""
+                     \"Org permissions\" with \"Read access to organizations settings/members\" \
+                     (org.read), or at least org.members.read; `hfaudit doctor` lists what each \
+                     collector needs"
                 ),
             });
         }
+        permissions = Some(on_org);
     }
     Ok(OrgAccess {
         org: entry.name.clone(),
+        org_id: entry.id.clone(),
         plan: entry.plan.clone(),
         role_in_org: entry.role_in_org.clone(),
         token_role,
+        permissions,
+        entity_scopes,
     })
 }
 
@@ -299,27 +372,103 @@ mod tests {
         assert_eq!(err.exit_code(), 3);
     }
 
-    #[test]
-    fn fine_grained_needs_org_read() {
-        let base = r#"{"name":"bob","orgs":[{"name":"acme","roleInOrg":"admin"}],
+    const ACME_ID: &str = "6500aaaaaaaaaaaaaaaaaaaa";
+
+    /// A fine-grained token of an admin of acme (id ACME_ID) with `scoped`.
+    fn fine_grained(scoped: &str) -> WhoAmI {
+        let base = r#"{"name":"bob","orgs":[{"type":"org","id":"6500aaaaaaaaaaaaaaaaaaaa","name":"acme","roleInOrg":"admin","plan":"team"},
+            {"type":"org","id":"6500bbbbbbbbbbbbbbbbbbbb","name":"other"}],
             "auth":{"type":"access_token","accessToken":{"role":"fineGrained","fineGrained":{"scoped":[SCOPED]}}}}"#;
-        let without = base.replace(
-            "SCOPED",
-            r#"{"entity":{"_id":"1","type":"org","name":"acme"},"permissions":["repo.content.read"]}"#,
+        whoami(&base.replace("SCOPED", scoped))
+    }
+
+    fn entity(id: &str, perms: &str) -> String {
+        format!(r#"{{"entity":{{"_id":"{id}","type":"org"}},"permissions":[{perms}]}}"#)
+    }
+
+    #[test]
+    fn fine_grained_needs_a_members_permission() {
+        // Zero permissions that read members: refused, saying what it has.
+        let without = fine_grained(&entity(ACME_ID, r#""repo.content.read""#));
+        let err = check_org_access(&without, "acme").unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        let text = err.to_string();
+        assert!(text.contains("org.members.read or org.read"), "{text}");
+        assert!(
+            text.contains("has only repo.content.read on the org"),
+            "{text}"
         );
-        assert!(check_org_access(&whoami(&without), "acme").is_err());
-        let other_org = base.replace(
-            "SCOPED",
-            r#"{"entity":{"_id":"1","type":"org","name":"other"},"permissions":["org.read"]}"#,
+        // No scope on this org at all (only on another one).
+        let other = fine_grained(&entity("6500bbbbbbbbbbbbbbbbbbbb", r#""org.read""#));
+        let err = check_org_access(&other, "acme").unwrap_err();
+        assert!(
+            err.to_string().contains("has no permission on the org"),
+            "{err}"
         );
-        assert!(check_org_access(&whoami(&other_org), "acme").is_err());
-        let with = base.replace(
-            "SCOPED",
-            r#"{"entity":{"_id":"1","type":"org","name":"acme"},"permissions":["org.read"]}"#,
-        );
-        let access = check_org_access(&whoami(&with), "ACME").unwrap();
+        // One: the coarse org.read.
+        let with = fine_grained(&entity(ACME_ID, r#""org.read""#));
+        let access = check_org_access(&with, "ACME").unwrap();
         assert_eq!(access.org, "acme");
+        assert_eq!(access.org_id.as_deref(), Some(ACME_ID));
         assert_eq!(access.role_in_org.as_deref(), Some("admin"));
+        assert_eq!(access.permissions, Some(vec!["org.read".to_string()]));
+    }
+
+    #[test]
+    fn fine_grained_scope_is_matched_by_id_without_a_name() {
+        // The Hub's schema: `entity` has `_id` and `type`, `name` is optional.
+        let by_id = fine_grained(&entity(ACME_ID, r#""org.read""#));
+        assert!(check_org_access(&by_id, "acme").is_ok());
+        // A name that disagrees with the id does not make it another org's.
+        let renamed = fine_grained(&format!(
+            r#"{{"entity":{{"_id":"{ACME_ID}","type":"org","name":"acme-old"}},"permissions":["org.read"]}}"#
+        ));
+        assert!(check_org_access(&renamed, "acme").is_ok());
+        // The id of another org with this org's name: not this org.
+        let wrong_id = fine_grained(
+            r#"{"entity":{"_id":"6500bbbbbbbbbbbbbbbbbbbb","type":"org","name":"acme"},"permissions":["org.read"]}"#,
+        );
+        assert!(check_org_access(&wrong_id, "acme").is_err());
+        // Without ids on either side (an older deployment), the name decides.
+        let by_name = whoami(
+            r#"{"name":"bob","orgs":[{"name":"acme"}],"auth":{"accessToken":{"role":"fineGrained",
+               "fineGrained":{"scoped":[{"entity":{"type":"org","name":"acme"},"permissions":["org.read"]}]}}}}"#,
+        );
+        assert!(check_org_access(&by_name, "acme").is_ok());
+    }
+
+    #[test]
+    fn finer_permissions_pass_and_are_kept() {
+        // Many finer permissions, spread over two scopes of the same org and
+        // one scope on a single resource group.
+        let scoped = format!(
+            r#"{},{},{{"entity":{{"_id":"6771d4700000000000000000","type":"resource-group"}},"permissions":["resourceGroup.read"]}}"#,
+            entity(ACME_ID, r#""org.members.read","resourceGroup.read""#),
+            entity(ACME_ID, r#""repo.access.read""#),
+        );
+        let access = check_org_access(&fine_grained(&scoped), "acme").unwrap();
+        assert_eq!(
+            access.permissions,
+            Some(vec![
+                "org.members.read".to_string(),
+                "resourceGroup.read".into(),
+                "repo.access.read".into()
+            ])
+        );
+        assert_eq!(
+            access.entity_scopes,
+            vec![(
+                "resource-group".to_string(),
+                vec!["resourceGroup.read".to_string()]
+            )]
+        );
+        assert_eq!(access.check("members"), Verdict::Yes);
+        assert_eq!(access.check("resource_groups"), Verdict::Yes);
+        assert_eq!(access.check("repo_access"), Verdict::Yes);
+        assert!(matches!(access.check("events"), Verdict::No(_)));
+        // A write form alone reads too.
+        let write = fine_grained(&entity(ACME_ID, r#""org.members.write""#));
+        assert!(check_org_access(&write, "acme").is_ok());
     }
 
     #[test]

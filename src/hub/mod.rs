@@ -11,6 +11,7 @@ pub mod collect;
 mod paging;
 mod ratelimit;
 mod retry;
+pub mod scope;
 pub mod wire;
 
 #[cfg(test)]

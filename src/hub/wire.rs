@@ -21,6 +21,9 @@ pub struct WhoAmI {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WhoAmIOrg {
+    /// The org's `_id`: what a fine-grained scope names it by.
+    #[serde(default)]
+    pub id: Option<String>,
     pub name: String,
     #[serde(default)]
     pub fullname: Option<String>,
@@ -71,10 +74,14 @@ pub struct Scoped {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Entity {
+    /// Always sent; the scope is matched to an org by it.
+    #[serde(default, rename = "_id")]
+    pub id: Option<String>,
     #[serde(default, rename = "type")]
     pub kind: String,
+    /// Optional in the Hub's schema: often absent.
     #[serde(default)]
-    pub name: String,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

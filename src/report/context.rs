@@ -194,6 +194,8 @@ pub struct OrgView {
     pub unavailable: Vec<UncheckedView>,
     /// What an available source cannot show.
     pub caveats: Vec<UncheckedView>,
+    /// Collectors that read only part of what the org holds.
+    pub incomplete: Vec<UncheckedView>,
     /// Where member activity comes from, in words.
     pub activity: String,
     pub activity_known: bool,
@@ -203,15 +205,6 @@ pub struct OrgView {
 pub struct UncheckedView {
     pub collector: String,
     pub reason: String,
-}
-
-impl UncheckedView {
-    fn new(u: &crate::report::Unchecked) -> UncheckedView {
-        UncheckedView {
-            collector: text(&u.collector),
-            reason: text(&u.reason),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -391,10 +384,9 @@ impl ReportView {
                 reclaimable_monthly_cost: money(reclaimable_cost),
             },
             orgs: report.orgs.iter().map(OrgView::new).collect(),
-            everything_checked: report
-                .orgs
-                .iter()
-                .all(|o| o.unavailable.is_empty() && o.caveats.is_empty()),
+            everything_checked: report.orgs.iter().all(|o| {
+                o.unavailable.is_empty() && o.caveats.is_empty() && o.incomplete.is_empty()
+            }),
             warnings: texts(&report.warnings),
             severities: Severity::ALL
                 .into_iter()
@@ -453,12 +445,23 @@ impl OrgView {
             members: thousands(o.members as u64),
             pending_invites: thousands(o.pending_invites as u64),
             snapshots_in_store: thousands(o.snapshots_in_store as u64),
-            unavailable: o.unavailable.iter().map(UncheckedView::new).collect(),
-            caveats: o.caveats.iter().map(UncheckedView::new).collect(),
+            unavailable: unchecked(&o.unavailable),
+            caveats: unchecked(&o.caveats),
+            incomplete: unchecked(&o.incomplete),
             activity: history::activity_sources(o),
             activity_known: o.activity.known(),
         }
     }
+}
+
+fn unchecked(items: &[crate::report::Unchecked]) -> Vec<UncheckedView> {
+    items
+        .iter()
+        .map(|u| UncheckedView {
+            collector: text(&u.collector),
+            reason: text(&u.reason),
+        })
+        .collect()
 }
 
 impl SeverityGroup {

@@ -63,6 +63,11 @@ pub struct OrgSummary {
     /// `(collector, what)`: e.g. invitations cancelled in Settings, which
     /// leave no audit-log event. Said beside what could not be checked.
     pub caveats: Vec<Unchecked>,
+    /// Collectors that ran but may have read less than the org holds
+    /// (resource groups visible to the token, gated repos that could not be
+    /// read), with what that means for the findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<Unchecked>,
     /// Where member activity comes from.
     pub activity: ActivitySummary,
     /// Time to revoke of the leavers who lost access in the history.

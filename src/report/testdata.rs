@@ -769,6 +769,7 @@ pub fn report() -> Report {
                 snapshots_in_store: 12,
                 unavailable: vec![],
                 caveats: vec![],
+                incomplete: vec![],
                 activity: history::activity(ML),
                 time_to_revoke: history::revoke_stats(ML),
                 skipped_snapshots: vec![],
@@ -797,6 +798,7 @@ pub fn report() -> Report {
                     reason: crate::reconcile::invite_caveat(LABS, InviteSource::AuditLog)
                         .unwrap(),
                 }],
+                incomplete: vec![],
                 activity: history::activity(LABS),
                 time_to_revoke: history::revoke_stats(LABS),
                 skipped_snapshots: vec![],
@@ -825,6 +827,7 @@ pub fn empty_report() -> Report {
     for o in &mut r.orgs {
         o.unavailable.clear();
         o.caveats.clear();
+        o.incomplete.clear();
     }
     r
 }

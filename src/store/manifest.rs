@@ -137,10 +137,24 @@ impl Manifest {
                     .is_some_and(CollectorStatus::is_ok)
             })
             .collect();
-        if missing.is_empty() {
-            "full".to_string()
-        } else {
-            format!("partial (no {})", missing.join(", "))
+        let incomplete: Vec<&str> = crate::model::COLLECTORS
+            .iter()
+            .copied()
+            .filter(|name| {
+                self.collectors
+                    .get(*name)
+                    .is_some_and(|s| s.shortfall().is_some())
+            })
+            .collect();
+        match (missing.is_empty(), incomplete.is_empty()) {
+            (true, true) => "full".to_string(),
+            (false, true) => format!("partial (no {})", missing.join(", ")),
+            (true, false) => format!("partial (incomplete {})", incomplete.join(", ")),
+            (false, false) => format!(
+                "partial (no {}; incomplete {})",
+                missing.join(", "),
+                incomplete.join(", ")
+            ),
         }
     }
 
@@ -256,10 +270,7 @@ mod tests {
         collectors.insert("members".to_string(), CollectorStatus::ok(7));
         collectors.insert(
             "invites".to_string(),
-            CollectorStatus::Ok {
-                rows: 3,
-                source: Some("pending-members".into()),
-            },
+            CollectorStatus::sourced(3, Some("pending-members".into())),
         );
         collectors.insert(
             "events".to_string(),

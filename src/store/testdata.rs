@@ -19,10 +19,7 @@ fn all_ok(snap: &Snapshot) -> BTreeMap<String, CollectorStatus> {
         ("members", CollectorStatus::ok(snap.members.len())),
         (
             "invites",
-            CollectorStatus::Ok {
-                rows: snap.invites.len() as u64,
-                source: Some("pending-members".into()),
-            },
+            CollectorStatus::sourced(snap.invites.len() as u64, Some("pending-members".into())),
         ),
         ("resource_groups", CollectorStatus::ok(snap.groups.len())),
         ("repo_access", CollectorStatus::ok(snap.repo_access.len())),

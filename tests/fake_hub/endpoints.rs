@@ -41,9 +41,18 @@ async fn whoami_has_the_hub_shape() {
     assert_eq!(token["role"], "fineGrained");
     let entry = &token["fineGrained"]["scoped"][0];
     assert_eq!(entry["entity"]["type"], "org");
-    assert_eq!(entry["entity"]["name"], "acme");
+    // The Hub's schema: the entity is named by `_id`; `name` is optional
+    // and, by default, not sent.
+    assert!(entry["entity"].get("name").is_none(), "{entry}");
     assert_eq!(entry["entity"]["_id"], acme["id"]);
     assert_eq!(entry["permissions"], serde_json::json!(["org.read"]));
+
+    hub.with_world(|w| w.scoped_entity_names = true);
+    let named = Client::new(&hub, Some("hf_fine"))
+        .get("/api/whoami-v2")
+        .await;
+    let entity = &named.body["auth"]["accessToken"]["fineGrained"]["scoped"][0]["entity"];
+    assert_eq!(entity["name"], "acme");
 }
 
 #[tokio::test]

@@ -89,17 +89,11 @@ fn a_change_of_invite_source_is_noted() {
     let mut b = snap(2);
     a.collectors.insert(
         "invites".into(),
-        CollectorStatus::Ok {
-            rows: 0,
-            source: Some("pending-members".into()),
-        },
+        CollectorStatus::sourced(0, Some("pending-members".into())),
     );
     b.collectors.insert(
         "invites".into(),
-        CollectorStatus::Ok {
-            rows: 0,
-            source: Some("audit-log".into()),
-        },
+        CollectorStatus::sourced(0, Some("audit-log".into())),
     );
     let d = diff(&a, &b);
     assert_eq!(d.notes.len(), 1);

@@ -64,20 +64,28 @@ async fn list(c: &HubClient, org: &str, kind: &str) -> Result<Outcome<Vec<wire::
     optional(listed, &UNAVAILABLE)
 }
 
+/// What [`accepted_access`] read: the rows, and the repos whose access
+/// requests could not be read (`type/namespace/name` → the Hub's reason).
+pub type AccessRead = (Vec<RepoAccess>, BTreeMap<String, String>);
+
 /// Accepted access requests of every gated repo. Needs write or admin on the
 /// org; with less, the collector is unavailable and no call is made.
 ///
+/// A repo that answers 402/403/404 is one repo the token cannot read, not
+/// proof about the others: it is listed as unreadable and the others are
+/// read. Only when no repo at all could be read is the collector
+/// unavailable.
+///
 /// `rows_done` gets the rows as they come, in the order of the result (each
 /// repo's once every repo before it is in), so they can be written while
-/// the other repos are read; it gets nothing more once a repo turns out
-/// unavailable, which makes the whole collector unavailable.
+/// the other repos are read.
 pub async fn accepted_access(
     c: &HubClient,
     access: &OrgAccess,
     gated: &BTreeMap<String, String>,
     observer: &dyn Observer,
     rows_done: &(dyn Fn(&[RepoAccess]) + Sync),
-) -> Result<Outcome<Vec<RepoAccess>>> {
+) -> Result<Outcome<AccessRead>> {
     let org = access.org.as_str();
     if !access.can_read_access_requests() {
         return Ok(Outcome::Unavailable(format!(
@@ -116,23 +124,16 @@ pub async fn accepted_access(
     }
     drop(done);
     let mut by_key: BTreeMap<String, Outcome<Vec<RepoAccess>>> = BTreeMap::new();
-    // Repos (in order) whose rows went to `rows_done`; `None` once one was
-    // unavailable.
-    let mut handed: Option<usize> = Some(0);
+    // Repos (in order) whose rows went to `rows_done`.
+    let mut handed = 0;
     while let Some((key, result)) = results.recv().await {
         observer.repo_scanned(org);
         by_key.insert(key, result?);
-        while let Some(k) = handed {
-            let Some(outcome) = repos.get(k).and_then(|(key, _)| by_key.get(key)) else {
-                break;
-            };
-            handed = match outcome {
-                Outcome::Ok(rows) => {
-                    rows_done(rows);
-                    Some(k + 1)
-                }
-                Outcome::Unavailable(_) => None,
-            };
+        while let Some(outcome) = repos.get(handed).and_then(|(key, _)| by_key.get(key)) {
+            if let Outcome::Ok(rows) = outcome {
+                rows_done(rows);
+            }
+            handed += 1;
         }
     }
     if by_key.len() != repos.len() {
@@ -148,15 +149,31 @@ pub async fn accepted_access(
         });
     }
     // Back in listing order (the keys of `gated`).
-    let results = by_key.into_values();
     let mut all = Vec::new();
-    for r in results {
+    let mut unreadable = BTreeMap::new();
+    for (key, r) in by_key {
         match r {
             Outcome::Ok(rows) => all.extend(rows),
-            Outcome::Unavailable(reason) => return Ok(Outcome::Unavailable(reason)),
+            Outcome::Unavailable(reason) => {
+                unreadable.insert(key, reason);
+            }
         }
     }
-    Ok(Outcome::Ok(all))
+    if !repos.is_empty() && unreadable.len() == repos.len() {
+        let (first, reason) = unreadable.iter().next().expect("not empty");
+        return Ok(Outcome::Unavailable(format!(
+            "the access requests of none of the {} gated repos could be read ({first}: {reason})",
+            repos.len()
+        )));
+    }
+    if !unreadable.is_empty() {
+        tracing::warn!(
+            "{org}: access to {} of {} gated repos could not be read",
+            unreadable.len(),
+            repos.len()
+        );
+    }
+    Ok(Outcome::Ok((all, unreadable)))
 }
 
 /// One repo's accepted requests; a repo that stopped being gated since the
@@ -206,9 +223,7 @@ async fn repo_access(c: &HubClient, key: &str, mode: &str) -> Result<Outcome<Vec
         }
         other => match optional(other, &UNAVAILABLE)? {
             Outcome::Ok(r) => r,
-            Outcome::Unavailable(reason) => {
-                return Ok(Outcome::Unavailable(format!("{key}: {reason}")));
-            }
+            Outcome::Unavailable(reason) => return Ok(Outcome::Unavailable(reason)),
         },
     };
     Ok(Outcome::Ok(

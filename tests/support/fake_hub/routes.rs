@@ -1,9 +1,12 @@
 //! Which endpoint a path is, who may call it, and what it answers.
 //!
 //! Access rules imitate the Hub: an unknown token is 401; an org the caller
-//! does not belong to is 404; a fine-grained token needs an `org.read` or
-//! `org.write` scope on the org; gated-repo access lists need write or admin
-//! in the org (and a token that is not `read`); the audit log needs an admin.
+//! does not belong to is 404; a fine-grained token needs a scope on the org
+//! with a permission for the endpoint (the coarse `org.read`/`org.write` or
+//! a finer one such as `org.members.read`; a write form includes its read
+//! form); gated-repo access lists need write or admin in the org (and a
+//! token that is not `read`); the audit log and tokens need an admin;
+//! resource groups list only the caller's own groups unless an admin asks.
 
 use serde_json::Value;
 
@@ -34,6 +37,12 @@ const TOKENS: Limits = Limits {
     min: 1,
     max: 100,
 };
+/// Fine-grained permissions that read each kind of data (any one suffices).
+const MEMBERS_READ: &[&str] = &["org.read", "org.members.read"];
+const GROUPS_READ: &[&str] = &["org.read", "resourceGroup.read"];
+const ACCESS_READ: &[&str] = &["org.write", "repo.write", "repo.access.read"];
+const ORG_READ: &[&str] = &["org.read"];
+const SERVICE_ACCOUNTS_READ: &[&str] = &["org.read", "org.serviceAccounts.read"];
 const SCIM_MAX_COUNT: usize = 1000;
 const SCIM_DEFAULT_COUNT: usize = 100;
 
@@ -171,6 +180,7 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
     let mut paging = call.paging.clone();
     paging.page_cap = world.page_cap;
     paging.offset_paging = world.offset_paging;
+    paging.ignore_offset = world.ignore_offset;
     // SCIM takes the org's own SCIM token, not a user's.
     match call.route {
         Route::ScimUsers(org) => return scim_users(world, org, false, call, &paging),
@@ -180,8 +190,16 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
     let who = caller(world, call.token)?;
     Ok(match call.route {
         Route::Whoami => Reply::ok(&views::whoami(world, who)),
-        Route::Overview(org) => Reply::ok(&views::overview(org_for(world, who, org)?)),
-        Route::Members(org) => members(org_for(world, who, org)?, who, query, &paging),
+        Route::Overview(org) => {
+            let org = org_for(world, who, org)?;
+            require_permission(org, who, MEMBERS_READ)?;
+            Reply::ok(&views::overview(org))
+        }
+        Route::Members(org) => {
+            let org = org_for(world, who, org)?;
+            require_permission(org, who, MEMBERS_READ)?;
+            members(org, who, query, &paging)
+        }
         Route::ResourceGroups(org) => {
             let org = org_for(world, who, org)?;
             let groups = org.resource_groups.as_ref().ok_or_else(|| {
@@ -190,7 +208,13 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
                     "Resource groups are only available on Team and Enterprise plans",
                 )
             })?;
-            Reply::ok(&Value::Array(groups.iter().map(views::group).collect()))
+            require_permission(org, who, GROUPS_READ)?;
+            // The groups the caller has access to: all of them for an admin.
+            let admin = org.role_of(&who.user) == Some("admin");
+            let visible = groups
+                .iter()
+                .filter(|g| admin || g.users.iter().any(|u| u.name == who.user));
+            Reply::ok(&Value::Array(visible.map(views::group).collect()))
         }
         Route::PendingMembers(org) => {
             let org = org_for(world, who, org)?;
@@ -206,7 +230,7 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
                     "Audit logs are only available on Team and Enterprise plans",
                 )
             })?;
-            require_role(org, who, &["admin"])?;
+            require_role(org, who, &["admin"], ORG_READ)?;
             let ids = views::member_ids(org);
             let rows = events.iter().map(|e| views::audit_event(&ids, e));
             Reply::ok(&Value::Array(rows.collect()))
@@ -220,7 +244,7 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
                     "Service accounts are only available on Enterprise plans",
                 )
             })?;
-            require_role(org, who, &["admin"])?;
+            require_role(org, who, &["admin"], SERVICE_ACCOUNTS_READ)?;
             Reply::ok(&Value::Array(
                 accounts.iter().map(views::service_account).collect(),
             ))
@@ -261,32 +285,64 @@ fn belongs(org: &Org, who: &TokenInfo) -> bool {
 }
 
 /// The org, if the caller may see it: 404 like the Hub when not a member,
-/// 403 for a fine-grained token without a read or write scope on it.
+/// 403 for a fine-grained token without any scope on it.
 fn org_for<'w>(world: &'w World, who: &TokenInfo, name: &str) -> Result<&'w Org, Reply> {
     let org = world.orgs.get(name).filter(|org| belongs(org, who));
     let org = org.ok_or_else(|| Reply::error(404, "Organization not found"))?;
-    if who.role == "fineGrained" && !scoped(who, &org.name, &["org.read", "org.write"]) {
+    let any_scope = who
+        .scoped
+        .iter()
+        .any(|s| s.entity_type == "org" && s.entity_name == org.name);
+    if who.role == "fineGrained" && !any_scope {
         let message = format!("This fine-grained token has no access to the organization {name}");
         return Err(Reply::error(403, &message));
     }
     Ok(org)
 }
 
+/// Whether a fine-grained token holds one of `wanted` on `org`, a write
+/// form (`org.members.write`) counting for its read form.
 fn scoped(who: &TokenInfo, org: &str, wanted: &[&str]) -> bool {
+    let includes = |granted: &str, wanted: &str| {
+        granted == wanted
+            || wanted
+                .strip_suffix(".read")
+                .is_some_and(|base| granted.strip_suffix(".write") == Some(base))
+    };
     who.scoped.iter().any(|s| {
         s.entity_type == "org"
             && s.entity_name == org
-            && s.permissions.iter().any(|p| wanted.contains(&p.as_str()))
+            && s.permissions
+                .iter()
+                .any(|p| wanted.iter().any(|w| includes(p, w)))
     })
 }
 
+/// 403 for a fine-grained token without one of `permissions` on the org.
+fn require_permission(org: &Org, who: &TokenInfo, permissions: &[&str]) -> Result<(), Reply> {
+    if who.role != "fineGrained" || scoped(who, &org.name, permissions) {
+        return Ok(());
+    }
+    let message = format!(
+        "This fine-grained token needs {} on {}",
+        permissions.join(" or "),
+        org.name
+    );
+    Err(Reply::error(403, &message))
+}
+
 /// 403 unless the caller's role in the org is one of `roles` and the token
-/// itself may act on it (not `read`; fine-grained with a write scope).
-fn require_role(org: &Org, who: &TokenInfo, roles: &[&str]) -> Result<(), Reply> {
+/// itself may act on it (not `read`; fine-grained with one of `permissions`).
+fn require_role(
+    org: &Org,
+    who: &TokenInfo,
+    roles: &[&str],
+    permissions: &[&str],
+) -> Result<(), Reply> {
     let role_ok = org.role_of(&who.user).is_some_and(|r| roles.contains(&r));
     let token_ok = match who.role.as_str() {
         "read" => roles.contains(&"read"),
-        "fineGrained" => scoped(who, &org.name, &["org.write", "repo.write"]),
+        "fineGrained" => scoped(who, &org.name, permissions),
         _ => true,
     };
     if role_ok && token_ok {
@@ -334,7 +390,7 @@ fn member_tokens(
             "Token management is only available on Team and Enterprise plans",
         )
     })?;
-    require_role(org, who, &["admin"])?;
+    require_role(org, who, &["admin"], ORG_READ)?;
     let filter = TokenFilter::parse(query.get("q").unwrap_or(""))
         .map_err(|message| Reply::error(400, &message))?;
     let rows: Vec<&MemberToken> = tokens.iter().filter(|t| filter.matches(t)).collect();
@@ -402,7 +458,11 @@ fn access_requests(
     let repo = repos_of(org, kind).iter().find(|r| r.id == id);
     let repo =
         repo.ok_or_else(|| Reply::error(404, "Repository not found").code("RepoNotFound"))?;
-    require_role(org, who, &["admin", "write"])?;
+    require_role(org, who, &["admin", "write"], ACCESS_READ)?;
+    if let Some(status) = repo.access_status {
+        let message = format!("You cannot read the access requests of {id}");
+        return Err(Reply::error(status, &message));
+    }
     if repo.gated.is_none() {
         return Err(Reply::error(400, "Repo is not gated"));
     }

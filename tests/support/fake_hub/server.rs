@@ -352,6 +352,7 @@ fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Repl
         path: request.uri.path().to_string(),
         page_cap: 0,
         offset_paging: false,
+        ignore_offset: false,
         loop_link: fault == Some(&FaultKind::LinkLoop),
         duplicate: fault == Some(&FaultKind::DuplicateRows),
     };

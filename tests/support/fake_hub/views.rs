@@ -66,10 +66,11 @@ pub(super) fn whoami(world: &World, token: &TokenInfo) -> Value {
                     "org" => org_id(&s.entity_name),
                     _ => user_id(world, &s.entity_name),
                 };
-                json!({
-                    "entity": {"_id": id, "type": s.entity_type, "name": s.entity_name},
-                    "permissions": s.permissions,
-                })
+                let mut entity = object(json!({"_id": id, "type": s.entity_type}));
+                if world.scoped_entity_names {
+                    entity.insert("name".into(), Value::from(s.entity_name.clone()));
+                }
+                json!({"entity": Value::Object(entity), "permissions": s.permissions})
             })
             .collect();
         let fine = json!({"scoped": scoped, "global": [], "canReadGatedRepos": false});

@@ -18,6 +18,12 @@ pub struct World {
     pub page_cap: usize,
     /// A legacy deployment: no `Link`, `offset`+`limit` paging, pages of at most 100.
     pub offset_paging: bool,
+    /// A deployment that sends whole lists: no `Link`, `offset` (and the
+    /// page size) ignored, every request answered with every row.
+    pub ignore_offset: bool,
+    /// Send `name` in whoami's fine-grained scope entities (the Hub's
+    /// schema makes it optional: by default only `_id` and `type`).
+    pub scoped_entity_names: bool,
     /// Added to every response.
     pub latency: Duration,
     /// `RateLimit-Policy` quota `q` per 300 s window.
@@ -217,6 +223,9 @@ pub struct Repo {
     /// `None`: not gated; `Some("auto")` or `Some("manual")`.
     pub gated: Option<String>,
     pub accepted: Vec<AccessGrant>,
+    /// The access-request lists of this repo answer this status instead
+    /// (403: a repo the token may not see; 404: gone since the listing).
+    pub access_status: Option<u16>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -252,6 +261,8 @@ impl World {
             orgs: BTreeMap::new(),
             page_cap: 1000,
             offset_paging: false,
+            ignore_offset: false,
+            scoped_entity_names: false,
             latency: Duration::ZERO,
             quota: 3000,
         }
@@ -399,6 +410,7 @@ impl Repo {
             private,
             gated: gated.map(str::to_string),
             accepted: Vec::new(),
+            access_status: None,
         }
     }
 }
