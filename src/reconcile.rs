@@ -156,6 +156,9 @@ pub fn build(input: &Inputs) -> Result<Report> {
     Ok(report)
 }
 
+/// An owner's unrevoked tokens and their latest use.
+type TokenUse = (u64, Option<DateTime<Utc>>);
+
 /// What the collectors that ran may have missed, and what that means for
 /// the findings.
 fn incomplete(snapshot: &crate::model::Snapshot) -> Vec<Unchecked> {
@@ -295,16 +298,15 @@ fn access_rows(a: &OrgAudit) -> Vec<AccessRow> {
     }
     // Lower-cased owner → (unrevoked tokens, their latest use); `None`
     // when the tokens collector did not run.
-    let tokens: Option<HashMap<String, (u64, Option<DateTime<Utc>>)>> =
-        a.snapshot.member_tokens().map(|_| {
-            let mut by_owner: HashMap<String, (u64, Option<DateTime<Utc>>)> = HashMap::new();
-            for t in a.tokens.iter().map(|t| t.item).filter(|t| !t.is_revoked()) {
-                let entry = by_owner.entry(t.owner.to_lowercase()).or_default();
-                entry.0 += 1;
-                entry.1 = entry.1.max(t.last_used_at);
-            }
-            by_owner
-        });
+    let tokens: Option<HashMap<String, TokenUse>> = a.snapshot.member_tokens().map(|_| {
+        let mut by_owner: HashMap<String, TokenUse> = HashMap::new();
+        for t in a.tokens.iter().map(|t| t.item).filter(|t| !t.is_revoked()) {
+            let entry = by_owner.entry(t.owner.to_lowercase()).or_default();
+            entry.0 += 1;
+            entry.1 = entry.1.max(t.last_used_at);
+        }
+        by_owner
+    });
     let mut rows = Vec::with_capacity(a.members.len() + a.invites.len());
     for m in &a.members {
         let member = m.item;
