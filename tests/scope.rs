@@ -127,13 +127,24 @@ fn doctor_needs_an_admin_token_has_everything() {
         run.stdout
     );
     for name in hfaudit::model::COLLECTORS {
+        // A Team org has no service accounts: the plan is what it lacks.
+        let expected = if name == "service_accounts" {
+            "no"
+        } else {
+            "yes"
+        };
         assert_eq!(
             need_line(&run.stdout, name).0,
-            "yes",
+            expected,
             "{name}\n{}",
             run.stdout
         );
     }
+    let (_, accounts) = need_line(&run.stdout, "service_accounts");
+    assert!(
+        accounts.contains("acme is on the team plan; this needs Enterprise"),
+        "{accounts}"
+    );
     let (_, members) = need_line(&run.stdout, "members");
     assert!(
         members.starts_with("any role in the org; fine-grained: org.members.read, org.read"),

@@ -271,13 +271,27 @@ impl Need {
                 ))
             });
         }
-        if let Some(plan) = self.plan
-            && s.plan.is_none()
-        {
-            verdicts.push(Verdict::Unknown(format!(
-                "needs a {plan} plan; the Hub reported no plan for {}",
-                s.org
-            )));
+        if let Some(plan) = self.plan {
+            match s.plan {
+                None => verdicts.push(Verdict::Unknown(format!(
+                    "needs a {plan} plan; the Hub reported no plan for {}",
+                    s.org
+                ))),
+                // "Team or Enterprise" admits team, enterprise and the
+                // enterprise tiers the Hub names after it.
+                Some(has)
+                    if !plan
+                        .to_ascii_lowercase()
+                        .split(" or ")
+                        .any(|p| has.to_ascii_lowercase().starts_with(p)) =>
+                {
+                    verdicts.push(Verdict::No(format!(
+                        "{} is on the {has} plan; this needs {plan}",
+                        s.org
+                    )));
+                }
+                Some(_) => {}
+            }
         }
         let worst = verdicts.iter().map(Verdict::rank).max().unwrap_or(0);
         let reasons: Vec<&str> = verdicts
@@ -325,7 +339,7 @@ mod tests {
     fn admin<'a>(permissions: Option<&'a [String]>) -> Standing<'a> {
         Standing {
             org: "acme",
-            plan: Some("team"),
+            plan: Some("enterprise"),
             role_in_org: Some("admin"),
             token_role: Some(if permissions.is_some() {
                 "fineGrained"
@@ -342,6 +356,29 @@ mod tests {
         for name in crate::model::COLLECTORS {
             assert!(need(name).is_some(), "{name}");
         }
+    }
+
+    #[test]
+    fn the_plan_counts() {
+        let sa = need("service_accounts").unwrap();
+        let events = need("events").unwrap();
+        let on = |plan| Standing {
+            plan,
+            ..admin(None)
+        };
+        assert_eq!(sa.check(&on(Some("enterprise"))), Verdict::Yes);
+        assert_eq!(sa.check(&on(Some("enterprise_plus"))), Verdict::Yes);
+        assert_eq!(
+            sa.check(&on(Some("team"))),
+            Verdict::No("acme is on the team plan; this needs Enterprise".into())
+        );
+        assert_eq!(events.check(&on(Some("team"))), Verdict::Yes);
+        assert!(matches!(events.check(&on(Some("free"))), Verdict::No(_)));
+        assert!(matches!(sa.check(&on(None)), Verdict::Unknown(_)));
+        assert_eq!(
+            need("members").unwrap().check(&on(Some("free"))),
+            Verdict::Yes
+        );
     }
 
     #[test]
