@@ -5,6 +5,7 @@ mod support;
 
 mod browser;
 mod commands;
+mod contract;
 mod crash;
 mod diff;
 mod fake_hub;

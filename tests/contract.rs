@@ -1,0 +1,7 @@
+//! The Hub's own OpenAPI description as the judge of the fake Hub and of
+//! our decoding: `fixtures/hub-openapi.json` is a vendored copy of
+//! `../shared/hub-openapi.json` (the Hub's description, cut to the
+//! operations hfaudit reads), kept equal to it by `vendored_copy`.
+
+#[path = "contract/vendored.rs"]
+mod vendored;
