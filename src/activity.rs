@@ -141,15 +141,7 @@ const LOGIN_HEADERS: [&str; 12] = [
 impl IdpActivity {
     pub fn load(path: &Path) -> Result<IdpActivity> {
         let bytes = crate::input_file::read(path, crate::input_file::CSV_MAX_BYTES, "IdP export")
-            .map_err(|e| match e {
-            Error::Io { path, source } => Error::Input {
-                path,
-                line: None,
-                column: None,
-                message: format!("cannot read the file: {source}"),
-            },
-            other => other,
-        })?;
+            .map_err(Error::unreadable_input)?;
         IdpActivity::parse(&bytes, path)
     }
 

@@ -114,6 +114,20 @@ impl Error {
         }
     }
 
+    /// An input file that cannot be read is the user's to fix (exit 2), not
+    /// a failure of the store: an I/O error becomes an input error.
+    pub fn unreadable_input(self) -> Self {
+        match self {
+            Error::Io { path, source } => Error::Input {
+                path,
+                line: None,
+                column: None,
+                message: format!("cannot read the file: {source}"),
+            },
+            other => other,
+        }
+    }
+
     /// `path`, given as `what` (e.g. `--out`), exists but is not a
     /// directory, or one of its parents is not: the user's to fix (exit 2).
     pub fn not_a_directory(path: impl Into<PathBuf>, what: &str) -> Self {

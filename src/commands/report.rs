@@ -30,9 +30,9 @@ fn run_relabelled(
     relabel: Option<(&Path, &str)>,
 ) -> Result<bool> {
     let started = std::time::Instant::now();
-    let roster = Roster::load(&r.roster, &r.roster_options).map_err(unreadable_input)?;
+    let roster = Roster::load(&r.roster, &r.roster_options).map_err(Error::unreadable_input)?;
     let identities = match &r.identities {
-        Some(p) => Identities::load(p).map_err(unreadable_input)?,
+        Some(p) => Identities::load(p).map_err(Error::unreadable_input)?,
         None => Identities::default(),
     };
     let idp = match &r.activity {
@@ -40,7 +40,7 @@ fn run_relabelled(
         None => None,
     };
     let exceptions = match &r.exceptions {
-        Some(p) => Exceptions::load(p).map_err(unreadable_input)?,
+        Some(p) => Exceptions::load(p).map_err(Error::unreadable_input)?,
         None => Exceptions::default(),
     };
     tracing::debug!("inputs read in {} ms", started.elapsed().as_millis());
@@ -73,20 +73,6 @@ fn run_relabelled(
     }
     summarise(&report, &r.out, &written, term);
     Ok(reconcile::fails(&report))
-}
-
-/// An input file that cannot be read is the user's to fix (exit 2), not a
-/// failure of the store.
-fn unreadable_input(e: Error) -> Error {
-    match e {
-        Error::Io { path, source } => Error::Input {
-            path,
-            line: None,
-            column: None,
-            message: format!("cannot read the file: {source}"),
-        },
-        other => other,
-    }
 }
 
 fn summarise(report: &Report, out: &Path, written: &[PathBuf], term: &Term) {

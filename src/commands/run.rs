@@ -104,15 +104,15 @@ pub fn run_with(
 /// Loads the report's inputs once to find any problem before the Hub is
 /// read; `report::run` loads them again (they are small).
 fn check_inputs(r: &ReportSettings) -> Result<()> {
-    Roster::load(&r.roster, &r.roster_options).map_err(unreadable_input)?;
+    Roster::load(&r.roster, &r.roster_options).map_err(Error::unreadable_input)?;
     if let Some(p) = &r.identities {
-        Identities::load(p).map_err(unreadable_input)?;
+        Identities::load(p).map_err(Error::unreadable_input)?;
     }
     if let Some(p) = &r.exceptions {
-        Exceptions::load(p).map_err(unreadable_input)?;
+        Exceptions::load(p).map_err(Error::unreadable_input)?;
     }
     if let Some(p) = &r.activity {
-        IdpActivity::load(p).map_err(unreadable_input)?;
+        IdpActivity::load(p).map_err(Error::unreadable_input)?;
     }
     if let Some(dir) = &r.templates
         && !dir.is_dir()
@@ -120,19 +120,6 @@ fn check_inputs(r: &ReportSettings) -> Result<()> {
         return Err(Error::input(dir, "not a directory of templates"));
     }
     Ok(())
-}
-
-/// An input file that cannot be read is the user's to fix (exit 2).
-fn unreadable_input(e: Error) -> Error {
-    match e {
-        Error::Io { path, source } => Error::Input {
-            path,
-            line: None,
-            column: None,
-            message: format!("cannot read the file: {source}"),
-        },
-        other => other,
-    }
 }
 
 /// Whatever stops the mail is a mail failure (exit 4): the reports are
