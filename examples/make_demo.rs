@@ -187,7 +187,7 @@ fn grant(org: &mut Org, user: &str, fullname: &str, email: Option<&str>, repo: u
     let n = gated.len();
     if let Some(r) = gated.into_iter().nth(repo % n) {
         r.accepted.push(AccessGrant {
-            request_id: format!("66{:022}", user.len() * 1000 + repo),
+            reset_reason: None,
             user: Some(AccessUser {
                 id: format!("id-{user}"),
                 user: user.into(),
@@ -307,7 +307,7 @@ fn grant_stranger(org: &mut Org, at: DateTime<Utc>) {
     if let Some(r) = org.datasets.iter_mut().find(|r| r.gated.is_some()) {
         let t = rfc3339_ms(at.timestamp_millis() - 86_400_000);
         r.accepted.push(AccessGrant {
-            request_id: "66aa00000000000000000001".into(),
+            reset_reason: None,
             user: Some(AccessUser {
                 id: "id-researcher".into(),
                 user: "uni-researcher".into(),

@@ -3,5 +3,7 @@
 //! `../shared/hub-openapi.json` (the Hub's description, cut to the
 //! operations hfaudit reads), kept equal to it by `vendored_copy`.
 
+#[path = "contract/fake_hub.rs"]
+mod fake_hub;
 #[path = "contract/vendored.rs"]
 mod vendored;

@@ -4,7 +4,7 @@
 use hfaudit::model::{CollectorStatus, Snapshot};
 
 use crate::harness::{Case, assert_code};
-use crate::support::fake_hub::{Org, World};
+use crate::support::fake_hub::{Endpoint, Org, World};
 use crate::support::generate::{ADMIN_TOKEN, OrgSpec, generate_org, world_for};
 
 /// Asserts the latest snapshot of `org` equals the Hub's state, field by field.
@@ -197,6 +197,10 @@ fn legacy_groups_field_and_hidden_requesters() {
         }
     }
     let case = Case::new(world_for(vec![o]));
+    case.hub.expect_off_contract(
+        Endpoint::ResourceGroups,
+        "an older deployment: `repos` without `resources`",
+    );
     assert_code(&case.snapshot("acme", &[]), 0);
     let snap = assert_matches_hub(&case, "acme");
     assert!(snap.groups.iter().any(|g| !g.repos.is_empty()));

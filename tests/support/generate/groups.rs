@@ -70,21 +70,13 @@ pub(super) fn groups(
                 .into_iter()
                 .map(|i| {
                     let (kind, repo) = repos[i];
-                    GroupRepo {
-                        kind: kind.into(),
-                        name: repo.id.clone(),
-                        private: repo.private,
-                        added_by: rng.pick(admins).clone(),
-                    }
+                    let by: &String = rng.pick(admins);
+                    GroupRepo::repo(kind, &repo.id, repo.private, by)
                 })
                 .collect();
             let space = format!("{}/{name}-demo", spec.name);
-            group_repos.push(GroupRepo {
-                kind: "space".into(),
-                name: space,
-                private: true,
-                added_by: rng.pick(admins).clone(),
-            });
+            let by: &String = rng.pick(admins);
+            group_repos.push(GroupRepo::repo("space", &space, true, by));
             Group {
                 id: rng.hex_id(),
                 description: format!("{} team repositories", capitalize(&name)),
