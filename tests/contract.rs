@@ -3,7 +3,11 @@
 //! `../shared/hub-openapi.json` (the Hub's description, cut to the
 //! operations hfaudit reads), kept equal to it by `vendored_copy`.
 
+#[path = "contract/access.rs"]
+mod access;
 #[path = "contract/fake_hub.rs"]
 mod fake_hub;
+#[path = "contract/groups.rs"]
+mod groups;
 #[path = "contract/vendored.rs"]
 mod vendored;

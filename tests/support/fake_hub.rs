@@ -27,7 +27,7 @@ use std::thread::JoinHandle;
 use axum::Router;
 use tokio::sync::oneshot;
 
-pub use contract::{Checked, Contract, DEVIATIONS, Violation};
+pub use contract::{Checked, Contract, DEVIATIONS, Violation, response_schema_pointer};
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use world::{
     AccessGrant, AccessUser, AuditEvent, Group, GroupRepo, GroupUser, MemberToken, Org, OrgMember,

@@ -113,13 +113,18 @@ impl Contract {
     pub fn hub() -> &'static Contract {
         static HUB: OnceLock<Contract> = OnceLock::new();
         HUB.get_or_init(|| {
-            let mut doc: Value = serde_json::from_str(DESCRIPTION)
-                .unwrap_or_else(|e| panic!("fixtures/hub-openapi.json: {e}"));
-            for deviation in &DEVIATIONS {
-                deviation.apply(&mut doc);
-            }
+            let doc = Contract::patched_document();
             Contract::compile(&doc).unwrap_or_else(|e| panic!("fixtures/hub-openapi.json: {e}"))
         })
+    }
+
+    /// The description with its known deviations patched in, as JSON.
+    pub fn patched_document() -> Value {
+        let mut doc: Value = serde_json::from_str(DESCRIPTION).expect("valid JSON");
+        for deviation in &DEVIATIONS {
+            deviation.apply(&mut doc);
+        }
+        doc
     }
 
     /// The description as published, without the deviations patched in.
