@@ -5,6 +5,8 @@
 
 #[path = "contract/access.rs"]
 mod access;
+#[path = "contract/decode.rs"]
+mod decode;
 #[path = "contract/fake_hub.rs"]
 mod fake_hub;
 #[path = "contract/groups.rs"]

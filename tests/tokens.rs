@@ -157,7 +157,7 @@ fn a_large_listing_is_read_as_concurrent_partitions() {
     };
     // Each chain's pages; one whose last page is full without a `Link` is
     // probed once more by offset (the paging's legacy-deployment check).
-    let pages = |n: usize| n.div_ceil(100).max(1) + usize::from(n > 0 && n % 100 == 0);
+    let pages = |n: usize| n.div_ceil(100).max(1) + usize::from(n > 0 && n.is_multiple_of(100));
     let floor: usize = ["read", "write", "fineGrained", "other"]
         .iter()
         .map(|r| pages(per_role(r)))
