@@ -47,6 +47,8 @@ fn main() {
         gated_repos: 6,
         accepted_per_repo: 8,
         pending: 3,
+        // The demo's invites come from an older deployment's `pending-members`.
+        legacy_pending_members: true,
         seed: 42,
         ..OrgSpec::new(ORG, 48)
     };

@@ -17,6 +17,9 @@ fn org() -> Org {
         gated_repos: 3,
         accepted_per_repo: 4,
         pending: 1,
+        // The fault matrix checks invites against `pending-members`: an
+        // older deployment that serves it.
+        legacy_pending_members: true,
         ..OrgSpec::new("acme", 60)
     })
 }

@@ -69,6 +69,9 @@ fn org(members: usize) -> Org {
         gated_repos: 4,
         accepted_per_repo: 5,
         pending: 2,
+        // An older deployment with `pending-members`; the tests below take
+        // it away to reach the other sources.
+        legacy_pending_members: true,
         ..OrgSpec::new("acme", members)
     })
 }

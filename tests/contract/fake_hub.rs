@@ -278,3 +278,22 @@ fn refs_into_components_resolve() {
         Checked::NotDescribed
     ));
 }
+
+/// The real API has no `pending-members`: the fake serves it only to a
+/// test that asks for that older deployment.
+#[test]
+fn pending_members_exist_only_on_an_older_deployment() {
+    let spec = OrgSpec {
+        pending: 2,
+        ..OrgSpec::new("acme", 5)
+    };
+    let path = "/api/organizations/acme/pending-members";
+    let current = FakeHub::start(world_for(vec![generate_org(&spec)]));
+    assert_eq!(get(&current, path).0, 404);
+    let older = OrgSpec {
+        legacy_pending_members: true,
+        ..spec
+    };
+    let older = FakeHub::start(world_for(vec![generate_org(&older)]));
+    assert_eq!(get(&older, path).0, 200);
+}

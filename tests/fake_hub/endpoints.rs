@@ -330,6 +330,7 @@ async fn auth_and_plan_errors_look_like_the_hub() {
 async fn pending_members_scim_and_audit_log_have_their_shapes() {
     let mut spec = OrgSpec::new("acme", 40);
     (spec.pending, spec.groups) = (3, 2);
+    spec.legacy_pending_members = true;
     let mut acme = generate_org(&spec);
     acme.scim_users = Some(scim_users_for(&acme));
     let hub = FakeHub::start(world_for(vec![acme]));
