@@ -140,3 +140,38 @@ fn an_unknown_kind_is_kept_as_other() {
     assert_eq!(list[0].raw_type, "notebook");
     assert_eq!(case.hub.exempt_violations().len(), 1);
 }
+
+/// The HTML report lists the other resources of a group a leaver is still in.
+#[test]
+fn the_report_lists_a_groups_other_resources() {
+    let mut g = group(
+        "research",
+        vec![
+            GroupRepo::repo("model", "acme/llm", true, ""),
+            GroupRepo::titled("collection", "acme/picks-66aa01", "Our picks", false),
+            GroupRepo::job("scheduled-job", "687f00bb22", "nightly-eval"),
+        ],
+    );
+    g.users = vec![crate::support::fake_hub::GroupUser {
+        id: crate::support::fake_hub::fake_id("alice"),
+        name: "alice".into(),
+        fullname: "Alice".into(),
+        role: "write".into(),
+        added_by: "auditor".into(),
+    }];
+    let case = Case::new(world(vec![g]));
+    assert_code(&case.snapshot("acme", &[]), 0);
+    let roster = crate::report::write_roster(&case, &["alice"]);
+    assert_code(&crate::report::report(&case, &roster, &[]), 1);
+    let html = std::fs::read_to_string(case.dir.path().join("out/report.html")).unwrap();
+    assert!(
+        html.contains("Other resources"),
+        "no Other resources in the report"
+    );
+    assert!(html.contains("collection acme&#x2f;picks-66aa01 (Our picks)"));
+    assert!(html.contains("scheduled-job 687f00bb22 (nightly-eval)"));
+    assert!(
+        !html.contains("model acme/llm ("),
+        "repos are listed as repos"
+    );
+}
