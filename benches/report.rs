@@ -56,6 +56,7 @@ fn snapshot() -> Snapshot {
             description: Some("a group".into()),
             auto_join: false,
             repos: vec![format!("model/acme/repo-{g}")],
+            resources: Vec::new(),
         })
         .collect();
     let group_members = (0..MEMBERS)

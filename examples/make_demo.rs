@@ -21,8 +21,8 @@ use hfaudit::hub::{self, ClientOptions, HubClient, Token};
 use hfaudit::store::Store;
 use hfaudit::term::Term;
 use support::fake_hub::{
-    AccessGrant, AccessUser, AuditEvent, FakeHub, MemberToken, Org, OrgMember, Pending,
-    TokenApproval,
+    AccessGrant, AccessUser, AuditEvent, FakeHub, MemberToken, Org, OrgMember, TokenApproval,
+    fake_id,
 };
 use support::generate::{ADMIN_TOKEN, OrgSpec, generate_org_at, rfc3339_ms, world_for};
 
@@ -50,6 +50,7 @@ fn main() {
         gated_repos: 6,
         accepted_per_repo: 8,
         pending: 3,
+        // Invites come from the audit log, as on the current Hub.
         seed: 42,
         ..OrgSpec::new(ORG, 48)
     };
@@ -112,10 +113,7 @@ fn stage_week_zero(org: &mut Org) {
     let add =
         |org: &mut Org, user: &str, name: &str, role: &str, two_fa: bool, email: Option<&str>| {
             org.members.push(OrgMember {
-                id: format!(
-                    "65{:022x}",
-                    support::generate::Rng::new(user.len() as u64 * 7919).next_u64()
-                ),
+                id: fake_id(user),
                 user: user.into(),
                 fullname: name.into(),
                 role: Some(role.into()),
@@ -162,7 +160,7 @@ fn stage_week_zero(org: &mut Org) {
     // Dmitri is in a resource group and holds gated access.
     if let Some(group) = org.resource_groups.as_mut().and_then(|g| g.first_mut()) {
         group.users.push(support::fake_hub::GroupUser {
-            id: "dmitri".into(),
+            id: fake_id("dmitri-v"),
             name: "dmitri-v".into(),
             fullname: "Dmitri Volkov".into(),
             role: "admin".into(),
@@ -190,9 +188,9 @@ fn grant(org: &mut Org, user: &str, fullname: &str, email: Option<&str>, repo: u
     let n = gated.len();
     if let Some(r) = gated.into_iter().nth(repo % n) {
         r.accepted.push(AccessGrant {
-            request_id: format!("66{:022}", user.len() * 1000 + repo),
+            reset_reason: None,
             user: Some(AccessUser {
-                id: format!("id-{user}"),
+                id: fake_id(user),
                 user: user.into(),
                 fullname: fullname.into(),
                 email: email.map(str::to_string),
@@ -211,7 +209,7 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
             // Two hires join; a leaver who left on time is removed.
             for (user, name) in [("lena-h", "Lena Hoffmann"), ("omar.f", "Omar Farouk")] {
                 org.members.push(OrgMember {
-                    id: format!("id-{user}"),
+                    id: fake_id(user),
                     user: user.into(),
                     fullname: name.into(),
                     role: Some("read".into()),
@@ -232,21 +230,23 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
             {
                 m.role = Some("write".into());
             }
-            if let Some(p) = org
-                .pending_members
-                .as_mut()
-                .and_then(|p| (!p.is_empty()).then(|| p.remove(0)))
-            {
+            if let Some(user) = pending_invitee(org) {
                 org.members.push(OrgMember {
-                    id: format!("id-{}", p.user),
-                    user: p.user.clone(),
-                    fullname: p.user.clone(),
-                    role: Some(p.role.clone()),
+                    id: fake_id(&user),
+                    user: user.clone(),
+                    fullname: user.clone(),
+                    role: Some("read".into()),
                     two_fa: Some(true),
                     verified_email: None,
                     external: Some(false),
                     is_pro: false,
                 });
+                log(
+                    org,
+                    at - chrono::Duration::days(1),
+                    "org.invite.accept",
+                    serde_json::json!({"user": user, "role": "read"}),
+                );
             }
         }
         3 => {
@@ -259,12 +259,16 @@ fn change(org: &mut Org, week: i64, at: DateTime<Utc>) {
                 "org.remove_user",
                 serde_json::json!({"user": "sarah.k"}),
             );
-            if let Some(p) = org.pending_members.as_mut() {
-                p.push(Pending {
-                    user: "former-intern".into(),
-                    role: "read".into(),
-                });
-            }
+            log(
+                org,
+                at - chrono::Duration::days(3),
+                "org.invite_user",
+                serde_json::json!({
+                    "user": "former-intern",
+                    "email": "former-intern@acme-ai.example",
+                    "role": "read",
+                }),
+            );
         }
         4 => {
             // A new outsider is granted access to a gated repo; a reader
@@ -417,13 +421,34 @@ fn log(org: &mut Org, at: DateTime<Utc>, kind: &str, data: serde_json::Value) {
     }
 }
 
+/// The oldest invitation in the audit log that nobody accepted yet: its
+/// invitee's username.
+fn pending_invitee(org: &Org) -> Option<String> {
+    let events = org.audit_log.as_ref()?;
+    let user_of = |e: &AuditEvent| e.data.get("user")?.as_str().map(str::to_string);
+    let mut invites: Vec<&AuditEvent> = events
+        .iter()
+        .filter(|e| e.kind == "org.invite_user")
+        .collect();
+    invites.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    invites.into_iter().find_map(|invite| {
+        let user = user_of(invite)?;
+        let joined = org.members.iter().any(|m| m.user == user)
+            || events.iter().any(|e| {
+                matches!(e.kind.as_str(), "org.invite.accept" | "org.add_user")
+                    && user_of(e).as_deref() == Some(user.as_str())
+            });
+        (!joined).then_some(user)
+    })
+}
+
 fn grant_stranger(org: &mut Org, at: DateTime<Utc>) {
     if let Some(r) = org.datasets.iter_mut().find(|r| r.gated.is_some()) {
         let t = rfc3339_ms(at.timestamp_millis() - 86_400_000);
         r.accepted.push(AccessGrant {
-            request_id: "66aa00000000000000000001".into(),
+            reset_reason: None,
             user: Some(AccessUser {
-                id: "id-researcher".into(),
+                id: fake_id("researcher"),
                 user: "uni-researcher".into(),
                 fullname: "Visiting Researcher".into(),
                 email: Some("researcher@university.example".into()),

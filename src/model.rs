@@ -128,7 +128,7 @@ pub struct Invite {
     pub invited_at: Option<DateTime<Utc>>,
 }
 
-/// A resource group and the repositories it governs.
+/// A resource group and the resources it governs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceGroup {
     pub id: String,
@@ -137,6 +137,45 @@ pub struct ResourceGroup {
     pub auto_join: bool,
     /// `type/namespace/name` of each repository in the group.
     pub repos: Vec<String>,
+    /// Every resource, repos included, in the Hub's order.
+    #[serde(default)]
+    pub resources: Vec<GroupResource>,
+}
+
+/// One resource of a group: a repo, a collection, a blog post, a job...
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupResource {
+    /// `model`, `dataset`, `space`, `bucket`, `kernel`, `collection`,
+    /// `blog`, `job`, `scheduled-job`; `other` for a kind this version does
+    /// not know (its type as sent is `raw_type`).
+    pub kind: String,
+    /// The type as the Hub sent it (empty when it sent none).
+    pub raw_type: String,
+    /// The repo id (`acme/llm`), the collection's or blog post's slug, the
+    /// job's id; for `other`, its id, slug or name, whichever it has.
+    pub id: String,
+    /// A collection's or blog post's title, a job's name.
+    pub title: Option<String>,
+}
+
+impl GroupResource {
+    /// The kinds this version knows; repos are the first five.
+    pub const KINDS: [&'static str; 9] = [
+        "model",
+        "dataset",
+        "space",
+        "bucket",
+        "kernel",
+        "collection",
+        "blog",
+        "job",
+        "scheduled-job",
+    ];
+
+    /// A repository (what the older `repos` field lists).
+    pub fn is_repo(&self) -> bool {
+        Self::KINDS[..5].contains(&self.kind.as_str())
+    }
 }
 
 /// One user in one resource group.

@@ -410,12 +410,14 @@ async fn collect(
 
 /// Adds to an unavailable collector's reason what the token lacks for it,
 /// when the pre-flight can tell (the Hub's own message rarely says).
+/// The verdict's reason names what is missing (a permission, a role, a
+/// plan), so it is appended as it is.
 fn explain_unavailable(access: &OrgAccess, collector: &str, status: &mut CollectorStatus) {
     if let CollectorStatus::Unavailable { reason } = status
         && let hub::scope::Verdict::No(why) = access.check(collector)
         && !reason.contains(&why)
     {
-        reason.push_str(&format!(" (the token lacks what {collector} needs: {why})"));
+        reason.push_str(&format!(" ({why})"));
     }
 }
 

@@ -3,5 +3,13 @@
 //! `../shared/hub-openapi.json` (the Hub's description, cut to the
 //! operations hfaudit reads), kept equal to it by `vendored_copy`.
 
+#[path = "contract/access.rs"]
+mod access;
+#[path = "contract/decode.rs"]
+mod decode;
+#[path = "contract/fake_hub.rs"]
+mod fake_hub;
+#[path = "contract/groups.rs"]
+mod groups;
 #[path = "contract/vendored.rs"]
 mod vendored;

@@ -26,7 +26,7 @@ fn group_user(user: &str, role: &str) -> GroupUser {
 
 fn grant(user: &str) -> AccessGrant {
     AccessGrant {
-        request_id: format!("req-{user}"),
+        reset_reason: None,
         user: Some(AccessUser {
             id: fake_id(user),
             user: user.into(),
@@ -178,11 +178,11 @@ fn json_reports_exactly_what_changed() {
                 "status": "compared",
                 "granted": [{
                     "repo_type": "model", "repo": "acme/secret-model", "username": "carol",
-                    "request_id": "req-carol", "granted_by": "auditor",
+                    "request_id": null, "granted_by": "auditor",
                 }],
                 "gone": [{
                     "repo_type": "model", "repo": "acme/secret-model", "username": "eve",
-                    "request_id": "req-eve", "granted_by": "auditor", "repo_still_gated": true,
+                    "request_id": null, "granted_by": "auditor", "repo_still_gated": true,
                 }],
             },
             "notes": [],

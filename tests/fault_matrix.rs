@@ -58,6 +58,10 @@ fn baseline() -> &'static BTreeSet<(String, String)> {
 fn run_row(row: &Row) -> Result<(), String> {
     let case = case();
     for fault in &row.faults {
+        if crate::faults::malformed(&fault.kind) {
+            case.hub
+                .expect_off_contract(fault.endpoint, "a malformed body, on purpose");
+        }
         case.hub.add_fault(Fault::clone(fault));
     }
     let mut args = row.args.to_vec();

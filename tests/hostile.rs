@@ -8,7 +8,9 @@
 use serde_json::Value;
 
 use crate::harness::{Case, Run, assert_code, files_below};
-use crate::support::fake_hub::{AccessGrant, AccessUser, Group, GroupRepo, GroupUser, Repo};
+use crate::support::fake_hub::{
+    AccessGrant, AccessUser, Group, GroupRepo, GroupUser, Repo, fake_id,
+};
 use crate::support::generate::{OrgSpec, generate_org, world_for};
 
 /// Attacks on a report: each must survive only as inert text.
@@ -53,20 +55,20 @@ fn hostile_case() -> Case {
                 role: "write".into(),
                 added_by: "auditor".into(),
             }],
-            repos: vec![GroupRepo {
-                kind: "model".into(),
-                name: repo_name(attack),
-                private: true,
-                added_by: "auditor".into(),
-            }],
+            repos: vec![GroupRepo::repo(
+                "model",
+                &repo_name(attack),
+                true,
+                "auditor",
+            )],
             ..Group::default()
         });
         let mut repo = Repo::new(&repo_name(attack), true, Some("manual"));
         for (n, user) in [(0, LEAVER.to_string()), (1, attack.to_string())] {
             repo.accepted.push(AccessGrant {
-                request_id: format!("r{i}-{n}"),
+                reset_reason: None,
                 user: Some(AccessUser {
-                    id: format!("u{i}-{n}"),
+                    id: fake_id(&format!("u{i}-{n}")),
                     user: user.clone(),
                     fullname: attack.to_string(),
                     email: None,
@@ -202,9 +204,9 @@ fn repo_names_in_request_paths_are_percent_encoded() {
     for (i, name) in names.iter().enumerate() {
         let mut repo = Repo::new(&format!("acme/{name}"), false, Some("auto"));
         repo.accepted.push(AccessGrant {
-            request_id: format!("r{i}"),
+            reset_reason: None,
             user: Some(AccessUser {
-                id: format!("u{i}"),
+                id: fake_id(&format!("u{i}")),
                 user: format!("user{i}"),
                 fullname: "U".into(),
                 email: None,

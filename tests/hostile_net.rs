@@ -352,6 +352,8 @@ fn the_audit_log_export_gets_a_longer_timeout_and_a_streamed_decode() {
         let c = case();
         c.hub
             .add_fault(Fault::new(Endpoint::AuditLog, kind.clone()).once());
+        c.hub
+            .expect_off_contract(Endpoint::AuditLog, "a broken export, on purpose");
         let run = snapshot(&c, &[]);
         assert_code(&run, 0);
         assert_eq!(
@@ -367,6 +369,8 @@ fn the_audit_log_export_gets_a_longer_timeout_and_a_streamed_decode() {
     let c = case();
     c.hub
         .add_fault(Fault::new(Endpoint::AuditLog, FaultKind::Truncate));
+    c.hub
+        .expect_off_contract(Endpoint::AuditLog, "a cut-off export, on purpose");
     let run = snapshot(&c, &[]);
     assert_failed_and_unrecorded(&c, &run, "truncated export");
     assert!(run.stderr.contains("audit-log/export"), "{}", run.stderr);

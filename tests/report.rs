@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::harness::{Case, Run, assert_code, files_below};
-use crate::support::fake_hub::OrgMember;
+use crate::support::fake_hub::{OrgMember, fake_id};
 use crate::support::generate::{OrgSpec, generate_org, world_for};
 
 const OUTPUTS: [&str; 5] = [
@@ -331,7 +331,7 @@ pub(crate) fn hostile_report() -> Case {
     let mut org = generate_org(&OrgSpec::new("acme", 2));
     for (user, name) in HOSTILE_NAMES {
         org.members.push(OrgMember {
-            id: format!("id-{user}"),
+            id: fake_id(&format!("id-{user}")),
             user: user.into(),
             fullname: name.into(),
             role: Some("read".into()),

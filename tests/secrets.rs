@@ -38,6 +38,8 @@ fn token_is_in_no_output_log_or_file() {
         ..OrgSpec::new("acme", 30)
     })]));
     // Make errors happen, so that messages and retries are logged.
+    case.hub
+        .expect_off_contract(Endpoint::AccessRequests, "a body cut in half, on purpose");
     for (endpoint, kind) in [
         (Endpoint::Members, FaultKind::Status(503)),
         (Endpoint::AccessRequests, FaultKind::Truncate),

@@ -149,10 +149,10 @@ fn report_lists_service_accounts_and_flags_only_their_stale_tokens() {
         MemberToken::new("alice", "laptop", "read").used(&ago(1).to_string()),
     ]);
     let group = crate::support::fake_hub::Group {
-        id: "g1".into(),
+        id: crate::support::fake_hub::fake_id("group:research"),
         name: "research".into(),
         users: vec![crate::support::fake_hub::GroupUser {
-            id: "sa1".into(),
+            id: crate::support::fake_hub::fake_id("service-account:ci-bot"),
             name: "ci-bot".into(),
             fullname: "Service account ci-bot".into(),
             role: "write".into(),

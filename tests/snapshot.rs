@@ -4,7 +4,7 @@
 use hfaudit::model::{CollectorStatus, Snapshot};
 
 use crate::harness::{Case, assert_code};
-use crate::support::fake_hub::{Org, World};
+use crate::support::fake_hub::{Endpoint, Org, World};
 use crate::support::generate::{ADMIN_TOKEN, OrgSpec, generate_org, world_for};
 
 /// Asserts the latest snapshot of `org` equals the Hub's state, field by field.
@@ -69,6 +69,9 @@ fn org(members: usize) -> Org {
         gated_repos: 4,
         accepted_per_repo: 5,
         pending: 2,
+        // An older deployment with `pending-members`; the tests below take
+        // it away to reach the other sources.
+        legacy_pending_members: true,
         ..OrgSpec::new("acme", members)
     })
 }
@@ -197,6 +200,10 @@ fn legacy_groups_field_and_hidden_requesters() {
         }
     }
     let case = Case::new(world_for(vec![o]));
+    case.hub.expect_off_contract(
+        Endpoint::ResourceGroups,
+        "an older deployment: `repos` without `resources`",
+    );
     assert_code(&case.snapshot("acme", &[]), 0);
     let snap = assert_matches_hub(&case, "acme");
     assert!(snap.groups.iter().any(|g| !g.repos.is_empty()));

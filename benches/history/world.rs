@@ -571,6 +571,7 @@ impl World {
                 repos: (0..5)
                     .map(|r| format!("model/acme/team{g}-repo{r}"))
                     .collect(),
+                resources: Vec::new(),
             })
             .collect();
         let repo = |r: usize| format!("acme/gated-{r}");

@@ -120,10 +120,13 @@ pub(super) fn invites(from: &[Invite], to: &[Invite], members: &[Member]) -> Inv
 type AccessKey = (String, String, String);
 
 fn access_key(a: &RepoAccess) -> AccessKey {
-    let who = match (&a.username, &a.request_id) {
-        (Some(user), _) => format!("user:{}", user.to_lowercase()),
-        (None, Some(id)) => format!("request:{id}"),
-        (None, None) => String::from("hidden"),
+    // The Hub sends no request id: a hidden requester's request is known
+    // by when it was made, the same in every snapshot.
+    let who = match (&a.username, &a.request_id, a.requested_at) {
+        (Some(user), _, _) => format!("user:{}", user.to_lowercase()),
+        (None, Some(id), _) => format!("request:{id}"),
+        (None, None, Some(at)) => format!("requested:{}", at.timestamp_millis()),
+        (None, None, None) => String::from("hidden"),
     };
     (a.repo_type.clone(), a.repo.to_lowercase(), who)
 }

@@ -138,12 +138,12 @@ pub struct Group {
     pub auto_join: Option<AutoJoin>,
     #[serde(default)]
     pub users: Vec<GroupUser>,
-    /// Newer servers.
+    /// Every resource (newer servers).
     #[serde(default)]
-    pub resources: Option<Vec<GroupRepo>>,
-    /// Older servers.
+    pub resources: Option<Vec<GroupResource>>,
+    /// The repos only (older servers send nothing else).
     #[serde(default)]
-    pub repos: Option<Vec<GroupRepo>>,
+    pub repos: Option<Vec<GroupResource>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,11 +164,23 @@ pub struct GroupUser {
     pub added_by: Option<String>,
 }
 
+/// One resource of a group. The Hub's union: repos (`model`, `dataset`,
+/// `space`, `bucket`, `kernel`) by `name`; `collection` and `blog` by `id`,
+/// `slug`, `title`; `job` and `scheduled-job` by `id` and an optional
+/// `name`. Every field is optional here, so that a kind this version does
+/// not know is kept (as `other`), never a decode failure.
 #[derive(Debug, Clone, Deserialize)]
-pub struct GroupRepo {
+pub struct GroupResource {
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

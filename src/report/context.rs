@@ -242,6 +242,8 @@ pub struct FindingView {
     pub taken_at: Moment,
     pub groups: Vec<String>,
     pub repos: Vec<String>,
+    /// The group's other resources (collections, blog posts, jobs...).
+    pub resources: Vec<String>,
     pub first_seen: Option<Moment>,
     pub days_open: Option<String>,
     pub last_active: Option<Moment>,
@@ -506,6 +508,7 @@ impl FindingView {
             taken_at: Moment::new(f.taken_at),
             groups: texts(&f.groups),
             repos: texts(&f.repos),
+            resources: texts(&f.resources),
             first_seen: f.first_seen.map(Moment::new),
             days_open: f.days_open.map(|d| d.to_string()),
             last_active: f.last_active.map(Moment::new),

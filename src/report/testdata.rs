@@ -65,6 +65,7 @@ fn finding(severity: Severity, rule: Rule, org: &str, subject: &str) -> Finding 
         taken_at,
         groups: vec![],
         repos: vec![],
+        resources: vec![],
         fix: String::new(),
         cost_center: None,
     }

@@ -61,13 +61,9 @@ pub fn departed_group_access(a: &OrgAudit) -> Vec<Finding> {
             f.fullname = gm.fullname.clone().or(f.fullname);
             f.role = gm.role.clone();
             f.groups = vec![gm.group_name.clone()];
-            f.repos = a
-                .snapshot
-                .groups
-                .iter()
-                .find(|rg| rg.id == gm.group_id)
-                .map(|rg| rg.repos.clone())
-                .unwrap_or_default();
+            let group = a.snapshot.groups.iter().find(|rg| rg.id == gm.group_id);
+            f.repos = group.map(|rg| rg.repos.clone()).unwrap_or_default();
+            f.resources = group.map(non_repo_resources).unwrap_or_default();
             f.detail = format!(
                 "{} but is still in resource group '{}' with role {}",
                 left(g.person),
@@ -216,4 +212,24 @@ fn gated_repos_of(a: &OrgAudit, username: &str) -> Vec<String> {
     repos.sort();
     repos.dedup();
     repos
+}
+
+/// A group's resources that are not repos, as evidence: `kind id` or
+/// `kind id (title)`; a kind this version does not know shows its raw type.
+fn non_repo_resources(group: &crate::model::ResourceGroup) -> Vec<String> {
+    group
+        .resources
+        .iter()
+        .filter(|r| !r.is_repo())
+        .map(|r| {
+            let kind = match r.kind.as_str() {
+                "other" => format!("{} (unknown kind)", r.raw_type),
+                kind => kind.to_string(),
+            };
+            match &r.title {
+                Some(title) => format!("{kind} {} ({title})", r.id),
+                None => format!("{kind} {}", r.id),
+            }
+        })
+        .collect()
 }

@@ -190,6 +190,10 @@ pub struct Finding {
     /// Resource groups and gated repos involved.
     pub groups: Vec<String>,
     pub repos: Vec<String>,
+    /// What the group holds besides repos (collections, blog posts, jobs...),
+    /// each `kind id` or `kind id (title)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
     /// The concrete fix: a Settings path or an API call.
     pub fix: String,
     /// The person's cost center, for the finance view.

@@ -118,6 +118,7 @@ pub(crate) fn base_finding<T>(
         taken_at: a.snapshot.taken_at,
         groups: Vec::new(),
         repos: Vec::new(),
+        resources: Vec::new(),
         fix: String::new(),
         cost_center: person.and_then(|p| p.cost_center.clone()),
     }

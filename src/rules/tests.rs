@@ -98,6 +98,7 @@ fn departed_group_access_zero_one_many() {
         description: None,
         auto_join: false,
         repos: vec!["model/acme/secret".into()],
+        resources: vec![],
     });
     let gm = |u: &str, g: &str| GroupMember {
         group_id: "g1".into(),

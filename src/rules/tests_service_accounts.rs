@@ -126,6 +126,7 @@ fn service_accounts_are_never_people() {
         description: None,
         auto_join: false,
         repos: vec![],
+        resources: vec![],
     });
     snap.group_members = vec![in_group("ci-bot")];
     let f = run(&snap, &people);

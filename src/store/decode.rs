@@ -10,8 +10,8 @@ use polars::prelude::*;
 
 use super::tables::{self, Table};
 use crate::model::{
-    Event, GroupMember, Invite, InviteSource, Member, MemberToken, RepoAccess, ResourceGroup,
-    ServiceAccount,
+    Event, GroupMember, GroupResource, Invite, InviteSource, Member, MemberToken, RepoAccess,
+    ResourceGroup, ServiceAccount,
 };
 
 type Reason = String;
@@ -66,13 +66,23 @@ pub(crate) fn invites(df: &DataFrame) -> Result<Vec<Invite>, Reason> {
 }
 
 pub(crate) fn resource_groups(df: &DataFrame) -> Result<Vec<ResourceGroup>, Reason> {
-    let c = Columns::check(df, &tables::RESOURCE_GROUPS)?;
+    // A file written before groups held more than repos has no resource lists.
+    let repos_only = df.column("resource_types").is_err();
+    let table = match repos_only {
+        true => &tables::RESOURCE_GROUPS_REPOS_ONLY,
+        false => &tables::RESOURCE_GROUPS,
+    };
+    let c = Columns::check(df, table)?;
     let (id, name, description) = (
         c.req_str("id")?,
         c.req_str("name")?,
         c.opt_str("description")?,
     );
     let (auto_join, repos) = (c.req_bool("auto_join")?, c.str_list("repos")?);
+    let resources = match repos_only {
+        true => repos.iter().map(|r| repos_as_resources(r)).collect(),
+        false => group_resources(&c, df.height())?,
+    };
     Ok((0..df.height())
         .map(|i| ResourceGroup {
             id: id[i].clone(),
@@ -80,8 +90,54 @@ pub(crate) fn resource_groups(df: &DataFrame) -> Result<Vec<ResourceGroup>, Reas
             description: description[i].clone(),
             auto_join: auto_join[i],
             repos: repos[i].clone(),
+            resources: resources[i].clone(),
         })
         .collect())
+}
+
+/// Each row's resources from the four parallel lists, which must agree in length.
+fn group_resources(c: &Columns, height: usize) -> Result<Vec<Vec<GroupResource>>, Reason> {
+    let kinds = c.str_list("resource_types")?;
+    let raw = c.str_list("resource_raw_types")?;
+    let ids = c.str_list("resource_ids")?;
+    let titles = c.str_list("resource_titles")?;
+    (0..height)
+        .map(|i| {
+            let n = kinds[i].len();
+            if [raw[i].len(), ids[i].len(), titles[i].len()] != [n; 3] {
+                return Err(format!(
+                    "row {i}: the resource lists differ in length ({n}, {}, {}, {})",
+                    raw[i].len(),
+                    ids[i].len(),
+                    titles[i].len()
+                ));
+            }
+            Ok((0..n)
+                .map(|k| GroupResource {
+                    kind: kinds[i][k].clone(),
+                    raw_type: raw[i][k].clone(),
+                    id: ids[i][k].clone(),
+                    title: Some(titles[i][k].clone()).filter(|t| !t.is_empty()),
+                })
+                .collect())
+        })
+        .collect()
+}
+
+/// `type/namespace/name` entries of an older file as resources.
+fn repos_as_resources(repos: &[String]) -> Vec<GroupResource> {
+    repos
+        .iter()
+        .map(|r| {
+            let (kind, id) = r.split_once('/').unwrap_or(("model", r));
+            GroupResource {
+                kind: kind.to_string(),
+                raw_type: kind.to_string(),
+                id: id.to_string(),
+                title: None,
+            }
+        })
+        .collect()
 }
 
 pub(crate) fn group_members(df: &DataFrame) -> Result<Vec<GroupMember>, Reason> {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 use super::tables::{self, Kind, Table};
-use crate::model::Snapshot;
+use crate::model::{GroupResource, ResourceGroup, Snapshot};
 
 /// The `DataFrame` for `table` holding `snap`'s rows of it.
 pub(crate) fn encode(table: &'static Table, snap: &Snapshot, id: &str) -> PolarsResult<DataFrame> {
@@ -61,12 +61,33 @@ fn invites(snap: &Snapshot, id: &str) -> PolarsResult<DataFrame> {
 
 fn resource_groups(snap: &Snapshot, id: &str) -> PolarsResult<DataFrame> {
     let rows = &snap.groups;
+    let lists = |field: fn(&GroupResource) -> &String| -> Vec<Vec<String>> {
+        let list = |g: &ResourceGroup| g.resources.iter().map(|r| field(r).clone()).collect();
+        rows.iter().map(list).collect()
+    };
+    let titles: Vec<Vec<String>> = rows
+        .iter()
+        .map(|g| {
+            let title = |r: &GroupResource| r.title.clone().unwrap_or_default();
+            g.resources.iter().map(title).collect()
+        })
+        .collect();
     FrameBuilder::new(&tables::RESOURCE_GROUPS, rows.len(), &snap.org, id)
         .str("id", rows.iter().map(|g| g.id.as_str()))
         .str("name", rows.iter().map(|g| g.name.as_str()))
         .opt_str("description", rows.iter().map(|g| g.description.as_deref()))
         .bool("auto_join", rows.iter().map(|g| g.auto_join))
         .str_list("repos", rows.iter().map(|g| g.repos.as_slice()))
+        .str_list(
+            "resource_types",
+            lists(|r| &r.kind).iter().map(Vec::as_slice),
+        )
+        .str_list(
+            "resource_raw_types",
+            lists(|r| &r.raw_type).iter().map(Vec::as_slice),
+        )
+        .str_list("resource_ids", lists(|r| &r.id).iter().map(Vec::as_slice))
+        .str_list("resource_titles", titles.iter().map(Vec::as_slice))
         .finish()
 }
 

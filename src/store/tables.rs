@@ -91,7 +91,10 @@ pub(crate) const INVITES: Table = Table {
     ],
 };
 
-/// `resource_groups.parquet`: one row per resource group.
+/// `resource_groups.parquet`: one row per resource group. Its resources are
+/// four parallel lists, one item per resource: the kind (`other` for one
+/// this version does not know), the type as sent, the key (repo id, slug,
+/// job id) and the title (collection or blog title, job name; `""` if none).
 pub(crate) const RESOURCE_GROUPS: Table = Table {
     file: "resource_groups.parquet",
     collector: "resource_groups",
@@ -103,7 +106,19 @@ pub(crate) const RESOURCE_GROUPS: Table = Table {
         ("description", Kind::OptStr),
         ("auto_join", Kind::Bool),
         ("repos", Kind::StrList),
+        ("resource_types", Kind::StrList),
+        ("resource_raw_types", Kind::StrList),
+        ("resource_ids", Kind::StrList),
+        ("resource_titles", Kind::StrList),
     ],
+};
+
+/// `resource_groups.parquet` as written before groups held more than repos
+/// (no `resource_*` lists): still read, its resources taken from `repos`.
+pub(crate) const RESOURCE_GROUPS_REPOS_ONLY: Table = Table {
+    file: "resource_groups.parquet",
+    collector: "resource_groups",
+    columns: RESOURCE_GROUPS.columns.split_at(7).0,
 };
 
 /// `group_members.parquet`: one row per (group, user).

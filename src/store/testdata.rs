@@ -96,6 +96,18 @@ pub(crate) fn full() -> Snapshot {
             description: s("line one\nline two"),
             auto_join: true,
             repos: vec!["model/acme/secret-llm".into(), "dataset/acme/pii".into()],
+            resources: vec![
+                resource("model", "model", "acme/secret-llm", None),
+                resource("dataset", "dataset", "acme/pii", None),
+                resource(
+                    "collection",
+                    "collection",
+                    "acme/evals-66aa01",
+                    Some("Evals, \"v2\""),
+                ),
+                resource("job", "job", "687f0000aa", None),
+                resource("other", "notebook", "nb-1", Some("Scratch")),
+            ],
         }],
         group_members: vec![GroupMember {
             group_id: "rg1".into(),
@@ -197,6 +209,7 @@ pub(crate) fn all_none() -> Snapshot {
             description: None,
             auto_join: false,
             repos: vec![],
+            resources: vec![],
         }],
         group_members: vec![GroupMember {
             group_id: "rg".into(),
@@ -296,4 +309,13 @@ pub(crate) fn partial() -> Snapshot {
         );
     }
     snap
+}
+
+fn resource(kind: &str, raw_type: &str, id: &str, title: Option<&str>) -> GroupResource {
+    GroupResource {
+        kind: kind.into(),
+        raw_type: raw_type.into(),
+        id: id.into(),
+        title: title.map(str::to_string),
+    }
 }

@@ -110,6 +110,10 @@ async fn broken_transfers_reach_the_client_as_errors() {
     let hub = FakeHub::start(world_for(vec![org(30)]));
     let client = Client::admin(&hub);
     let members = "/api/organizations/acme/members";
+    hub.expect_off_contract(
+        Endpoint::Members,
+        "a body cut in half and a proxy's page, on purpose",
+    );
 
     hub.add_fault(Fault::new(Endpoint::Members, FaultKind::Truncate).once());
     let response = client.send(members).await.expect("headers arrive");

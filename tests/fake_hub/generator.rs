@@ -13,6 +13,7 @@ fn generated_orgs_are_deterministic_and_realistic() {
         spec.accepted_per_repo,
         spec.pending,
     ) = (4, 6, 10, 5);
+    spec.legacy_pending_members = true;
     let acme = generate_org_at(&spec, now);
     assert_eq!(acme, generate_org_at(&spec, now));
     assert_ne!(

@@ -80,7 +80,7 @@ fn group_user(user: &str, role: &str) -> GroupUser {
 fn grant(user: &str, when: &str) -> AccessGrant {
     let t = rfc3339_ms(at(when).timestamp_millis());
     AccessGrant {
-        request_id: fake_id(&format!("req-{user}")),
+        reset_reason: None,
         user: Some(AccessUser {
             id: fake_id(user),
             user: user.into(),

@@ -10,12 +10,14 @@
 //! use it. Dropping the `FakeHub` stops it.
 
 mod connection;
+mod contract;
 mod faults;
 mod hostile;
 mod paging;
 mod reply;
 mod routes;
 mod server;
+mod verdicts;
 mod views;
 mod world;
 
@@ -25,6 +27,7 @@ use std::thread::JoinHandle;
 use axum::Router;
 use tokio::sync::oneshot;
 
+pub use contract::{Checked, Contract, DEVIATIONS, Violation, response_schema_pointer};
 pub use faults::{Endpoint, Fault, FaultKind};
 pub use world::{
     AccessGrant, AccessUser, AuditEvent, Group, GroupRepo, GroupUser, MemberToken, Org, OrgMember,
@@ -150,6 +153,14 @@ impl FakeHub {
 
 impl Drop for FakeHub {
     fn drop(&mut self) {
+        // After the server stopped, so every body served has been judged.
+        self.stop();
+        self.fail_on_violations();
+    }
+}
+
+impl FakeHub {
+    fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

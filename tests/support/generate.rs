@@ -40,8 +40,12 @@ pub struct OrgSpec {
     pub groups: usize,
     pub gated_repos: usize,
     pub accepted_per_repo: usize,
-    /// Pending invitations: `pending_members` entries and `org.invite_user` events.
+    /// Pending invitations: `org.invite_user` events (and `pending_members`
+    /// entries on an older deployment).
     pub pending: usize,
+    /// An older deployment that serves `pending-members` (the real API has
+    /// no such endpoint).
+    pub legacy_pending_members: bool,
     pub audit_log: bool,
     /// Access tokens per member (paid plans only; enterprise orgs require
     /// their approval).
@@ -63,6 +67,7 @@ impl OrgSpec {
             gated_repos: 0,
             accepted_per_repo: 0,
             pending: 0,
+            legacy_pending_members: false,
             audit_log: true,
             tokens_per_member: 0,
             service_accounts: 0,
@@ -174,7 +179,8 @@ pub fn generate_org_at(spec: &OrgSpec, now_ms: i64) -> Org {
         plan: spec.plan.clone(),
         members,
         resource_groups: paid.then_some(groups),
-        pending_members: (spec.pending > 0).then(|| pending.collect()),
+        pending_members: (spec.pending > 0 && spec.legacy_pending_members)
+            .then(|| pending.collect()),
         scim_users: None,
         scim_token: None,
         scim_managed: false,

@@ -340,3 +340,30 @@ fn gated_access_granted_and_gone() {
     assert_eq!(x.gone[0].repo_still_gated, Some(true));
     assert_eq!(x.gone[1].repo_still_gated, Some(false));
 }
+
+/// The Hub sends no request id: hidden requesters' requests are told apart
+/// by when they were made. Zero, one and many of them change.
+#[test]
+fn hidden_requesters_are_known_by_request_time() {
+    let hidden = |day: u32| RepoAccess {
+        request_id: None,
+        username: None,
+        requested_at: Some(at(day)),
+        ..grant("acme/m", "nobody")
+    };
+    let mut a = snap(1);
+    a.gated_repos = BTreeMap::from([("model/acme/m".into(), "manual".into())]);
+    let mut b = a.clone();
+    a.repo_access = vec![hidden(1), hidden(2), hidden(3)];
+    let acc = |d: &Diff| d.gated_access.compared().cloned().unwrap();
+    let counts = |b: &Snapshot| {
+        let x = acc(&diff(&a, b));
+        (x.granted.len(), x.gone.len())
+    };
+    b.repo_access = a.repo_access.clone();
+    assert_eq!(counts(&b), (0, 0));
+    b.repo_access = vec![hidden(1), hidden(3)];
+    assert_eq!(counts(&b), (0, 1));
+    b.repo_access = vec![hidden(4), hidden(5)];
+    assert_eq!(counts(&b), (2, 3));
+}

@@ -48,6 +48,7 @@ pub(super) fn group(id: &str, name: &str) -> ResourceGroup {
         description: None,
         auto_join: false,
         repos: vec![],
+        resources: vec![],
     }
 }
 

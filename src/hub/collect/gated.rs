@@ -205,11 +205,13 @@ async fn repo_access(c: &HubClient, key: &str, mode: &str) -> Result<Outcome<Vec
         ],
         &[("limit", &limit)],
     );
-    let key_of = |r: &wire::AccessRequest| {
-        r.request_id
-            .clone()
-            .or_else(|| r.user.as_ref().map(|u| u.user.clone()))
-            .unwrap_or_default()
+    // The Hub sends no request id: a request is its requester. One whose
+    // requester is hidden cannot be told from another, so each is its own
+    // (a repeat of it across pages goes unnoticed, but none is lost).
+    let hidden = AtomicUsize::new(0);
+    let key_of = |r: &wire::AccessRequest| match &r.user {
+        Some(u) => format!("user:{}", u.user.to_lowercase()),
+        None => format!("hidden:{}", hidden.fetch_add(1, Ordering::Relaxed)),
     };
     let listed = c
         .get_all(&url, ACCESS_PAGE, key_of, &|_| {}, std::future::ready(None))

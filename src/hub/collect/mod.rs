@@ -22,7 +22,7 @@ pub use tokens::{
 use crate::error::{Error, Result};
 use crate::hub::client::HubClient;
 use crate::hub::wire;
-use crate::model::{Event, GroupMember, Member, ResourceGroup};
+use crate::model::{Event, GroupMember, GroupResource, Member, ResourceGroup};
 
 /// Page size asked for the members list (the Hub's maximum).
 pub const MEMBERS_PAGE: usize = 10_000;
@@ -141,12 +141,17 @@ fn split_groups(groups: Vec<wire::Group>) -> (Vec<ResourceGroup>, Vec<GroupMembe
                 added_by: u.added_by.clone(),
             });
         }
-        let repos = g
+        let resources: Vec<GroupResource> = g
             .resources
             .or(g.repos)
             .unwrap_or_default()
             .into_iter()
-            .map(|r| format!("{}/{}", r.kind.as_deref().unwrap_or("model"), r.name))
+            .map(group_resource)
+            .collect();
+        let repos = resources
+            .iter()
+            .filter(|r| r.is_repo())
+            .map(|r| format!("{}/{}", r.kind, r.id))
             .collect();
         out.push(ResourceGroup {
             id: g.id,
@@ -154,9 +159,39 @@ fn split_groups(groups: Vec<wire::Group>) -> (Vec<ResourceGroup>, Vec<GroupMembe
             description: g.description.filter(|d| !d.is_empty()),
             auto_join: g.auto_join.map(|a| a.enabled).unwrap_or(false),
             repos,
+            resources,
         });
     }
     (out, members)
+}
+
+/// A group's resource by its kind; a kind this version does not know is
+/// `other`, keyed by whatever it has. A repo without a type is a model (the
+/// oldest servers sent none).
+fn group_resource(r: wire::GroupResource) -> GroupResource {
+    let raw_type = r.kind.unwrap_or_default();
+    let known = GroupResource::KINDS.iter().find(|k| **k == raw_type);
+    let kind = match (known, raw_type.as_str()) {
+        (Some(kind), _) => kind.to_string(),
+        (None, "") if r.name.is_some() => "model".to_string(),
+        (None, _) => "other".to_string(),
+    };
+    let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let (id, title) = match kind.as_str() {
+        "collection" | "blog" => (nonempty(r.slug).or(r.id), nonempty(r.title)),
+        "job" | "scheduled-job" => (r.id, nonempty(r.name)),
+        "other" => (
+            nonempty(r.id).or(nonempty(r.slug)).or(r.name),
+            nonempty(r.title),
+        ),
+        _ => (r.name, None),
+    };
+    GroupResource {
+        kind,
+        raw_type,
+        id: id.unwrap_or_default(),
+        title,
+    }
 }
 
 /// The audit log (Team/Enterprise). An event whose time cannot be read makes

@@ -66,10 +66,12 @@ pub(super) fn endless_page(
 fn ghost_row(endpoint: Endpoint, name: &str) -> Value {
     match endpoint {
         Endpoint::AccessRequests => json!({
-            "requestId": fake_id(name),
             "status": "accepted",
             "timestamp": "2026-01-05T09:30:00.000Z",
-            "user": {"user": name, "fullname": name},
+            "user": {"_id": fake_id(name), "user": name, "fullname": name,
+                     "avatarUrl": "/avatars/ghost.png", "isPro": false, "type": "user",
+                     "verifiedOrgNames": []},
+            "grantedBy": {},
         }),
         Endpoint::Tokens => json!({
             "_id": fake_id(name),
@@ -89,6 +91,7 @@ fn ghost_row(endpoint: Endpoint, name: &str) -> Value {
             "_id": fake_id(name),
             "user": name,
             "fullname": name,
+            "avatarUrl": "/avatars/ghost.png",
             "type": "user",
             "role": "read",
             "isPro": false,

@@ -21,6 +21,7 @@ use super::hostile;
 use super::paging::{self, Paging};
 use super::reply::{Query, Reply};
 use super::routes::{self, Call, Route};
+use super::verdicts::{self, Verdicts};
 use super::world::World;
 
 /// The rate-limit window, as in `RateLimit-Policy: ...;w=300`.
@@ -49,6 +50,8 @@ pub(super) struct HubState {
     pub rendered: HashMap<(String, Option<String>), Reply>,
     pub faults: Vec<Armed>,
     pub log: Vec<Recorded>,
+    /// What the Hub's description made of the bodies served.
+    pub verdicts: Verdicts,
     window: Window,
 }
 
@@ -60,6 +63,7 @@ impl Shared {
             rendered: HashMap::new(),
             faults: Vec::new(),
             log: Vec::new(),
+            verdicts: Verdicts::default(),
             window: Window::new(),
         };
         Shared {
@@ -221,7 +225,7 @@ pub(super) async fn handle(
     match outcome {
         Outcome::Reply(reply) => into_response(reply, None),
         Outcome::Truncated(reply) => {
-            let half = reply.body.len() / 2;
+            let half = half(&reply);
             into_response(reply, Some(half))
         }
         Outcome::Reset => {
@@ -306,11 +310,15 @@ fn answer(
                 .map_or(request.uri.path(), |pq| pq.as_str());
             Outcome::Reply(with_budget(hostile::redirect(status, &to, pq), budget))
         }
-        Some(FaultKind::HugeBody { bytes, announce }) => Outcome::Huge {
-            reply: with_budget(Reply::json(200, &serde_json::json!([])), budget),
-            bytes,
-            announce,
-        },
+        Some(FaultKind::HugeBody { bytes, announce }) => {
+            // `[`, blanks, `]`: the body is `[]`, however long.
+            judge(shared, request, 200, b"[]");
+            Outcome::Huge {
+                reply: with_budget(Reply::json(200, &serde_json::json!([])), budget),
+                bytes,
+                announce,
+            }
+        }
         Some(FaultKind::EndlessLink { pages }) => {
             let endpoint = request
                 .route
@@ -323,6 +331,7 @@ fn answer(
                 request.uri.path(),
                 pages,
             );
+            judge(shared, request, reply.status, &reply.body);
             Outcome::Reply(with_budget(reply, budget))
         }
         Some(FaultKind::Link(to)) => {
@@ -333,10 +342,14 @@ fn answer(
         _ => {
             let mut reply = with_budget(serve(shared, request, fault.as_ref()), budget);
             match fault {
-                Some(FaultKind::Truncate) => Outcome::Truncated(reply),
+                Some(FaultKind::Truncate) => {
+                    judge(shared, request, reply.status, &reply.body[..half(&reply)]);
+                    Outcome::Truncated(reply)
+                }
                 Some(FaultKind::InvalidJson) => {
                     reply.status = 200;
                     reply.body = NOT_JSON.as_bytes().to_vec();
+                    judge(shared, request, reply.status, &reply.body);
                     Outcome::Reply(reply)
                 }
                 _ => Outcome::Reply(reply),
@@ -369,6 +382,7 @@ fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Repl
         (Arc::clone(&state.world), state.generation)
     };
     let reply = render(request, &world, paging);
+    judge(shared, request, reply.status, &reply.body);
     let mut state = shared.lock();
     if fault.is_none() && state.generation == generation {
         state.rendered.insert(key, reply.clone());
@@ -377,6 +391,11 @@ fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Repl
 }
 
 fn render(request: &Incoming, world: &World, paging: Paging) -> Reply {
+    let reply = render_true(request, world, paging);
+    drift(reply, &world.renamed_keys)
+}
+
+fn render_true(request: &Incoming, world: &World, paging: Paging) -> Reply {
     let readable = matches!(request.method, Method::GET | Method::HEAD);
     match (&request.route, readable) {
         (Some(_), false) => Reply::error(405, "Method not allowed"),
@@ -391,6 +410,44 @@ fn render(request: &Incoming, world: &World, paging: Paging) -> Reply {
         }
         (None, _) => routes::unknown_path(world, request.token()),
     }
+}
+
+/// `reply` with the world's `renamed_keys` applied to its JSON body.
+fn drift(mut reply: Reply, renamed: &[(String, String)]) -> Reply {
+    if renamed.is_empty() {
+        return reply;
+    }
+    fn rename(value: &mut serde_json::Value, renamed: &[(String, String)]) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (from, to) in renamed {
+                    if let Some(v) = map.remove(from) {
+                        map.insert(to.clone(), v);
+                    }
+                }
+                map.values_mut().for_each(|v| rename(v, renamed));
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| rename(v, renamed)),
+            _ => {}
+        }
+    }
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&reply.body) {
+        rename(&mut value, renamed);
+        reply.body = serde_json::to_vec(&value).expect("JSON values serialize");
+    }
+    reply
+}
+
+/// How much of a truncated body is sent.
+fn half(reply: &Reply) -> usize {
+    reply.body.len() / 2
+}
+
+/// Checks a body about to be served against the Hub's description.
+fn judge(shared: &Shared, request: &Incoming, status: u16, body: &[u8]) {
+    let endpoint = request.route.as_ref().map(Route::endpoint);
+    let (method, path) = (request.method.as_str(), request.uri.path());
+    verdicts::judge(shared, method, path, endpoint, status, body);
 }
 
 /// `cut_at`: send only that many bytes of the body, after a `Content-Length`

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::world::{
-    AccessGrant, AuditEvent, Group, GroupUser, MemberToken, Org, OrgMember, Pending, Repo,
-    ScimUser, ServiceAccount, TokenInfo, World, fake_id,
+    AccessGrant, AuditEvent, Group, GroupRepo, GroupUser, MemberToken, Org, OrgMember, Pending,
+    Repo, ScimUser, ServiceAccount, TokenInfo, World, fake_id,
 };
 
 pub(super) fn avatar_url(id: &str) -> String {
@@ -102,7 +102,6 @@ fn whoami_org(org: &Org, user: &str) -> Value {
         "name": org.name,
         "fullname": org.fullname,
         "avatarUrl": avatar_url(&id),
-        "isEnterprise": org.plan.as_deref() == Some("enterprise"),
     }));
     insert_some(&mut entry, "plan", org.plan.clone().map(Value::from));
     insert_some(&mut entry, "roleInOrg", org.role_of(user).map(Value::from));
@@ -265,19 +264,16 @@ pub(super) fn group(g: &Group) -> Value {
             })
         })
         .collect();
+    let resources: Vec<Value> = g.repos.iter().map(resource).collect();
     let repos: Vec<Value> = g
         .repos
         .iter()
-        .map(|r| json!({"type": r.kind, "name": r.name, "private": r.private, "addedBy": r.added_by}))
+        .filter(|r| r.is_repo())
+        .map(resource)
         .collect();
     let auto_join = match g.auto_join {
         true => json!({"enabled": true, "role": "read"}),
         false => json!({"enabled": false}),
-    };
-    let repos_key = if g.legacy_repos_field {
-        "repos"
-    } else {
-        "resources"
     };
     let mut view = object(json!({
         "id": g.id,
@@ -285,9 +281,36 @@ pub(super) fn group(g: &Group) -> Value {
         "description": g.description,
         "autoJoin": auto_join,
         "users": users,
+        "repos": repos,
     }));
-    view.insert(repos_key.into(), Value::Array(repos));
+    if !g.legacy_repos_field {
+        view.insert("resources".into(), Value::Array(resources));
+    }
     Value::Object(view)
+}
+
+/// One item of a group's `resources`, shaped by its kind.
+fn resource(r: &GroupRepo) -> Value {
+    let mut item = match r.kind.as_str() {
+        "collection" | "blog" => object(json!({
+            "type": r.kind, "id": r.id, "slug": r.slug, "title": r.title, "private": r.private,
+        })),
+        "job" | "scheduled-job" => {
+            let mut job = object(json!({"type": r.kind, "id": r.id}));
+            let name = Some(&r.name).filter(|n| !n.is_empty());
+            insert_some(&mut job, "name", name.map(|n| Value::from(n.as_str())));
+            job
+        }
+        _ if r.is_repo() => object(json!({"type": r.kind, "name": r.name, "private": r.private})),
+        _ => object(json!({"type": r.kind, "id": r.id})),
+    };
+    let added_by = Some(&r.added_by).filter(|a| !a.is_empty());
+    insert_some(
+        &mut item,
+        "addedBy",
+        added_by.map(|a| Value::from(a.as_str())),
+    );
+    Value::Object(item)
 }
 
 pub(super) fn repo(r: &Repo) -> Value {
@@ -295,13 +318,20 @@ pub(super) fn repo(r: &Repo) -> Value {
     json!({"_id": fake_id(&r.id), "id": r.id, "private": r.private, "gated": gated})
 }
 
+/// One access request, as the Hub sends it: no request id; `grantedBy`
+/// the full user who granted it, or `{}` (auto-approved); status
+/// `accepted`, or `reset` with its reason.
 pub(super) fn grant(org: &Org, g: &AccessGrant) -> Value {
     let mut row = object(json!({
-        "requestId": g.request_id,
-        "status": "accepted",
+        "status": if g.reset_reason.is_some() { "reset" } else { "accepted" },
         "timestamp": g.timestamp,
         "reviewedAt": g.reviewed_at,
     }));
+    insert_some(
+        &mut row,
+        "resetReason",
+        g.reset_reason.clone().map(Value::from),
+    );
     let user = g.user.as_ref().map(|u| {
         let verified: Vec<&str> = org
             .member(&u.user)
@@ -316,12 +346,15 @@ pub(super) fn grant(org: &Org, g: &AccessGrant) -> Value {
         Value::Object(user)
     });
     insert_some(&mut row, "user", user);
-    let granted_by = Some(&g.granted_by).filter(|by| !by.is_empty());
-    insert_some(
-        &mut row,
-        "grantedBy",
-        granted_by.map(|by| json!({"user": by})),
-    );
+    let granted_by = match g.granted_by.as_str() {
+        "" => json!({}),
+        by => {
+            let (id, fullname) = token_user(org, by);
+            json!({"_id": id, "user": by, "fullname": fullname, "avatarUrl": avatar_url(&id),
+                   "isPro": false, "type": "user"})
+        }
+    };
+    row.insert("grantedBy".into(), granted_by);
     Value::Object(row)
 }
 
@@ -335,7 +368,10 @@ pub(super) fn member_ids(org: &Org) -> HashMap<&str, &str> {
 
 pub(super) fn audit_event(ids: &HashMap<&str, &str>, e: &AuditEvent) -> Value {
     let author = match e.author.as_str() {
-        "" | "system" => json!({"_id": fake_id("system"), "user": "system", "type": "system"}),
+        "" | "system" => {
+            let id = fake_id("system");
+            json!({"_id": id, "user": "system", "avatarUrl": avatar_url(&id), "type": "system"})
+        }
         name => {
             let id = ids
                 .get(name)

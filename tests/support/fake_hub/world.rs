@@ -28,6 +28,10 @@ pub struct World {
     pub latency: Duration,
     /// `RateLimit-Policy` quota `q` per 300 s window.
     pub quota: u32,
+    /// Test-only drift: every object key `from` in a served body is sent
+    /// as `to` (e.g. a member's `user` as `usr`), to show that the contract
+    /// test catches a fake that no longer matches the Hub.
+    pub renamed_keys: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -160,8 +164,9 @@ pub struct Group {
     pub description: String,
     pub auto_join: bool,
     pub users: Vec<GroupUser>,
+    /// Its resources (`resources`; the repos among them also as `repos`).
     pub repos: Vec<GroupRepo>,
-    /// Send the older `repos` field instead of `resources`.
+    /// An older deployment: only the `repos` field, no `resources`.
     pub legacy_repos_field: bool,
 }
 
@@ -174,14 +179,67 @@ pub struct GroupUser {
     pub added_by: String,
 }
 
+/// One resource of a group: a repo, or a collection, blog post, job or
+/// scheduled job (which have no `name`), shaped by `kind` in `views.rs`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupRepo {
-    /// `model`, `dataset` or `space`.
+    /// `model`, `dataset`, `space`, `bucket`, `kernel` (repos, by `name`);
+    /// `collection`, `blog` (by `id`, `slug`, `title`); `job`,
+    /// `scheduled-job` (by `id`, `name` if any). Any other kind is served
+    /// as `{type, id}`: a kind the description does not know yet.
     pub kind: String,
-    /// `acme/x`.
+    /// `acme/x` for a repo; a job's optional name (empty: not sent).
     pub name: String,
+    /// 24 hex for a collection or blog post; a job's id.
+    pub id: String,
+    pub slug: String,
+    pub title: String,
     pub private: bool,
+    /// Empty: not sent.
     pub added_by: String,
+}
+
+impl GroupRepo {
+    /// A repo (`model`, `dataset`, `space`, `bucket`, `kernel`).
+    pub fn repo(kind: &str, name: &str, private: bool, added_by: &str) -> GroupRepo {
+        GroupRepo {
+            kind: kind.into(),
+            name: name.into(),
+            private,
+            added_by: added_by.into(),
+            ..GroupRepo::default()
+        }
+    }
+
+    /// A collection or a blog post (`kind`), its id derived from the slug.
+    pub fn titled(kind: &str, slug: &str, title: &str, private: bool) -> GroupRepo {
+        GroupRepo {
+            kind: kind.into(),
+            id: fake_id(&format!("{kind}:{slug}")),
+            slug: slug.into(),
+            title: title.into(),
+            private,
+            ..GroupRepo::default()
+        }
+    }
+
+    /// A `job` or `scheduled-job`; `name` empty for none.
+    pub fn job(kind: &str, id: &str, name: &str) -> GroupRepo {
+        GroupRepo {
+            kind: kind.into(),
+            id: id.into(),
+            name: name.into(),
+            ..GroupRepo::default()
+        }
+    }
+
+    /// Repos are what the older `repos` field lists.
+    pub fn is_repo(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "model" | "dataset" | "space" | "bucket" | "kernel"
+        )
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -230,13 +288,14 @@ pub struct Repo {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessGrant {
-    pub request_id: String,
     /// `None`: the repo hides requester identities.
     pub user: Option<AccessUser>,
     pub timestamp: String,
     pub reviewed_at: String,
-    /// Empty: not sent (auto-approved).
+    /// Username of who granted it; empty: auto-approved (`grantedBy: {}`).
     pub granted_by: String,
+    /// `Some`: the access was reset (status `reset`, with this `resetReason`).
+    pub reset_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -265,6 +324,7 @@ impl World {
             scoped_entity_names: false,
             latency: Duration::ZERO,
             quota: 3000,
+            renamed_keys: Vec::new(),
         }
     }
 

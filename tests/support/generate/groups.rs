@@ -1,6 +1,6 @@
 //! A generated org's resource groups.
 
-use super::super::fake_hub::{Group, GroupRepo, GroupUser, OrgMember, Repo};
+use super::super::fake_hub::{Group, GroupRepo, GroupUser, OrgMember, Repo, fake_id};
 use super::random::Rng;
 use super::{OrgSpec, capitalize};
 
@@ -70,21 +70,16 @@ pub(super) fn groups(
                 .into_iter()
                 .map(|i| {
                     let (kind, repo) = repos[i];
-                    GroupRepo {
-                        kind: kind.into(),
-                        name: repo.id.clone(),
-                        private: repo.private,
-                        added_by: rng.pick(admins).clone(),
-                    }
+                    let by: &String = rng.pick(admins);
+                    GroupRepo::repo(kind, &repo.id, repo.private, by)
                 })
                 .collect();
             let space = format!("{}/{name}-demo", spec.name);
-            group_repos.push(GroupRepo {
-                kind: "space".into(),
-                name: space,
-                private: true,
-                added_by: rng.pick(admins).clone(),
-            });
+            let by: &String = rng.pick(admins);
+            group_repos.push(GroupRepo::repo("space", &space, true, by));
+            // What groups hold besides repos, by turns (no draw of `rng`,
+            // so the rest of the org is as before).
+            group_repos.extend(other_resources(&spec.name, &name, g));
             Group {
                 id: rng.hex_id(),
                 description: format!("{} team repositories", capitalize(&name)),
@@ -96,4 +91,35 @@ pub(super) fn groups(
             }
         })
         .collect()
+}
+
+/// A collection and a bucket, a blog post and a job, or a scheduled job.
+fn other_resources(org: &str, group: &str, g: usize) -> Vec<GroupRepo> {
+    let title = capitalize(group);
+    let job_id = |kind: &str| fake_id(&format!("{kind}:{org}:{group}"));
+    match g % 3 {
+        0 => vec![
+            GroupRepo::titled(
+                "collection",
+                &format!("{org}/{group}-picks-{}", &job_id("c")[..6]),
+                &format!("{title} picks"),
+                false,
+            ),
+            GroupRepo::repo("bucket", &format!("{org}/{group}-artifacts"), true, ""),
+        ],
+        1 => vec![
+            GroupRepo::titled(
+                "blog",
+                &format!("{org}/{group}-launch"),
+                &format!("Launching {title}"),
+                true,
+            ),
+            GroupRepo::job("job", &job_id("job"), ""),
+        ],
+        _ => vec![GroupRepo::job(
+            "scheduled-job",
+            &job_id("scheduled-job"),
+            &format!("{group}-nightly-eval"),
+        )],
+    }
 }

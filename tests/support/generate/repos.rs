@@ -118,8 +118,11 @@ fn grants(
             if manual && rng.chance(30) {
                 user.email = None;
             }
+            // Once the request id (the Hub sends none); still drawn so that
+            // generated orgs stay as they were.
+            let _ = rng.hex_id();
             let grant = AccessGrant {
-                request_id: rng.hex_id(),
+                reset_reason: None,
                 user: (!hidden).then_some(user),
                 timestamp: rfc3339_ms(at),
                 reviewed_at: rfc3339_ms(reviewed),
