@@ -21,8 +21,8 @@ use hfaudit::hub::{self, ClientOptions, HubClient, Token};
 use hfaudit::store::Store;
 use hfaudit::term::Term;
 use support::fake_hub::{
-    AccessGrant, AccessUser, AuditEvent, FakeHub, MemberToken, Org, OrgMember, TokenApproval,
-    fake_id,
+    AccessGrant, AccessUser, AuditEvent, FakeHub, MemberToken, Org, OrgMember, ServiceAccount,
+    TokenApproval, fake_id,
 };
 use support::generate::{ADMIN_TOKEN, OrgSpec, generate_org_at, rfc3339_ms, world_for};
 
@@ -51,6 +51,8 @@ fn main() {
         accepted_per_repo: 8,
         pending: 3,
         // Invites come from the audit log, as on the current Hub.
+        // Enterprise, so that service accounts are listed.
+        plan: Some("enterprise".into()),
         seed: 42,
         ..OrgSpec::new(ORG, 48)
     };
@@ -175,6 +177,26 @@ fn stage_week_zero(org: &mut Org) {
         0,
     );
     grant(org, "sarah.k", "Sarah Kim", None, 1);
+    // Two service accounts: one runs the nightly evaluation (in a resource
+    // group); the other fed a pipeline retired in the spring, and its token
+    // is still approved (a stale_token finding, never an unmatched one).
+    let mut eval = ServiceAccount::new("acme-ai-eval");
+    eval.name = "Nightly evaluation".into();
+    eval.description = Some("Runs the benchmark suite every night".into());
+    eval.created_at = "2026-02-02T09:00:00.000Z".into();
+    let mut ingest = ServiceAccount::new("acme-ai-ingest");
+    ingest.name = "Data ingest (retired)".into();
+    ingest.created_at = "2025-12-01T09:00:00.000Z".into();
+    if let Some(group) = org.resource_groups.as_mut().and_then(|g| g.first_mut()) {
+        group.users.push(support::fake_hub::GroupUser {
+            id: eval.id.clone(),
+            name: eval.user.clone(),
+            fullname: eval.name.clone(),
+            role: "read".into(),
+            added_by: "auditor".into(),
+        });
+    }
+    org.service_accounts = Some(vec![eval, ingest]);
 }
 
 fn grant(org: &mut Org, user: &str, fullname: &str, email: Option<&str>, repo: usize) {
@@ -330,7 +352,32 @@ fn demo_tokens() -> Vec<MemberToken> {
         authorized_at: Some("2025-11-02T12:00:00.000Z".into()),
         authorizer: Some("auditor".into()),
     });
+    let approved = |mut t: MemberToken| {
+        t.authorization = Some(TokenApproval {
+            status: "approved".into(),
+            requested_at: t.created_at.clone(),
+            authorized_at: Some(t.created_at.clone()),
+            authorizer: Some("auditor".into()),
+        });
+        t
+    };
     vec![
+        approved(token(
+            11,
+            "acme-ai-eval",
+            "nightly",
+            "read",
+            "2026-02-02T09:30:00.000Z",
+            Some("2026-11-16T02:00:00.000Z"),
+        )),
+        approved(token(
+            12,
+            "acme-ai-ingest",
+            "ingest",
+            "write",
+            "2025-12-01T09:30:00.000Z",
+            Some("2026-04-30T23:00:00.000Z"),
+        )),
         token(
             1,
             "dmitri-v",
