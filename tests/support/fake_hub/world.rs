@@ -32,6 +32,9 @@ pub struct World {
     /// as `to` (e.g. a member's `user` as `usr`), to show that the contract
     /// test catches a fake that no longer matches the Hub.
     pub renamed_keys: Vec<(String, String)>,
+    /// Judge every served body against the Hub's description (default).
+    /// Off only in benchmarks, which time the client, not the validator.
+    pub judge_bodies: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -325,6 +328,7 @@ impl World {
             latency: Duration::ZERO,
             quota: 3000,
             renamed_keys: Vec::new(),
+            judge_bodies: true,
         }
     }
 
