@@ -12,8 +12,7 @@
 
 #![allow(clippy::disallowed_macros)] // a program whose output is its point
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use hfaudit_testkit as support;
 #[path = "history/world.rs"]
 mod world;
 

@@ -7,8 +7,7 @@
 
 #![allow(clippy::disallowed_macros)] // a program whose output is its point
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use hfaudit_testkit as support;
 
 use std::fmt::Write as _;
 use std::process::Command;

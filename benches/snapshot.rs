@@ -18,8 +18,7 @@
 
 #![allow(clippy::disallowed_macros)] // a program whose output is its point
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use hfaudit_testkit as support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,8 +6,7 @@
 
 #![allow(clippy::disallowed_macros)] // a program whose output is its point
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use hfaudit_testkit as support;
 
 use std::io::Write;
 use std::process::ExitCode;

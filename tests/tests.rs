@@ -1,7 +1,7 @@
 //! One integration-test binary (linking polars once), whose modules share
 //! the fake Hub in `support/` and the helpers in `harness`.
 
-mod support;
+use hfaudit_testkit as support;
 
 mod browser;
 mod commands;
@@ -11,6 +11,7 @@ mod diff;
 mod fake_hub;
 mod fault_matrix;
 mod faults;
+mod features;
 mod harness;
 mod help;
 mod history;

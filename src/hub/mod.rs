@@ -21,7 +21,7 @@ pub use auth::{
     OrgAccess, Token, TokenEnv, TokenOrigin, check_org_access, find_scim_token, find_token,
 };
 pub use client::{ClientOptions, DEFAULT_MAX_BODY_MIB, HubClient};
-pub use collect::{Observer, Outcome, Silent};
+pub use collect::{Observer, Outcome};
 
 use crate::error::Result;
 

@@ -408,11 +408,6 @@ impl<'a> OrgAudit<'a> {
             .unwrap_or(stored)
     }
 
-    /// Whether any activity source exists for this org's members.
-    pub fn has_activity_source(&self) -> bool {
-        self.activity.values().any(|a| *a != Activity::Unknown)
-    }
-
     /// Whole days from `since` to the report date.
     pub fn days_since(&self, since: DateTime<Utc>) -> i64 {
         (self.now - since).num_days().max(0)

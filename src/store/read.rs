@@ -9,7 +9,7 @@
 //! (`hfaudit prune` does not wait for readers) is skipped with a log line;
 //! when that was the newest, the latest is looked up again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -121,56 +121,6 @@ impl Store {
             return Ok(None);
         }
     }
-
-    /// Member count per complete snapshot of `org` (oldest first), computed
-    /// by one lazy polars scan over every `members.parquet`: proof that the
-    /// layout can be queried as one table. Snapshots whose members collector
-    /// did not run are left out.
-    pub fn scan_members_history(&self, org: &str) -> Result<Vec<(String, u64)>> {
-        let org_dir = self.org_dir(org);
-        let ids: Vec<String> = self
-            .list(org)?
-            .into_iter()
-            .filter_map(|listed| match listed {
-                Listed::Complete(m) if m.files.contains_key(tables::MEMBERS.file) => {
-                    Some(m.snapshot_id)
-                }
-                _ => None,
-            })
-            .collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let paths: Vec<PathBuf> = ids
-            .iter()
-            .map(|id| org_dir.join(id).join(tables::MEMBERS.file))
-            .collect();
-        let counts =
-            count_by_snapshot(&paths).map_err(|e| Error::store(&org_dir, format!("scan: {e}")))?;
-        Ok(ids
-            .into_iter()
-            .map(|id| {
-                let n = counts.get(&id).copied().unwrap_or(0);
-                (id, n)
-            })
-            .collect())
-    }
-}
-
-/// `SELECT snapshot_id, count(*) FROM <paths> GROUP BY snapshot_id`.
-fn count_by_snapshot(paths: &[PathBuf]) -> PolarsResult<HashMap<String, u64>> {
-    let df = scan_files(paths)?
-        .group_by([col("snapshot_id")])
-        .agg([len().alias("rows")])
-        .collect()?;
-    let ids = df.column("snapshot_id")?.str()?;
-    let rows = df.column("rows")?.cast(&DataType::UInt64)?;
-    let rows = rows.u64()?;
-    Ok(ids
-        .iter()
-        .zip(rows.iter())
-        .filter_map(|(id, n)| Some((id?.to_string(), n?)))
-        .collect())
 }
 
 /// How often a read starts again because snapshots were deleted while it

@@ -42,10 +42,6 @@ pub trait Observer: Send + Sync {
     fn repo_scanned(&self, _org: &str) {}
 }
 
-/// An observer that ignores everything.
-pub struct Silent;
-impl Observer for Silent {}
-
 /// Maps "not on this plan / not with this token / not on this deployment"
 /// to `Unavailable`; anything else stays an error.
 pub(crate) fn optional<T>(result: Result<T>, statuses: &[u16]) -> Result<Outcome<T>> {

@@ -19,8 +19,7 @@ mod tokens;
 use serde_json::json;
 
 use super::fake_hub::{
-    AccessGrant, AccessUser, Group, GroupRepo, GroupUser, Org, OrgMember, Pending, Repo, ScimUser,
-    ServiceAccount, TokenInfo, World, fake_id,
+    Org, OrgMember, Pending, ScimUser, ServiceAccount, TokenInfo, World, fake_id,
 };
 use people::{People, Person};
 pub use random::{DAY_MS, Rng, rfc3339_ms, start_of_today_ms};

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 /// The Hub's description, as vendored (kept equal to `../shared/` by a test).
 pub const DESCRIPTION: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/fixtures/hub-openapi.json"
+    "/../fixtures/hub-openapi.json"
 ));
 
 /// Errors quoted per violating body; the rest are counted.

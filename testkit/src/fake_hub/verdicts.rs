@@ -94,7 +94,7 @@ impl FakeHub {
         let listed: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
         panic!(
             "the fake Hub served {} bodies that break the Hub's OpenAPI description \
-             (fixtures/hub-openapi.json):\n{}\nFix the fake's shapes (tests/support/fake_hub/views.rs); \
+             (fixtures/hub-openapi.json):\n{}\nFix the fake's shapes (testkit/src/fake_hub/views.rs); \
              a test that means it calls FakeHub::expect_off_contract",
             violations.len(),
             listed.join("\n")

@@ -1,7 +1,7 @@
-//! Test support shared by the integration tests, the `fake_hub` example and
-//! the benches: a fake Hugging Face Hub and a generator of realistic orgs.
-// Each user (a test module, the example, the bench) uses a different part.
-#![allow(dead_code, unused_imports, clippy::disallowed_macros)]
+//! Test support shared by the integration tests, the examples and the
+//! benches: a fake Hugging Face Hub, judged by the Hub's own OpenAPI
+//! description, and a generator of realistic orgs. A crate of its own, so
+//! that each user takes the part it needs without blanket lint allows.
 
 pub mod cdp;
 pub mod fake_hub;
