@@ -25,5 +25,6 @@ pub mod seats;
 pub mod snapshot;
 pub mod store;
 pub mod term;
+pub mod text;
 
 pub use error::{Error, Result};

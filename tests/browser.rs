@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use hfaudit::report::context::clean_text;
+use hfaudit::text::clean_text;
 use serde_json::{Value, json};
 
 use crate::harness::{Run, assert_code};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::access::user_label;
 use super::{Diff, OrgDiff, Part};
-use crate::report::context::clean_text;
+use crate::text::clean_text;
 
 /// One section: a label and its rows, each a name and a detail.
 struct Section {

@@ -695,12 +695,11 @@ fn error_message(status: u16, headers: &HeaderMap, body: &[u8], secret: &str) ->
                 .map(|b| b.error)
         })
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    // One line (runs of whitespace, line breaks included, become one
+    // space), then cleaned like every other Hub text, then cut.
     let raw = redact(&raw, secret);
-    let clean: String = raw
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect();
+    let line = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let clean: String = crate::text::clean_text(&line).chars().take(300).collect();
     let clean = clean.trim();
     if clean.is_empty() {
         reason_phrase(status).to_string()
@@ -917,7 +916,13 @@ mod tests {
         let mut h = HeaderMap::new();
         assert_eq!(
             error_message(403, &h, br#"{"error":"no \u0007access"}"#, ""),
-            "no  access"
+            "no \u{FFFD}access"
+        );
+        // Bidi overrides too (the old control-only filter let them through);
+        // line breaks are spaces.
+        assert_eq!(
+            error_message(403, &h, "a\u{202E}b\r\n  c".as_bytes(), ""),
+            "a\u{FFFD}b c"
         );
         assert_eq!(error_message(404, &h, b"", ""), "Not Found");
         h.insert("x-error-message", HeaderValue::from_static("Plan required"));

@@ -6,8 +6,6 @@
 //! domain field cannot silently blank a column, and whatever reaches the
 //! template is text that is safe once autoescaped.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -18,41 +16,7 @@ pub use history::{NeverActiveView, RevocationView, RevokeStatsView};
 use crate::model::MatchMethod;
 use crate::report::{AccessRow, OrgSummary, Report, SeatRow, Stranger};
 use crate::rules::{Finding, Rule, Severity};
-
-/// Shown instead of a character that could reorder or hide text.
-pub const REPLACEMENT: char = '\u{FFFD}';
-
-/// Control characters (C0, DEL, C1), bidi embeddings, overrides, isolates
-/// and marks, and the Unicode line/paragraph separators: characters that
-/// change how neighbouring text is displayed (or end a CSV/terminal line)
-/// rather than being text.
-pub fn is_hostile_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
-}
-
-/// `s` with every [`is_hostile_char`] replaced by a visible U+FFFD; borrowed
-/// when there is nothing to replace. Everything else stays byte-exact.
-pub fn clean_text(s: &str) -> Cow<'_, str> {
-    if s.chars().any(is_hostile_char) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if is_hostile_char(c) { REPLACEMENT } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
+use crate::text::clean_text;
 
 fn text(s: &str) -> String {
     clean_text(s).into_owned()
@@ -609,16 +573,6 @@ impl StrangerView {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hostile_characters_are_replaced_visibly() {
-        assert_eq!(clean_text("plain née Łukasz"), "plain née Łukasz");
-        assert!(matches!(clean_text("plain"), Cow::Borrowed(_)));
-        assert_eq!(
-            clean_text("a\u{202E}b\u{2066}c\td\re\u{7}f\u{85}g\u{200F}"),
-            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}g\u{FFFD}"
-        );
-    }
 
     #[test]
     fn a_fix_keeps_its_line_breaks_only() {

@@ -9,9 +9,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{Error, Result};
-use crate::report::context::clean_text;
 use crate::report::{AccessRow, Report, SeatHistoryRow, SeatRow};
 use crate::rules::Finding;
+use crate::text::clean_text;
 
 pub const FINDINGS_COLUMNS: [&str; 15] = [
     "severity",

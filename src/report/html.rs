@@ -71,7 +71,7 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
             let rows: Vec<&SeatHistoryRow> = report
                 .seat_history
                 .iter()
-                .filter(|r| crate::report::context::clean_text(&r.org) == org.as_str())
+                .filter(|r| crate::text::clean_text(&r.org) == org.as_str())
                 .collect();
             chart::seat_trend(&rows).map(|svg| (org.clone(), Value::from_safe_string(svg)))
         })

@@ -14,7 +14,7 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::error::{Error, Result};
 use crate::report::Report;
-use crate::report::context::is_hostile_char;
+use crate::text::is_hostile_char;
 
 /// Pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> Result<Vec<u8>> {

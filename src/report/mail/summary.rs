@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::report::context::is_hostile_char;
+use crate::text::clean_line;
 
 /// Unmuted findings listed in the body; the rest are counted.
 pub const TOP_FINDINGS: usize = 10;
@@ -32,12 +32,12 @@ pub fn summarise(json: &Value, notes: &[String]) -> Summary {
     let count = |sev: &str| unmuted.iter().filter(|f| f["severity"] == sev).count();
     let counts: Vec<(&str, usize)> = SEVERITIES.iter().map(|s| (*s, count(s))).collect();
     let muted = findings.len() - unmuted.len();
-    let as_of = clean(json["as_of"].as_str().unwrap_or("?"), 20);
+    let as_of = clean_line(json["as_of"].as_str().unwrap_or("?"), 20);
     let orgs: Vec<String> = json["orgs"]
         .as_array()
         .map_or(&[][..], Vec::as_slice)
         .iter()
-        .map(|o| clean(o["org"].as_str().unwrap_or("?"), 96))
+        .map(|o| clean_line(o["org"].as_str().unwrap_or("?"), 96))
         .collect();
 
     let subject = format!(
@@ -88,7 +88,7 @@ pub fn summarise(json: &Value, notes: &[String]) -> Summary {
             let _ = writeln!(
                 body,
                 "  {}: {} billable (${:.2}/month), {} reclaimable (${:.2}/month)",
-                clean(s["org"].as_str().unwrap_or("?"), 96),
+                clean_line(s["org"].as_str().unwrap_or("?"), 96),
                 s["billable_seats"].as_u64().unwrap_or(0),
                 s["monthly_cost"].as_f64().unwrap_or(0.0),
                 s["reclaimable_seats"].as_u64().unwrap_or(0),
@@ -106,11 +106,11 @@ pub fn summarise(json: &Value, notes: &[String]) -> Summary {
             let _ = writeln!(
                 body,
                 "- [{}] {} {} {}: {}",
-                clean(f["severity"].as_str().unwrap_or("?"), 10),
-                clean(f["rule"].as_str().unwrap_or("?"), 40),
-                clean(f["org"].as_str().unwrap_or("?"), 96),
-                clean(f["subject"].as_str().unwrap_or("?"), 120),
-                clean(f["detail"].as_str().unwrap_or(""), 240),
+                clean_line(f["severity"].as_str().unwrap_or("?"), 10),
+                clean_line(f["rule"].as_str().unwrap_or("?"), 40),
+                clean_line(f["org"].as_str().unwrap_or("?"), 96),
+                clean_line(f["subject"].as_str().unwrap_or("?"), 120),
+                clean_line(f["detail"].as_str().unwrap_or(""), 240),
             );
         }
         if unmuted.len() > TOP_FINDINGS {
@@ -126,20 +126,6 @@ pub fn summarise(json: &Value, notes: &[String]) -> Summary {
          cost center), report.html (the full report; open it in a browser).\n",
     );
     Summary { subject, body }
-}
-
-/// Hub text made safe for a plain-text line: hostile characters become
-/// U+FFFD, and anything longer than `max` characters is cut with `…`.
-fn clean(text: &str, max: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if is_hostile_char(c) { '\u{FFFD}' } else { c })
-        .take(max)
-        .collect();
-    if text.chars().count() > max {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -214,9 +200,9 @@ mod tests {
         assert!(s.body.contains("- [high] departed_member acme u9:") && !s.body.contains("u10:"));
         assert!(s.body.contains("… and 3 more in findings.csv"));
         assert_eq!(
-            clean("evil\u{202E}txt\nBcc", 100),
+            clean_line("evil\u{202E}txt\nBcc", 100),
             "evil\u{FFFD}txt\u{FFFD}Bcc"
         );
-        assert_eq!(clean("abcdef", 3), "abc…");
+        assert_eq!(clean_line("abcdef", 3), "abc…");
     }
 }
