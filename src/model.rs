@@ -208,6 +208,25 @@ pub struct RepoAccess {
     pub granted_by: Option<String>,
 }
 
+/// The audit-log event kinds hfaudit reads (`Event::kind`), as the Hub
+/// names them (HUB_API.md, "Audit log").
+pub mod event_kind {
+    pub const ADD_USER: &str = "org.add_user";
+    pub const REMOVE_USER: &str = "org.remove_user";
+    pub const CHANGE_ROLE: &str = "org.change_role";
+    pub const LEAVE: &str = "org.leave";
+    pub const INVITE_USER: &str = "org.invite_user";
+    pub const INVITE_EMAIL: &str = "org.invite.email";
+    pub const INVITE_ACCEPT: &str = "org.invite.accept";
+    pub const JOIN_FROM_DOMAIN: &str = "org.join.from_domain";
+    pub const JOIN_AUTOMATIC: &str = "org.join.automatic";
+    pub const SSO_JOIN: &str = "org.sso_join";
+    pub const SSO_LOGIN: &str = "org.sso_login";
+
+    /// The kinds that send an invitation.
+    pub const INVITES: [&str; 2] = [INVITE_USER, INVITE_EMAIL];
+}
+
 /// One audit-log event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {

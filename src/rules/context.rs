@@ -10,7 +10,7 @@ use crate::activity::{Activity, ActivitySource, IdpActivity};
 use crate::identity::{HubEmail, Match, Matcher};
 use crate::model::{
     GroupMember, Invite, InviteSource, MatchMethod, Member, MemberToken, Person, RepoAccess,
-    Snapshot, event_targets,
+    Snapshot, event_kind, event_targets,
 };
 use crate::store::{MembershipEvent, OrgHistory, Presence, snapshot_id};
 
@@ -280,17 +280,17 @@ impl<'a> OrgAudit<'a> {
         let mut exits: HashMap<String, Vec<&MembershipEvent>> = HashMap::new();
         for e in &history.org.membership_events {
             match e.kind.as_str() {
-                "org.invite_user" | "org.invite.email" => {
+                event_kind::INVITE_USER | event_kind::INVITE_EMAIL => {
                     for who in event_targets(e.data.as_deref()) {
                         invited_at.entry(who).or_default().push(e.at);
                     }
                 }
-                "org.remove_user" => {
+                event_kind::REMOVE_USER => {
                     for who in event_targets(e.data.as_deref()) {
                         exits.entry(who).or_default().push(e);
                     }
                 }
-                "org.leave" => {
+                event_kind::LEAVE => {
                     if let Some(who) = &e.author {
                         exits.entry(who.to_lowercase()).or_default().push(e);
                     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::model::{MatchMethod, Role, event_targets};
+use crate::model::{MatchMethod, Role, event_kind, event_targets};
 use crate::rules::context::{Former, Matched, OrgAudit};
 use crate::rules::{Finding, Rule, Severity, base_finding};
 use crate::store::{MembershipEvent, Presence};
@@ -83,7 +83,7 @@ fn change_event<'a>(
         .membership_events
         .iter()
         .rev()
-        .filter(|e| e.kind == "org.change_role" && e.at > since)
+        .filter(|e| e.kind == event_kind::CHANGE_ROLE && e.at > since)
         .find(|e| event_targets(e.data.as_deref()).contains(&user))
 }
 

@@ -24,6 +24,7 @@ use super::tables::{self, Table};
 use super::trust::{self, Kind};
 use super::{Listed, Store, snapshot_id};
 use crate::error::{Error, Result};
+use crate::model::event_kind;
 
 /// Each member's role in one snapshot, by username (`None`: no role recorded).
 pub type Roles = HashMap<String, Option<String>>;
@@ -89,11 +90,11 @@ pub struct MembershipEvent {
 
 /// The audit-log event kinds [`OrgHistory::membership_events`] keeps.
 pub const MEMBERSHIP_EVENT_KINDS: [&str; 5] = [
-    "org.remove_user",
-    "org.leave",
-    "org.change_role",
-    "org.invite_user",
-    "org.invite.email",
+    event_kind::REMOVE_USER,
+    event_kind::LEAVE,
+    event_kind::CHANGE_ROLE,
+    event_kind::INVITE_USER,
+    event_kind::INVITE_EMAIL,
 ];
 
 /// Username as the Hub spells it → inclusive index ranges of snapshots.

@@ -18,21 +18,21 @@ use crate::hub::client::HubClient;
 use crate::hub::collect::{Outcome, UNAVAILABLE, optional, parse_time};
 use crate::hub::paging::page_budget;
 use crate::hub::wire;
-use crate::model::{Event, EventSubject, Invite, InviteSource, Member};
+use crate::model::{Event, EventSubject, Invite, InviteSource, Member, event_kind};
 
 /// SCIM's largest page.
 const SCIM_PAGE: usize = 1000;
 
 /// Event types that send an invitation.
-const INVITE_EVENTS: [&str; 2] = ["org.invite_user", "org.invite.email"];
+const INVITE_EVENTS: [&str; 2] = event_kind::INVITES;
 /// Event types after which an invitation is no longer pending.
 const SETTLE_EVENTS: [&str; 6] = [
-    "org.invite.accept",
-    "org.add_user",
-    "org.join.from_domain",
-    "org.join.automatic",
-    "org.sso_join",
-    "org.remove_user",
+    event_kind::INVITE_ACCEPT,
+    event_kind::ADD_USER,
+    event_kind::JOIN_FROM_DOMAIN,
+    event_kind::JOIN_AUTOMATIC,
+    event_kind::SSO_JOIN,
+    event_kind::REMOVE_USER,
 ];
 
 /// The `pending-members` endpoint, where a deployment offers it. Independent
@@ -268,8 +268,7 @@ fn from_scim(u: wire::ScimUser) -> Invite {
 /// [`EventSubject`]); for acceptances, also the author.
 fn subject(event: &Event) -> Vec<String> {
     let mut out = crate::model::event_targets(event.data.as_deref());
-    if event.kind != "org.invite_user"
-        && event.kind != "org.invite.email"
+    if !INVITE_EVENTS.contains(&event.kind.as_str())
         && let Some(author) = &event.author
     {
         out.push(author.to_lowercase());

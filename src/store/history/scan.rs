@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use super::cover::covering;
 use super::{AuthorActivity, MembershipEvent, snapshot_time};
+use crate::model::event_kind;
 use crate::store::read::{Loaded, scan_files};
 
 /// One account as the Hub spells it, over a list of `members.parquet` files.
@@ -286,7 +287,7 @@ pub(super) fn events(paths: &[PathBuf], kinds: &[&str]) -> PolarsResult<EventsHi
         .agg([
             col("created_at").max().alias("last"),
             col("created_at")
-                .filter(col("kind").eq(lit("org.sso_login")))
+                .filter(col("kind").eq(lit(event_kind::SSO_LOGIN)))
                 .max()
                 .alias("sso"),
         ])
