@@ -12,6 +12,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 mod fault;
+pub mod history;
 pub mod hub;
 pub mod identity;
 pub mod input_file;

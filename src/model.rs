@@ -208,6 +208,12 @@ pub struct RepoAccess {
     pub granted_by: Option<String>,
 }
 
+/// The snapshot id for a snapshot taken at `taken_at`: UTC to the
+/// millisecond, e.g. `20261123T025751.123Z`. Ids sort chronologically.
+pub fn snapshot_id(taken_at: DateTime<Utc>) -> String {
+    taken_at.format("%Y%m%dT%H%M%S%.3fZ").to_string()
+}
+
 /// The audit-log event kinds hfaudit reads (`Event::kind`), as the Hub
 /// names them (HUB_API.md, "Audit log").
 pub mod event_kind {

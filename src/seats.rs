@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::history::{Holder, SeatPoint};
 use crate::model::MatchMethod;
 use crate::report::{SeatHistoryRow, SeatRow};
 use crate::rules::{Finding, OrgAudit, Rule};
-use crate::store::{Holder, SeatPoint};
 
 /// Cost center of matched people without one.
 pub const NO_COST_CENTER: &str = "(none)";

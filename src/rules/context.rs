@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::activity::{Activity, ActivitySource, IdpActivity};
+use crate::history::{MembershipEvent, OrgHistory, Presence};
 use crate::identity::{HubEmail, Match, Matcher};
+use crate::model::snapshot_id;
 use crate::model::{
     GroupMember, Invite, InviteSource, MatchMethod, Member, MemberToken, Person, RepoAccess,
     Snapshot, event_kind, event_targets,
 };
-use crate::store::{MembershipEvent, OrgHistory, Presence, snapshot_id};
 
 /// What the rules know beyond the latest snapshot.
 #[derive(Debug, Clone, Default)]

@@ -4,10 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::history::{MembershipEvent, Presence};
 use crate::model::{MatchMethod, Role, event_kind, event_targets};
 use crate::rules::context::{Former, Matched, OrgAudit};
 use crate::rules::{Finding, Rule, Severity, base_finding};
-use crate::store::{MembershipEvent, Presence};
 
 /// `role_escalation`: a member's role went up between the previous complete
 /// snapshot and the latest: high when to admin, else medium. Members who

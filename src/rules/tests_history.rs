@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::testkit::*;
 use super::*;
 use crate::activity::{Activity, ActivitySource, IdpActivity};
+use crate::history::{AuthorActivity, MembershipEvent, OrgHistory, Presence, SnapshotInfo};
 use crate::model::*;
-use crate::store::{AuthorActivity, MembershipEvent, OrgHistory, Presence, SnapshotInfo};
 
 fn of(findings: &[Finding], rule: Rule) -> Vec<&Finding> {
     findings.iter().filter(|f| f.rule == rule).collect()

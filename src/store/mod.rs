@@ -43,14 +43,9 @@ mod testdata;
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-
 use crate::error::{Error, Result};
 
-pub use history::{
-    AuthorActivity, FirstSeen, Holder, MEMBERSHIP_EVENT_KINDS, MembershipEvent, OrgHistory,
-    Presence, SeatPoint, SnapshotInfo, snapshot_time,
-};
+pub use crate::model::snapshot_id;
 pub use lock::OrgLock;
 pub use manifest::{CollectorEntry, FileEntry, Manifest};
 pub use write::{RepoAccessWriter, StagedSnapshot};
@@ -164,12 +159,6 @@ impl Store {
     }
 }
 
-/// The snapshot id for a snapshot taken at `taken_at`: UTC to the
-/// millisecond, e.g. `20261123T025751.123Z`. Ids sort chronologically.
-pub fn snapshot_id(taken_at: DateTime<Utc>) -> String {
-    taken_at.format("%Y%m%dT%H%M%S%.3fZ").to_string()
-}
-
 /// Checks an organization name against the Hub's rules
 /// (`[A-Za-z0-9][A-Za-z0-9._-]{0,95}`) before it becomes a directory name,
 /// so that `--org ../../etc` cannot escape the store.
@@ -208,7 +197,7 @@ pub fn validate_snapshot_id(id: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     #[test]
     fn snapshot_id_is_utc_to_the_millisecond() {

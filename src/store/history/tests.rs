@@ -1,6 +1,7 @@
 use super::*;
+use crate::history::Holder;
 use crate::model::{CollectorStatus, Event, Invite, InviteSource, Member, Snapshot};
-use chrono::TimeZone;
+use chrono::{DateTime, TimeZone, Utc};
 use std::time::Duration;
 
 fn member(name: &str) -> Member {
