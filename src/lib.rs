@@ -24,6 +24,7 @@ pub mod rules;
 pub mod seats;
 pub mod snapshot;
 pub mod store;
+mod table;
 pub mod term;
 
 pub use error::{Error, Result};

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use super::aliases::ALIASES;
 use super::cells::shown;
 use super::map::RosterMap;
+use crate::table::fold;
 
 /// A field of [`crate::model::Person`] that a roster column can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,23 +71,6 @@ impl Field {
     }
 }
 
-/// Folds a header for comparison: case-insensitive, and blind to spaces and
-/// punctuation (`_`, `-`, `.`, `(`, `'`…), except that `#` reads as "number"
-/// ("Employee #" = "Employee Number"). Invalid UTF-8 is folded lossily.
-pub(crate) fn fold(header: &str) -> String {
-    let mut out = String::with_capacity(header.len());
-    for c in header.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if c == '#' {
-            out.push_str("number");
-        } else if !c.is_ascii() && c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
-
 /// The field and rank of a (folded) header, if it is a known alias.
 fn alias(folded: &str) -> Option<(Field, u8)> {
     ALIASES
@@ -115,8 +99,6 @@ pub(crate) fn accepted(field: Field) -> String {
 #[derive(Debug, Clone)]
 pub(crate) struct Columns {
     index: [Option<usize>; 11],
-    /// How many cells the header line has.
-    pub(crate) width: usize,
     /// The header cells as written, for messages.
     pub(crate) names: Vec<String>,
 }
@@ -139,14 +121,6 @@ pub(crate) enum HeaderError {
 impl Columns {
     pub(crate) fn get(&self, field: Field) -> Option<usize> {
         self.index[field.index()]
-    }
-
-    /// The header's width without the empty cells at its end.
-    pub(crate) fn named_width(&self) -> usize {
-        self.names
-            .iter()
-            .rposition(|n| !n.is_empty())
-            .map_or(0, |i| i + 1)
     }
 
     /// Works out which column holds which field.
@@ -223,7 +197,6 @@ impl Columns {
         }
         let columns = Columns {
             index,
-            width: headers.len(),
             names: headers,
         };
         columns.check_required(map.is_some())?;
