@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 
 use super::aliases::ALIASES;
 use super::cells::shown;
+use super::idp::Source;
 use super::map::RosterMap;
+use super::status::Vocabulary;
 use crate::table::fold;
 
 /// A field of [`crate::model::Person`] that a roster column can hold.
@@ -71,17 +73,25 @@ impl Field {
     }
 }
 
-/// The field and rank of a (folded) header, if it is a known alias.
-fn alias(folded: &str) -> Option<(Field, u8)> {
-    ALIASES
+/// The field and rank of a (folded) header, if it is a known alias: the
+/// source's own aliases first, then the HR ones.
+fn alias(folded: &str, source: Source) -> Option<(Field, u8)> {
+    if source.ignores(folded) {
+        return None;
+    }
+    source
+        .aliases()
         .iter()
+        .chain(ALIASES)
         .find(|(_, _, name)| fold(name) == folded)
         .map(|&(field, rank, _)| (field, rank))
 }
 
 /// Whether a header means something to us (used to pick the delimiter).
 pub(crate) fn is_known(folded: &str, map: Option<&RosterMap>) -> bool {
-    alias(folded).is_some()
+    [Source::Hris, Source::Entra]
+        .into_iter()
+        .any(|source| alias(folded, source).is_some())
         || map.is_some_and(|m| m.entries.iter().any(|e| fold(&e.header) == folded))
 }
 
@@ -101,6 +111,11 @@ pub(crate) struct Columns {
     index: [Option<usize>; 11],
     /// The header cells as written, for messages.
     pub(crate) names: Vec<String>,
+    /// A column read when the email cell of a row is empty (Entra's
+    /// userPrincipalName, see [`super::idp`]).
+    pub(crate) email_fallback: Option<usize>,
+    /// The words the status column speaks.
+    pub(crate) statuses: Vocabulary,
 }
 
 /// A header problem: the 1-based column (if one is to blame) and the message.
@@ -129,6 +144,7 @@ impl Columns {
         map: Option<&RosterMap>,
     ) -> Result<Columns, HeaderError> {
         let folded: Vec<String> = headers.iter().map(|h| fold(h)).collect();
+        let source = Source::detect(&headers);
         let mut index = [None; 11];
         let mut taken = vec![false; headers.len()];
         let mut mapped = [false; 11];
@@ -175,7 +191,7 @@ impl Columns {
             if taken[col] {
                 continue;
             }
-            let Some((field, rank)) = alias(f) else {
+            let Some((field, rank)) = alias(f, source) else {
                 continue;
             };
             if mapped[field.index()] {
@@ -195,9 +211,15 @@ impl Columns {
                 index[field.index()] = Some(col);
             }
         }
+        let email_fallback = source
+            .email_fallback(&folded)
+            .filter(|&c| !taken[c] && index[Field::Email.index()] != Some(c));
+        let status_header = index[Field::Status.index()].map(|c| folded[c].as_str());
         let columns = Columns {
             index,
             names: headers,
+            email_fallback,
+            statuses: source.vocabulary(status_header),
         };
         columns.check_required(map.is_some())?;
         Ok(columns)

@@ -18,6 +18,10 @@
 //!   checked; usernames accept `@name` and profile URLs; statuses come from
 //!   a closed vocabulary; dates are ISO 8601 unless `--date-format` says
 //!   otherwise. Empty cells are `None` (`Unknown` for the status).
+//! - **IdP exports** ([`idp`]): Google Workspace's, Okta's and Entra's user
+//!   downloads are rosters too, recognised by their headers; their account
+//!   states (suspended, deprovisioned, disabled, `accountEnabled` false) say
+//!   who has departed.
 //! - **Duplicates** ([`dedup`]): the same email or employee_id twice is a
 //!   warning and one row wins (the later termination date, else the later
 //!   row in the file).
@@ -27,6 +31,7 @@ mod cells;
 mod dates;
 mod dedup;
 mod headers;
+mod idp;
 mod map;
 mod row;
 mod status;
@@ -110,7 +115,7 @@ impl Roster {
         let mut rows = RowReader {
             columns: &columns,
             dates: &dates,
-            statuses: status::StatusReader::default(),
+            statuses: status::StatusReader::new(columns.statuses),
         };
         let mut count = 0usize;
         while let Some((line, record)) = table.next_row()? {

@@ -231,3 +231,28 @@ pub(crate) fn shown(cell: &str) -> String {
     out.push('\'');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_fold_without_a_bracketed_suffix() {
+        for (header, folded) in [
+            ("Email Address [Required]", "emailaddress"),
+            ("Status [READ ONLY] ", "status"),
+            (
+                "Recovery Phone [MUST BE IN THE E.164 FORMAT]",
+                "recoveryphone",
+            ),
+            ("E-mail", "email"),
+            (" HF_Username ", "hfusername"),
+            ("Employee #", "employeenumber"),
+            ("[Required]", "required"),
+            ("Phone [work] ext", "phoneworkext"),
+            ("Name [a] [b]", "namea"),
+        ] {
+            assert_eq!(fold(header), folded, "{header}");
+        }
+    }
+}
