@@ -7,11 +7,15 @@ use crate::roster::status::{ACTIVE, DEPARTED, IDP_ACTIVE, IDP_DEPARTED, LEAVE};
 use crate::roster::{Roster, RosterOptions};
 
 fn status_of(cell: &str) -> Result<EmploymentStatus, String> {
-    let text = format!(
+    first_status(&format!(
         "email,status\na@example.com,\"{}\"\n",
         cell.replace('"', "\"\"")
-    );
-    match parse(&text) {
+    ))
+}
+
+/// The status of the first person of a roster, or the error's message.
+fn first_status(text: &str) -> Result<EmploymentStatus, String> {
+    match parse(text) {
         Ok(r) => Ok(r.people[0].status),
         Err(Error::Input { message, .. }) => Err(message),
         Err(e) => panic!("{e}"),
@@ -195,11 +199,7 @@ fn iso_dates_and_date_format() {
 /// The status of the one person of an IdP export whose header line is
 /// `header` (the email column first) and whose status cell is `cell`.
 fn idp_status_of(header: &str, cell: &str) -> Result<EmploymentStatus, String> {
-    match parse(&format!("{header}\na@example.com,a@example.com,{cell}\n")) {
-        Ok(r) => Ok(r.people[0].status),
-        Err(Error::Input { message, .. }) => Err(message),
-        Err(e) => panic!("{e}"),
-    }
+    first_status(&format!("{header}\na@example.com,a@example.com,{cell}\n"))
 }
 
 #[test]
