@@ -50,7 +50,8 @@ impl Source {
     pub(crate) fn detect(headers: &[String]) -> Source {
         let folded: Vec<String> = headers.iter().map(|h| fold(h)).collect();
         let has = |name: &str| folded.iter().any(|f| *f == fold(name));
-        if has("userPrincipalName") || has("accountEnabled") {
+        // HR exports may carry a userPrincipalName too, but not with `mail`.
+        if has("accountEnabled") || has("userPrincipalName") && has("mail") {
             Source::Entra
         } else if headers.iter().any(|h| is_google_header(h)) {
             Source::GoogleWorkspace

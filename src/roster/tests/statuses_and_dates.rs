@@ -205,6 +205,11 @@ fn idp_status_of(header: &str, cell: &str) -> Result<EmploymentStatus, String> {
 #[test]
 fn idp_account_states_count_only_in_idp_exports() {
     assert_eq!(status_of("Suspended"), Ok(EmploymentStatus::Leave));
+    assert_eq!(
+        first_status("Work Email,userPrincipalName,Employment Status\na@x.com,a@x.com,Suspended\n"),
+        Ok(EmploymentStatus::Leave),
+        "a userPrincipalName column alone does not make an HR export an Entra one"
+    );
     for word in IDP_DEPARTED
         .iter()
         .chain(IDP_ACTIVE)
