@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::table::{Kind, Table, error, is_one_of};
 
 /// Where a member's last activity comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,38 +105,49 @@ pub struct IdpActivity {
     by_email: HashMap<String, Option<DateTime<Utc>>>,
 }
 
-const USER_HEADERS: [&str; 7] = [
-    "hfusername",
+/// The activity export, for the table reader's messages.
+const KIND: Kind = Kind {
+    what: "IdP export",
+    example: "username,last_login",
+    row: "user",
+    export: "export the users from the identity provider",
+};
+
+/// Headers of the username column (compared folded, as roster headers are).
+const USER_HEADERS: &[&str] = &[
+    "hf_username",
     "username",
     "user",
     "login",
-    "huggingfaceusername",
-    "hfhandle",
+    "Hugging Face Username",
+    "HF Handle",
     "nickname",
 ];
-const EMAIL_HEADERS: [&str; 8] = [
+/// Headers of the email column.
+const EMAIL_HEADERS: &[&str] = &[
     "email",
     "mail",
-    "workemail",
-    "emailaddress",
-    "primaryemail",
-    "userprincipalname",
-    "upn",
-    "useremail",
+    "Work Email",
+    "Email Address",
+    "Primary Email",
+    "userPrincipalName",
+    "UPN",
+    "User Email",
 ];
-const LOGIN_HEADERS: [&str; 12] = [
-    "lastlogin",
-    "lastloginat",
-    "lastlogintime",
-    "lastlogindate",
-    "lastsignin",
-    "lastsigninat",
-    "lastsignindatetime",
-    "lastsignintime",
-    "lastactive",
-    "lastactivity",
-    "lastseen",
-    "lastauthentication",
+/// Headers of the last-login column.
+const LOGIN_HEADERS: &[&str] = &[
+    "last_login",
+    "Last Login At",
+    "Last Login Time",
+    "Last Login Date",
+    "Last Sign In",
+    "Last Sign In At",
+    "lastSignInDateTime",
+    "Last Sign In Time",
+    "Last Active",
+    "Last Activity",
+    "Last Seen",
+    "Last Authentication",
 ];
 
 impl IdpActivity {
@@ -145,62 +157,41 @@ impl IdpActivity {
         IdpActivity::parse(&bytes, path)
     }
 
+    /// Parses the export's bytes with the roster's table reader
+    /// (delimiter, BOM, encodings, `file:line:column` errors); `path` is
+    /// only used in messages.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<IdpActivity> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let err = |line: u64, column: Option<u64>, message: String| Error::Input {
-            path: path.to_path_buf(),
-            line: Some(line),
-            column,
-            message,
+        let is_known = |f: &str| {
+            [USER_HEADERS, EMAIL_HEADERS, LOGIN_HEADERS]
+                .iter()
+                .any(|names| is_one_of(f, names))
         };
-        let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-        let delimiter = if !first_line.contains(&b',') && first_line.contains(&b';') {
-            b';'
-        } else {
-            b','
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .delimiter(delimiter)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(bytes);
-        let headers = reader
-            .headers()
-            .map_err(|e| err(1, None, format!("cannot read the header: {e}")))?
-            .clone();
-        let find = |names: &[&str]| headers.iter().position(|h| names.contains(&&*fold(h)));
-        let (user_col, email_col) = (find(&USER_HEADERS), find(&EMAIL_HEADERS));
-        let Some(login_col) = find(&LOGIN_HEADERS) else {
-            return Err(err(
-                1,
+        let mut table = Table::open(bytes, path, &KIND, &is_known)?;
+        let header_line = Some(table.header_line);
+        let (user_col, email_col) = (table.column(USER_HEADERS), table.column(EMAIL_HEADERS));
+        let Some(login_col) = table.column(LOGIN_HEADERS) else {
+            return Err(error(
+                path,
+                header_line,
                 None,
                 "no last-login column: expected a header such as last_login, \
-                 Last Sign In or lastSignInDateTime"
-                    .into(),
+                 Last Sign In or lastSignInDateTime",
             ));
         };
         if user_col.is_none() && email_col.is_none() {
-            return Err(err(
-                1,
+            return Err(error(
+                path,
+                header_line,
                 None,
-                "no user column: expected a header such as username or email".into(),
+                "no user column: expected a header such as username or email",
             ));
         }
         let mut out = IdpActivity {
             path: path.to_path_buf(),
             ..IdpActivity::default()
         };
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                err(line, None, format!("not valid CSV: {e}"))
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
-            if let Some((column, message)) = crate::input_file::long_cell(&record) {
-                return Err(err(line, Some(column), message));
-            }
-            let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
+        while let Some((line, record)) = table.next_row()? {
+            let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").trim();
             let (user, email) = (cell(user_col).trim_start_matches('@'), cell(email_col));
             if user.is_empty() && email.is_empty() {
                 continue;
@@ -210,8 +201,9 @@ impl IdpActivity {
                 None
             } else {
                 Some(parse_time(login).ok_or_else(|| {
-                    err(
-                        line,
+                    error(
+                        path,
+                        Some(line),
                         Some(login_col as u64 + 1),
                         format!(
                             "'{login}' is not a time: expected RFC 3339 \
@@ -268,13 +260,6 @@ impl IdpActivity {
 fn merge(map: &mut HashMap<String, Option<DateTime<Utc>>>, key: &str, at: Option<DateTime<Utc>>) {
     let entry = map.entry(key.to_lowercase()).or_insert(at);
     *entry = (*entry).max(at);
-}
-
-fn fold(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC) or a bare date (its midnight UTC).
@@ -404,5 +389,54 @@ mod tests {
         assert_eq!(never.source(), Some(ActivitySource::AuditLog));
         assert_eq!(Activity::Unknown.source(), None);
         assert_eq!(Activity::Unknown.max(Activity::Unknown), Activity::Unknown);
+    }
+
+    #[test]
+    fn exports_are_read_like_rosters() {
+        let at = Some(t("2026-11-20T08:15:00Z"));
+        for text in [
+            "username;last_login\nalice;2026-11-20T08:15:00Z\nbob;\n",
+            "username\tlast_login\r\nalice\t2026-11-20T08:15:00Z\r\nbob\t\r\n",
+            "\u{feff}sep=,\nusername,last_login\nalice,2026-11-20T08:15:00Z\n\nbob,never\n",
+            "Email Address [Required],Last Sign In [READ ONLY]\n\
+             alice@acme.com,2026-11-20T08:15:00Z\nbob@acme.com,\n",
+        ] {
+            let idp = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(idp.len(), 2, "{text:?}");
+            assert_eq!(
+                idp.lookup("alice", &["alice@acme.com"]).last(),
+                at,
+                "{text:?}"
+            );
+            assert!(idp.lookup("bob", &["bob@acme.com"]).is_never(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn export_errors_have_the_roster_form() {
+        let message = |text: &str| parse(text).unwrap_err().to_string();
+        assert_eq!(
+            message("username;last_login\nalice;2026-01-01;x\n"),
+            "idp.csv:2:3: this row has 3 cells but the header has 2; a cell containing ';' \
+             is not in double quotes, or the row has a stray ';'"
+        );
+        assert_eq!(
+            message("username\tlast_login\n\n\nbob\tyesterday\n"),
+            "idp.csv:4:2: 'yesterday' is not a time: expected RFC 3339 \
+             (2026-11-20T08:15:00Z), 'YYYY-MM-DD HH:MM:SS' (UTC) or YYYY-MM-DD"
+        );
+        let utf16 = IdpActivity::parse(b"\xFE\xFF\0u", Path::new("idp.csv")).unwrap_err();
+        assert!(
+            utf16
+                .to_string()
+                .starts_with("idp.csv: the IdP export is UTF-16 encoded"),
+            "{utf16}"
+        );
+        let pdf = IdpActivity::parse(b"%PDF-1.7\n", Path::new("idp.csv")).unwrap_err();
+        assert_eq!(
+            pdf.to_string(),
+            "idp.csv: this is a PDF document, not a CSV file; \
+             export the users from the identity provider as CSV (UTF-8)"
+        );
     }
 }

@@ -6,8 +6,22 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{MatchMethod, Person};
+use crate::table::{Kind, Table, error, is_one_of, shown};
+
+/// The identities file, for the table reader's messages.
+const KIND: Kind = Kind {
+    what: "identities file",
+    example: "hf_username,email",
+    row: "account",
+    export: "save the identities file",
+};
+
+/// Headers of the username column (compared folded, as roster headers are).
+const USER_HEADERS: &[&str] = &["hf_username", "username", "Hugging Face Username", "user"];
+/// Headers of the email column.
+const EMAIL_HEADERS: &[&str] = &["email", "Work Email", "Email Address"];
 
 /// The result of matching one account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,64 +52,46 @@ impl Identities {
         Identities::parse(&bytes, path)
     }
 
+    /// Parses the file's bytes with the roster's table reader (delimiter,
+    /// BOM, encodings, `file:line:column` errors); `path` is only used in
+    /// messages.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Identities> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(bytes);
-        let err = |line: u64, column: Option<u64>, message: String| Error::Input {
-            path: path.to_path_buf(),
-            line: Some(line),
-            column,
-            message,
-        };
-        let headers = reader
-            .headers()
-            .map_err(|e| err(1, None, format!("cannot read the header: {e}")))?
-            .clone();
-        let find = |names: &[&str]| {
-            headers.iter().position(|h| {
-                let h = fold(h);
-                names.iter().any(|n| h == *n)
-            })
-        };
-        let (Some(user_col), Some(email_col)) = (
-            find(&["hfusername", "username", "huggingfaceusername", "user"]),
-            find(&["email", "workemail", "emailaddress"]),
-        ) else {
-            return Err(err(
-                1,
+        let is_known = |f: &str| is_one_of(f, USER_HEADERS) || is_one_of(f, EMAIL_HEADERS);
+        let mut table = Table::open(bytes, path, &KIND, &is_known)?;
+        let (Some(user_col), Some(email_col)) =
+            (table.column(USER_HEADERS), table.column(EMAIL_HEADERS))
+        else {
+            let found: Vec<String> = table.headers.iter().map(|h| shown(h)).collect();
+            return Err(error(
+                path,
+                Some(table.header_line),
                 None,
-                "expected the header hf_username,email".to_string(),
+                format!(
+                    "expected the header hf_username,email; its headers are {}",
+                    found.join(", ")
+                ),
             ));
         };
         let mut by_username = HashMap::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                err(line, None, format!("not valid CSV: {e}"))
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
-            if let Some((column, message)) = crate::input_file::long_cell(&record) {
-                return Err(err(line, Some(column), message));
-            }
-            let user = record.get(user_col).unwrap_or("").trim_start_matches('@');
-            let email = record.get(email_col).unwrap_or("");
+        while let Some((line, record)) = table.next_row()? {
+            let cell = |c: usize| record.get(c).unwrap_or("").trim();
+            let user = cell(user_col).trim_start_matches('@');
+            let email = cell(email_col);
             if user.is_empty() && email.is_empty() {
                 continue;
             }
             if user.is_empty() {
-                return Err(err(
-                    line,
+                return Err(error(
+                    path,
+                    Some(line),
                     Some(user_col as u64 + 1),
-                    "the hf_username is empty".into(),
+                    "the hf_username is empty",
                 ));
             }
             if !email.contains('@') {
-                return Err(err(
-                    line,
+                return Err(error(
+                    path,
+                    Some(line),
                     Some(email_col as u64 + 1),
                     format!("'{email}' is not an email address"),
                 ));
@@ -392,5 +388,65 @@ mod tests {
         .unwrap();
         assert_eq!(ok.email_of("ALICE"), Some("alice@x.com"));
         assert_eq!(ok.len(), 1);
+    }
+
+    fn ids(bytes: &[u8]) -> Result<Identities> {
+        Identities::parse(bytes, Path::new("ids.csv"))
+    }
+
+    #[test]
+    fn identities_accept_what_the_roster_accepts() {
+        let zero = ids(b"hf_username;email\n").unwrap();
+        assert!(zero.is_empty());
+        let one = ids(b"hf_username\temail\nalice\tAlice@X.com\n").unwrap();
+        assert_eq!(one.email_of("alice"), Some("alice@x.com"));
+        for many in [
+            &b"hf_username;email\nalice;Alice@X.com\nbob;bob@x.com\n"[..],
+            b"HF-Username\tE-mail\r\nalice\tAlice@X.com\r\nbob\tbob@x.com\r\n",
+            b"\xEF\xBB\xBFsep=;\nhf_username;email\n@alice;alice@x.com\n\nbob;\"bob@x.com\"\n",
+            b"Username [Hub],Email\nalice,alice@x.com\nbob,bob@x.com\n",
+        ] {
+            let text = String::from_utf8_lossy(many);
+            let got = ids(many).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(got.len(), 2, "{text:?}");
+            assert_eq!(got.email_of("ALICE"), Some("alice@x.com"), "{text:?}");
+            assert_eq!(got.email_of("bob"), Some("bob@x.com"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn identities_errors_have_the_roster_form() {
+        let message = |bytes: &[u8]| ids(bytes).unwrap_err().to_string();
+        assert_eq!(
+            message(b"hf_username,email\nalice,a@x.com,extra\n"),
+            "ids.csv:2:3: this row has 3 cells but the header has 2; a cell containing ',' \
+             is not in double quotes, or the row has a stray ','"
+        );
+        assert_eq!(
+            message(b"hf_username;email\n\n\"bob\nby\";b@x.com\ncarol;nope\n"),
+            "ids.csv:5:2: 'nope' is not an email address",
+            "blank lines and quoted line ends are counted"
+        );
+        assert!(
+            message(b"\xFF\xFEh\0f\0")
+                .starts_with("ids.csv: the identities file is UTF-16 encoded"),
+            "{}",
+            message(b"\xFF\xFEh\0f\0")
+        );
+        assert_eq!(
+            message(b"PK\x03\x04\x14\0\x06\0"),
+            "ids.csv: this is a ZIP archive (an .xlsx or .ods spreadsheet?), not a CSV file; \
+             save the identities file as CSV (UTF-8)"
+        );
+        assert_eq!(
+            message(b"hf_username,email\nalice,\"a@x.com\n"),
+            "ids.csv:2:2: the quoted cell starting on this line is never closed (a '\"' is missing), \
+             so the rest of the file was read as one cell"
+        );
+        assert!(message(b"").starts_with("ids.csv: the identities file is empty"));
+        assert_eq!(
+            message(b"who,what\n"),
+            "ids.csv:1: expected the header hf_username,email; its headers are 'who', 'what'"
+        );
     }
 }

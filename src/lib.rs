@@ -25,6 +25,7 @@ pub mod rules;
 pub mod seats;
 pub mod snapshot;
 pub mod store;
+mod table;
 pub mod term;
 pub mod text;
 

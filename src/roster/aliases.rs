@@ -1,6 +1,6 @@
 //! The header names HR systems use for each field (Workday, BambooHR,
 //! Rippling, HiBob, ADP, Personio… exports), compared after
-//! [`super::headers::fold`], so "Employee #", "employee_id" and "EMPLOYEE-ID"
+//! [`crate::table::fold`], so "Employee #", "employee_id" and "EMPLOYEE-ID"
 //! are one entry. Rank 0 beats rank 1 beats rank 2 when a roster has
 //! several columns of one field; `--roster-map` beats them all.
 

@@ -4,6 +4,8 @@
 //! Cells are trimmed; an empty cell is `None`. Nothing is repaired by guessing:
 //! a cell that cannot be what its column says is an error.
 
+pub(crate) use crate::table::shown;
+
 /// A trimmed cell, or `None` when it is empty.
 pub(crate) fn text(cell: &str) -> Option<String> {
     let cell = cell.trim();
@@ -87,24 +89,4 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| &s[prefix.len()..])
-}
-
-/// A cell quoted for a message: control characters escaped, long text cut.
-pub(crate) fn shown(cell: &str) -> String {
-    const MAX: usize = 60;
-    let mut out = String::with_capacity(cell.len().min(MAX * 2) + 2);
-    out.push('\'');
-    for (n, c) in cell.chars().enumerate() {
-        if n == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || c == '\u{feff}' {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('\'');
-    out
 }

@@ -11,7 +11,10 @@ use std::fmt::Write as _;
 
 use super::aliases::ALIASES;
 use super::cells::shown;
+use super::idp::Source;
 use super::map::RosterMap;
+use super::status::Vocabulary;
+use crate::table::fold;
 
 /// A field of [`crate::model::Person`] that a roster column can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,34 +73,25 @@ impl Field {
     }
 }
 
-/// Folds a header for comparison: case-insensitive, and blind to spaces and
-/// punctuation (`_`, `-`, `.`, `(`, `'`…), except that `#` reads as "number"
-/// ("Employee #" = "Employee Number"). Invalid UTF-8 is folded lossily.
-pub(crate) fn fold(header: &str) -> String {
-    let mut out = String::with_capacity(header.len());
-    for c in header.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if c == '#' {
-            out.push_str("number");
-        } else if !c.is_ascii() && c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        }
+/// The field and rank of a (folded) header, if it is a known alias: the
+/// source's own aliases first, then the HR ones.
+fn alias(folded: &str, source: Source) -> Option<(Field, u8)> {
+    if source.ignores(folded) {
+        return None;
     }
-    out
-}
-
-/// The field and rank of a (folded) header, if it is a known alias.
-fn alias(folded: &str) -> Option<(Field, u8)> {
-    ALIASES
+    source
+        .aliases()
         .iter()
+        .chain(ALIASES)
         .find(|(_, _, name)| fold(name) == folded)
         .map(|&(field, rank, _)| (field, rank))
 }
 
 /// Whether a header means something to us (used to pick the delimiter).
 pub(crate) fn is_known(folded: &str, map: Option<&RosterMap>) -> bool {
-    alias(folded).is_some()
+    [Source::Hris, Source::Entra]
+        .into_iter()
+        .any(|source| alias(folded, source).is_some())
         || map.is_some_and(|m| m.entries.iter().any(|e| fold(&e.header) == folded))
 }
 
@@ -115,10 +109,13 @@ pub(crate) fn accepted(field: Field) -> String {
 #[derive(Debug, Clone)]
 pub(crate) struct Columns {
     index: [Option<usize>; 11],
-    /// How many cells the header line has.
-    pub(crate) width: usize,
     /// The header cells as written, for messages.
     pub(crate) names: Vec<String>,
+    /// A column read when the email cell of a row is empty (Entra's
+    /// userPrincipalName, see [`super::idp`]).
+    pub(crate) email_fallback: Option<usize>,
+    /// The words the status column speaks.
+    pub(crate) statuses: Vocabulary,
 }
 
 /// A header problem: the 1-based column (if one is to blame) and the message.
@@ -141,20 +138,13 @@ impl Columns {
         self.index[field.index()]
     }
 
-    /// The header's width without the empty cells at its end.
-    pub(crate) fn named_width(&self) -> usize {
-        self.names
-            .iter()
-            .rposition(|n| !n.is_empty())
-            .map_or(0, |i| i + 1)
-    }
-
     /// Works out which column holds which field.
     pub(crate) fn resolve(
         headers: Vec<String>,
         map: Option<&RosterMap>,
     ) -> Result<Columns, HeaderError> {
         let folded: Vec<String> = headers.iter().map(|h| fold(h)).collect();
+        let source = Source::detect(&headers);
         let mut index = [None; 11];
         let mut taken = vec![false; headers.len()];
         let mut mapped = [false; 11];
@@ -201,7 +191,7 @@ impl Columns {
             if taken[col] {
                 continue;
             }
-            let Some((field, rank)) = alias(f) else {
+            let Some((field, rank)) = alias(f, source) else {
                 continue;
             };
             if mapped[field.index()] {
@@ -221,10 +211,15 @@ impl Columns {
                 index[field.index()] = Some(col);
             }
         }
+        let email_fallback = source
+            .email_fallback(&folded)
+            .filter(|&c| !taken[c] && index[Field::Email.index()] != Some(c));
+        let status_header = index[Field::Status.index()].map(|c| folded[c].as_str());
         let columns = Columns {
             index,
-            width: headers.len(),
             names: headers,
+            email_fallback,
+            statuses: source.vocabulary(status_header),
         };
         columns.check_required(map.is_some())?;
         Ok(columns)

@@ -23,14 +23,15 @@ impl RowReader<'_> {
         line: u64,
     ) -> Result<Person, RowError> {
         let cols = self.columns;
-        let cell = |field: Field| -> Option<(&str, u64)> {
-            let i = cols.get(field)?;
+        let cell_at = |i: usize| -> Option<(&str, u64)> {
             let c = record.get(i)?.trim();
             (!c.is_empty()).then_some((c, i as u64 + 1))
         };
+        let cell = |field: Field| cols.get(field).and_then(cell_at);
         let at = |col: u64| move |message: String| (Some(col), message);
 
-        let email = match cell(Field::Email) {
+        let email_cell = cell(Field::Email).or_else(|| cols.email_fallback.and_then(cell_at));
+        let email = match email_cell {
             Some((c, col)) => cells::email(c, "email").map_err(at(col))?,
             None => None,
         };
@@ -42,6 +43,7 @@ impl RowReader<'_> {
             let names: Vec<String> = [Field::Email, Field::HfUsername]
                 .into_iter()
                 .filter_map(|f| cols.get(f))
+                .chain(cols.email_fallback)
                 .map(|i| format!("{} (column {})", shown(&cols.names[i]), i + 1))
                 .collect();
             return Err((

@@ -336,6 +336,129 @@ fn excel_sep_line() {
     assert_eq!(r.people[1].termination_date, Some(date("2025-02-28")));
 }
 
+/// The departed state of each person, in file order, as of `as_of`.
+fn departed<'a>(r: &'a Roster, as_of: &str) -> Vec<(&'a str, bool)> {
+    r.people
+        .iter()
+        .map(|p| (p.email.as_deref().unwrap(), p.departed(date(as_of))))
+        .collect()
+}
+
+#[test]
+fn google_workspace() {
+    let r = good("google_workspace.csv");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(
+        r.people[0],
+        Person {
+            line: 2,
+            employee_id: Some("E100".into()),
+            email: Some("ada@acme.example".into()),
+            full_name: Some("Ada Lovelace".into()),
+            status: EmploymentStatus::Active,
+            status_text: Some("Active".into()),
+            termination_date: None,
+            hf_username: None,
+            department: Some("Research".into()),
+            cost_center: Some("CC-100".into()),
+            manager_email: Some("grace@acme.example".into()),
+        },
+        "'Email Address [Required]' is the email, 'Recovery Email' is not"
+    );
+    let alan = by_email(&r, "alan@acme.example");
+    assert_eq!(
+        (alan.status, alan.status_text.as_deref()),
+        (EmploymentStatus::Departed, Some("Suspended")),
+        "a suspended Google account is a leaver's, whatever 'New Status [UPLOAD ONLY]' says"
+    );
+    assert_eq!(
+        departed(&r, "2026-12-01"),
+        [
+            ("ada@acme.example", false),
+            ("alan@acme.example", true),
+            ("grace@acme.example", false),
+            ("katherine@acme.example", false),
+        ]
+    );
+    let katherine = by_email(&r, "katherine@acme.example");
+    assert_eq!(
+        (
+            katherine.employee_id.as_deref(),
+            katherine.department.as_deref()
+        ),
+        (None, None)
+    );
+    assert!(r.people.iter().all(|p| p.termination_date.is_none()));
+}
+
+#[test]
+fn okta() {
+    let r = good("okta.csv");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let ada = &r.people[0];
+    assert_eq!(
+        (
+            ada.employee_id.as_deref(),
+            ada.full_name.as_deref(),
+            ada.hf_username.as_deref(),
+            ada.manager_email.as_deref(),
+        ),
+        (Some("E100"), Some("Ada Lovelace"), None, None),
+        "the Okta username is a login, not a Hugging Face username; 'Manager' is a name"
+    );
+    let statuses: Vec<_> = r.people.iter().map(|p| p.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            EmploymentStatus::Active,
+            EmploymentStatus::Departed,
+            EmploymentStatus::Active,
+            EmploymentStatus::Departed,
+            EmploymentStatus::Active,
+        ],
+        "ACTIVE, DEPROVISIONED, LOCKED_OUT, SUSPENDED, STAGED"
+    );
+    assert_eq!(r.departed_count(date("2026-12-01")), 2);
+    assert_eq!(
+        by_email(&r, "alan@acme.example").email.as_deref(),
+        Some("alan@acme.example"),
+        "the primary email, not the secondary one"
+    );
+}
+
+#[test]
+fn entra() {
+    let r = good("entra.csv");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(
+        r.people[0],
+        Person {
+            line: 2,
+            employee_id: None,
+            email: Some("ada.lovelace@acme.example".into()),
+            full_name: Some("Ada Lovelace".into()),
+            status: EmploymentStatus::Active,
+            status_text: Some("True".into()),
+            termination_date: None,
+            hf_username: None,
+            department: Some("Research".into()),
+            cost_center: None,
+            manager_email: None,
+        },
+        "mail beats userPrincipalName; objectId is not an employee id"
+    );
+    assert_eq!(
+        departed(&r, "2026-12-01"),
+        [
+            ("ada.lovelace@acme.example", false),
+            ("alan@acme.example", true),
+            ("svc-build@acme.onmicrosoft.com", false),
+            ("kim@partner.example", false),
+        ],
+        "accountEnabled False departs; an empty mail falls back to the userPrincipalName"
+    );
+}
+
 #[test]
 fn every_good_file_has_a_test() {
     let tested = [
@@ -354,6 +477,9 @@ fn every_good_file_has_a_test() {
         "messy.csv",
         "duplicates.csv",
         "excel_sep_line.csv",
+        "google_workspace.csv",
+        "okta.csv",
+        "entra.csv",
     ];
     for entry in std::fs::read_dir(dir("good")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();

@@ -3,15 +3,19 @@
 use super::{date, parse, parse_with};
 use crate::error::Error;
 use crate::model::EmploymentStatus;
-use crate::roster::status::{ACTIVE, DEPARTED, LEAVE};
+use crate::roster::status::{ACTIVE, DEPARTED, IDP_ACTIVE, IDP_DEPARTED, LEAVE};
 use crate::roster::{Roster, RosterOptions};
 
 fn status_of(cell: &str) -> Result<EmploymentStatus, String> {
-    let text = format!(
+    first_status(&format!(
         "email,status\na@example.com,\"{}\"\n",
         cell.replace('"', "\"\"")
-    );
-    match parse(&text) {
+    ))
+}
+
+/// The status of the first person of a roster, or the error's message.
+fn first_status(text: &str) -> Result<EmploymentStatus, String> {
+    match parse(text) {
         Ok(r) => Ok(r.people[0].status),
         Err(Error::Input { message, .. }) => Err(message),
         Err(e) => panic!("{e}"),
@@ -190,4 +194,79 @@ fn iso_dates_and_date_format() {
         "{err}"
     );
     assert_eq!(err.exit_code(), 2);
+}
+
+/// The status of the one person of an IdP export whose header line is
+/// `header` (the email column first) and whose status cell is `cell`.
+fn idp_status_of(header: &str, cell: &str) -> Result<EmploymentStatus, String> {
+    first_status(&format!("{header}\na@example.com,a@example.com,{cell}\n"))
+}
+
+#[test]
+fn idp_account_states_count_only_in_idp_exports() {
+    assert_eq!(status_of("Suspended"), Ok(EmploymentStatus::Leave));
+    assert_eq!(
+        first_status("Work Email,userPrincipalName,Employment Status\na@x.com,a@x.com,Suspended\n"),
+        Ok(EmploymentStatus::Leave),
+        "a userPrincipalName column alone does not make an HR export an Entra one"
+    );
+    for word in IDP_DEPARTED
+        .iter()
+        .chain(IDP_ACTIVE)
+        .chain(&["true", "false"])
+    {
+        if *word != "suspended" {
+            let message = status_of(word).unwrap_err();
+            assert!(
+                message.contains("is not a known employment status"),
+                "{message}"
+            );
+        }
+    }
+    for header in [
+        "Username,Primary email,Status",
+        "Email Address [Required],Work Secondary Email,Status [READ ONLY]",
+    ] {
+        for (words, want) in [
+            (IDP_DEPARTED, EmploymentStatus::Departed),
+            (IDP_ACTIVE, EmploymentStatus::Active),
+            (&["terminated", "inactive"][..], EmploymentStatus::Departed),
+            (&["Active", "on leave"][..], EmploymentStatus::Active),
+        ] {
+            for word in words {
+                let got = idp_status_of(header, &word.to_uppercase().replace(' ', "_"));
+                let want = if *word == "on leave" {
+                    EmploymentStatus::Leave
+                } else {
+                    want
+                };
+                assert_eq!(got, Ok(want), "{header}: {word}");
+            }
+        }
+        assert_eq!(idp_status_of(header, ""), Ok(EmploymentStatus::Unknown));
+        let message = idp_status_of(header, "Archived").unwrap_err();
+        assert!(
+            message.starts_with("status 'Archived' is not a known employment status"),
+            "{message}"
+        );
+        assert!(
+            message.contains("in identity-provider exports also active = staged"),
+            "{message}"
+        );
+    }
+    let entra = "userPrincipalName,mail,accountEnabled";
+    for (cell, want) in [
+        ("True", Ok(EmploymentStatus::Active)),
+        ("FALSE", Ok(EmploymentStatus::Departed)),
+        ("", Ok(EmploymentStatus::Unknown)),
+        (
+            "active",
+            Err(
+                "accountEnabled 'active' is neither true nor false; or leave the cell empty"
+                    .to_owned(),
+            ),
+        ),
+    ] {
+        assert_eq!(idp_status_of(entra, cell), want, "{cell}");
+    }
 }

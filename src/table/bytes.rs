@@ -6,30 +6,33 @@
 //! file; this module fills both gaps so that every message names the right
 //! line.
 
-use super::headers::{fold, is_known};
-use super::map::RosterMap;
+use super::{Kind, fold};
 
 /// Checks what the file is and returns its bytes without a UTF-8 BOM.
 /// `Err` is a whole-file message (no line).
-pub(crate) fn prepare(bytes: &[u8]) -> Result<&[u8], String> {
+pub(crate) fn prepare<'a>(bytes: &'a [u8], kind: &Kind) -> Result<&'a [u8], String> {
+    let what = kind.what;
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(
-            "the roster is UTF-16 encoded (it starts with a UTF-16 byte order mark); \
+        return Err(format!(
+            "the {what} is UTF-16 encoded (it starts with a UTF-16 byte order mark); \
              save it as UTF-8 (in Excel: \"CSV UTF-8 (Comma delimited)\")"
-                .into(),
-        );
+        ));
     }
     if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return Err("the roster is UTF-32 encoded; save it as UTF-8".into());
+        return Err(format!("the {what} is UTF-32 encoded; save it as UTF-8"));
     }
     let data = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Some(kind) = binary_kind(data) {
+    if let Some(file) = binary_kind(data) {
         return Err(format!(
-            "this is {kind}, not a CSV file; export the roster from the HR system as CSV (UTF-8)"
+            "this is {file}, not a CSV file; {} as CSV (UTF-8)",
+            kind.export
         ));
     }
     if data.iter().all(|&b| b == b'\r' || b == b'\n') {
-        return Err("the roster is empty: expected a header line (e.g. email,status,termination_date) and one line per person".into());
+        return Err(format!(
+            "the {what} is empty: expected a header line (e.g. {}) and one line per {}",
+            kind.example, kind.row
+        ));
     }
     Ok(data)
 }
@@ -70,8 +73,9 @@ pub(crate) fn excel_sep_line(data: &[u8]) -> Option<u8> {
 }
 
 /// Picks `,`, `;` or tab: the one that splits the header line into the most
-/// recognised headers (then into the most cells; comma on a tie).
-pub(crate) fn sniff_delimiter(data: &[u8], map: Option<&RosterMap>) -> u8 {
+/// recognised headers (`is_known` is asked of each [`fold`]ed header), then
+/// into the most cells; comma on a tie.
+pub(crate) fn sniff_delimiter(data: &[u8], is_known: &dyn Fn(&str) -> bool) -> u8 {
     let start = data
         .iter()
         .position(|&b| b != b'\r' && b != b'\n')
@@ -95,7 +99,7 @@ pub(crate) fn sniff_delimiter(data: &[u8], map: Option<&RosterMap>) -> u8 {
         }
         let known = record
             .iter()
-            .filter(|h| is_known(&fold(&String::from_utf8_lossy(h)), map))
+            .filter(|h| is_known(&fold(&String::from_utf8_lossy(h))))
             .count();
         if (known, record.len()) > (best.1, best.2) {
             best = (delimiter, known, record.len());
