@@ -7,7 +7,7 @@ use std::process::Command;
 
 use clap::Parser;
 use hfaudit::cli::{Cli, Command as Sub};
-use hfaudit::config::{Delivery, Env, MailEnv, Settings, TlsMode};
+use hfaudit::config::{Delivery, Env, Settings, TlsMode};
 use hfaudit::rules::Severity;
 
 const START: &str = "<!-- hfaudit-help:start -->";
@@ -118,10 +118,7 @@ fn the_example_config_parses_with_the_values_it_documents() {
         report.activity.as_deref(),
         Some(Path::new("/var/lib/hfaudit/hr/last-logins.csv"))
     );
-    let mail = settings
-        .mail(&args.mail, &MailEnv::default())
-        .unwrap()
-        .unwrap();
+    let mail = settings.mail(&args.mail).unwrap().unwrap();
     assert_eq!(mail.from.email.to_string(), "hfaudit@acme.example");
     let Delivery::Smtp(smtp) = mail.delivery else {
         panic!("smtp expected")

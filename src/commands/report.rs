@@ -164,7 +164,7 @@ pub fn demo(
         identities: Some(dir.join("identities.csv")),
         exceptions: Some(dir.join("exceptions.toml")),
         as_of,
-        out: Some(out.unwrap_or_else(|| settings.report_out_default())),
+        out: Some(out.unwrap_or_else(|| settings.report.out.clone())),
         templates: None,
         fail_on: None,
         stale_invite_days: None,
