@@ -29,7 +29,6 @@ pub use mail::{
     Delivery, MailConfig, MailEnv, MailSection, MailSettings, Password, SmtpSettings, TlsMode,
     parse_smtp_url,
 };
-use sections::ReportFile;
 pub use sections::{HubSection, ReportSection};
 
 /// `hfaudit.toml` as written. Unknown keys are an error naming the key.
@@ -176,6 +175,9 @@ impl Settings {
             path: shown_path.clone(),
             message,
         };
+        let hub = HubSection::resolve(&file.hub, env, &bad)?;
+        let report = ReportSection::resolve(&file, &bad)?;
+        let mail = MailSection::resolve(&file.mail, &env.mail, &shown_path)?;
         let store = global
             .store
             .clone()
@@ -195,21 +197,6 @@ impl Settings {
                 orgs.push(org);
             }
         }
-        let hub = HubSection::resolve(&file.hub, env, &bad)?;
-        let report = ReportSection::resolve(
-            ReportFile {
-                roster: file.roster,
-                out: file.out,
-                fail_on: file.fail_on,
-                thresholds: file.thresholds,
-                seat_prices: file.seat_prices,
-                exceptions: file.exceptions,
-                identities: file.identities,
-                activity: file.activity,
-            },
-            &bad,
-        )?;
-        let mail = MailSection::resolve(&file.mail, &env.mail, &shown_path)?;
         Ok(Settings {
             store,
             orgs,

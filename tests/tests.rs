@@ -25,6 +25,7 @@ mod run;
 mod scope;
 mod secrets;
 mod service_accounts;
+mod settings;
 mod snapshot;
 mod store_trust;
 mod tokens;

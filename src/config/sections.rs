@@ -2,12 +2,11 @@
 //! and the defaults, turned into typed values once, at start: whichever
 //! command runs, a bad value is an error naming the key and what it may be.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::defaults::*;
-use super::{Env, HubConfig, ThresholdsConfig};
+use super::{Env, FileConfig, HubConfig};
 use crate::error::{Error, Result};
 use crate::hub::TokenEnv;
 use crate::rules::{Severity, Thresholds};
@@ -70,18 +69,6 @@ impl HubSection {
     }
 }
 
-/// The report keys of `hfaudit.toml`, as written.
-pub(super) struct ReportFile {
-    pub roster: Option<PathBuf>,
-    pub out: Option<PathBuf>,
-    pub fail_on: Option<String>,
-    pub thresholds: ThresholdsConfig,
-    pub seat_prices: BTreeMap<String, f64>,
-    pub exceptions: Option<PathBuf>,
-    pub identities: Option<PathBuf>,
-    pub activity: Option<PathBuf>,
-}
-
 /// The report settings before a command's flags: the config file's, else
 /// the defaults. The roster stays optional: only `report` and `run` need it.
 #[derive(Debug, Clone)]
@@ -98,7 +85,7 @@ pub struct ReportSection {
 
 impl ReportSection {
     pub(super) fn resolve(
-        file: ReportFile,
+        file: &FileConfig,
         bad: &dyn Fn(String) -> Error,
     ) -> Result<ReportSection> {
         let fail_on = match &file.fail_on {
@@ -115,8 +102,11 @@ impl ReportSection {
         let t = &file.thresholds;
         let days = |value: Option<u32>, default: u32| i64::from(value.unwrap_or(default));
         Ok(ReportSection {
-            roster: file.roster,
-            out: file.out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
+            roster: file.roster.clone(),
+            out: file
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
             fail_on,
             thresholds: Thresholds {
                 stale_invite_days: days(t.stale_invite_days, DEFAULT_STALE_INVITE_DAYS),
@@ -125,11 +115,11 @@ impl ReportSection {
                 stale_token_days: days(t.stale_token_days, DEFAULT_STALE_TOKEN_DAYS),
             },
             prices: SeatPrices {
-                per_org: file.seat_prices.into_iter().collect(),
+                per_org: file.seat_prices.clone().into_iter().collect(),
             },
-            exceptions: file.exceptions,
-            identities: file.identities,
-            activity: file.activity,
+            exceptions: file.exceptions.clone(),
+            identities: file.identities.clone(),
+            activity: file.activity.clone(),
         })
     }
 }

@@ -63,16 +63,7 @@ fn orgs_are_validated_and_deduplicated() {
 #[test]
 fn endpoint_defaults_to_the_hub() {
     let s = Settings::resolve(&global(&["acme"], None), &Env::default()).unwrap();
-    let args = HubArgs {
-        token_file: None,
-        scim_token_file: None,
-        concurrency: None,
-        timeout: None,
-        retries: None,
-        backoff_ms: None,
-        max_body_mib: None,
-    };
-    let hub = s.hub(&args, None);
+    let hub = s.hub(&no_flags(), None);
     assert_eq!(hub.endpoint, DEFAULT_ENDPOINT);
     assert_eq!(hub.client.concurrency, 8);
     assert_eq!(hub.client.max_body_bytes, 512 * 1024 * 1024);
