@@ -1,7 +1,10 @@
 //! Flags, environment and `hfaudit.toml` merged once into validated
 //! settings: flags win over the environment, the environment over the file,
-//! the file over the defaults. The rest of the program only sees
-//! [`Settings`].
+//! the file over the defaults ([`defaults`]). [`Settings::resolve`] reads
+//! the file and the environment ([`Env::from_process`], the one place
+//! hfaudit reads its variables) and validates every section at start,
+//! whatever the command; a command then only lays its own flags, which clap
+//! has checked, over them. The rest of the program only sees [`Settings`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

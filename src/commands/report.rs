@@ -180,9 +180,12 @@ pub fn demo(
         "open {} in a browser{}",
         r.out.join("report.html").display(),
         if failing {
-            " (a real run would exit 1: findings at or above high)"
+            format!(
+                " (a real run would exit 1: findings at or above {})",
+                r.fail_on
+            )
         } else {
-            ""
+            String::new()
         }
     ));
     Ok(())
