@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             hf_token: Some(ADMIN_TOKEN.into()),
             ..TokenEnv::default()
         },
+        ..Env::default()
     };
     hfaudit::logging::init(false, 0);
     let term = Term::new(false);

@@ -1,10 +1,15 @@
 //! Command-line definitions, and nothing else: clap turns arguments into
 //! these raw flags; `config` merges them with the environment and the config
-//! file into validated settings.
+//! file into validated settings. The defaults shown in the help texts are
+//! the constants of [`crate::config::defaults`], which the settings use.
 
+use std::fmt::Display;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::config::defaults::*;
 
 /// Audit a Hugging Face organization for offboarding gaps and seat waste.
 ///
@@ -28,12 +33,12 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Config file [default: ./hfaudit.toml if present]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE",
+          help = format!("Config file [default: ./{DEFAULT_CONFIG} if present]"))]
     pub config: Option<PathBuf>,
 
-    /// Snapshot store [env: HFAUDIT_STORE] [default: ./hfaudit-store]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR",
+          help = format!("Snapshot store [env: HFAUDIT_STORE] [default: ./{DEFAULT_STORE}]"))]
     pub store: Option<PathBuf>,
 
     /// Organization to audit (repeatable)
@@ -154,32 +159,31 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    /// Where the reports are written [default: ./hfaudit-report]
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = out_help())]
     pub out: Option<PathBuf>,
 
     /// A directory whose templates replace the embedded ones, by file name
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 
-    /// Exit with 1 when a finding is at or above this severity [default: high]
-    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity,
+          help = with_default("Exit with 1 when a finding is at or above this severity", DEFAULT_FAIL_ON))]
     pub fail_on: Option<crate::rules::Severity>,
 
-    /// Days after which a pending invite is stale [default: 14]
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS",
+          help = with_default("Days after which a pending invite is stale", DEFAULT_STALE_INVITE_DAYS))]
     pub stale_invite_days: Option<u32>,
 
-    /// Days without activity after which a member is inactive [default: 90]
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS",
+          help = with_default("Days without activity after which a member is inactive", DEFAULT_INACTIVE_DAYS))]
     pub inactive_days: Option<u32>,
 
-    /// Days after the last day within which access must be gone [default: 1]
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS",
+          help = with_default("Days after the last day within which access must be gone", DEFAULT_REVOKE_SLA_DAYS))]
     pub revoke_sla_days: Option<u32>,
 
-    /// Days without use after which a member's access token is stale [default: 90]
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS",
+          help = with_default("Days without use after which a member's access token is stale", DEFAULT_STALE_TOKEN_DAYS))]
     pub stale_token_days: Option<u32>,
 
     /// IdP export of last logins: CSV with a username or email column and a last-login column
@@ -189,8 +193,7 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the reports are written [default: ./hfaudit-report]
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = out_help())]
     pub out: Option<PathBuf>,
 
     /// The demo fixtures (a store, a roster, identities and exceptions)
@@ -200,6 +203,29 @@ pub struct DemoArgs {
 
 fn parse_severity(s: &str) -> Result<crate::rules::Severity, String> {
     s.parse()
+}
+
+/// A help text ending in the default, as clap writes it.
+fn with_default(text: &str, default: impl Display) -> String {
+    format!("{text} [default: {default}]")
+}
+
+fn out_help() -> String {
+    format!("Where the reports are written [default: ./{DEFAULT_OUT}]")
+}
+
+/// A number in `min..=max`; the message says which numbers are allowed.
+fn bounded<T>(min: T, max: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: FromStr + PartialOrd + Display + Copy + Send + Sync + 'static,
+{
+    move |text| {
+        let value = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("must be a whole number between {min} and {max}"))?;
+        check_range(value, min, max)
+    }
 }
 
 /// How to reach the Hub.
@@ -214,24 +240,24 @@ pub struct HubArgs {
     #[arg(long, value_name = "FILE")]
     pub scim_token_file: Option<PathBuf>,
 
-    /// Per-repo requests in flight at once [default: 8]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", value_parser = bounded(1, MAX_CONCURRENCY),
+          help = with_default("Per-repo requests in flight at once", DEFAULT_CONCURRENCY))]
     pub concurrency: Option<u16>,
 
-    /// Timeout of one request, in seconds [default: 120]
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", value_parser = bounded(1, MAX_TIMEOUT_SECS),
+          help = with_default("Timeout of one request, in seconds", DEFAULT_TIMEOUT_SECS))]
     pub timeout: Option<u64>,
 
-    /// Retries of a failed request (408/429/5xx, network) [default: 5]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
+    #[arg(long, value_name = "N", value_parser = bounded(0, MAX_RETRIES_FLAG),
+          help = with_default("Retries of a failed request (408/429/5xx, network)", DEFAULT_RETRIES))]
     pub retries: Option<u32>,
 
-    /// Largest response body read from the Hub, in MiB [default: 512]
-    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65536))]
+    #[arg(long, value_name = "MIB", value_parser = bounded(1, MAX_BODY_MIB_LIMIT),
+          help = with_default("Largest response body read from the Hub, in MiB", DEFAULT_MAX_BODY_MIB))]
     pub max_body_mib: Option<u64>,
 
     /// First backoff step in milliseconds (tests shorten it)
-    #[arg(long, value_name = "MS", hide = true)]
+    #[arg(long, value_name = "MS", hide = true, value_parser = bounded(0, MAX_BACKOFF_MS))]
     pub backoff_ms: Option<u64>,
 }
 
@@ -240,8 +266,8 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub hub: HubArgs,
 
-    /// Seconds to wait for another run on the same org to finish [default: 300]
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = bounded(0, MAX_LOCK_WAIT_SECS),
+          help = with_default("Seconds to wait for another run on the same org to finish", DEFAULT_LOCK_WAIT_SECS))]
     pub lock_wait: Option<u64>,
 }
 

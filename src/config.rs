@@ -1,7 +1,10 @@
 //! Flags, environment and `hfaudit.toml` merged once into validated
 //! settings: flags win over the environment, the environment over the file,
-//! the file over the defaults. The rest of the program only sees
-//! [`Settings`].
+//! the file over the defaults ([`defaults`]). [`Settings::resolve`] reads
+//! the file and the environment ([`Env::from_process`], the one place
+//! hfaudit reads its variables) and validates every section at start,
+//! whatever the command; a command then only lays its own flags, which clap
+//! has checked, over them. The rest of the program only sees [`Settings`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,36 +16,23 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::cli::{GlobalArgs, HubArgs, MailArgs, ReportArgs};
 use crate::error::{Error, Result};
-use crate::hub::{ClientOptions, DEFAULT_MAX_BODY_MIB, TokenEnv};
+use crate::hub::{ClientOptions, TokenEnv};
 use crate::roster::RosterOptions;
 use crate::rules::{Severity, Thresholds};
 use crate::seats::SeatPrices;
 use crate::store::validate_org_name;
 
+pub mod defaults;
 mod mail;
+mod sections;
+
+use defaults::DEFAULT_BACKOFF_MS;
+pub use defaults::{DEFAULT_CONFIG, DEFAULT_ENDPOINT, DEFAULT_OUT, DEFAULT_STORE};
 pub use mail::{
-    Delivery, MailConfig, MailEnv, MailSettings, Password, SmtpSettings, TlsMode, parse_smtp_url,
+    Delivery, MailConfig, MailEnv, MailSection, MailSettings, Password, SmtpSettings, TlsMode,
+    parse_smtp_url,
 };
-
-/// The config file used when `--config` is not given, if it exists.
-pub const DEFAULT_CONFIG: &str = "hfaudit.toml";
-/// The store used when nothing else says.
-pub const DEFAULT_STORE: &str = "hfaudit-store";
-/// Where reports go when nothing else says.
-pub const DEFAULT_OUT: &str = "hfaudit-report";
-/// The Hub used when HF_ENDPOINT is not set.
-pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
-
-/// The largest `hub.max_body_mib` accepted: 64 GiB.
-const MAX_BODY_MIB_LIMIT: u64 = 64 * 1024;
-/// Upper bounds of the numeric Hub settings: far above any sensible value,
-/// low enough that no deadline computed from them can overflow.
-const MAX_TIMEOUT_SECS: u64 = 86_400;
-const MAX_LOCK_WAIT_SECS: u64 = 7 * 86_400;
-const MAX_RETRIES: u32 = 100;
-const MAX_BACKOFF_MS: u64 = 600_000;
-/// How long a run waits for another run's lock on an org by default.
-const DEFAULT_LOCK_WAIT_SECS: u64 = 300;
+pub use sections::{HubSection, ReportSection};
 
 /// `hfaudit.toml` as written. Unknown keys are an error naming the key.
 #[derive(Debug, Default, Deserialize)]
@@ -96,7 +86,10 @@ pub struct HubConfig {
     pub max_body_mib: Option<u64>,
 }
 
-/// Settings every command shares.
+/// Settings every command shares: the config file, the environment and the
+/// defaults, each section validated by [`Settings::resolve`] before any
+/// command runs. A command only lays its own flags over them
+/// ([`Settings::hub`], [`Settings::report`], [`Settings::mail`]).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub store: PathBuf,
@@ -105,24 +98,9 @@ pub struct Settings {
     pub quiet: bool,
     /// The config file that was read, if any.
     pub config_path: Option<PathBuf>,
-    file_hub: HubFileSettings,
-    file_report: ReportFileSettings,
-    file_mail: MailConfig,
-}
-
-#[derive(Debug, Clone, Default)]
-struct ReportFileSettings {
-    roster: Option<PathBuf>,
-    out: Option<PathBuf>,
-    fail_on: Option<String>,
-    stale_invite_days: Option<u32>,
-    inactive_days: Option<u32>,
-    revoke_sla_days: Option<u32>,
-    stale_token_days: Option<u32>,
-    seat_prices: BTreeMap<String, f64>,
-    exceptions: Option<PathBuf>,
-    identities: Option<PathBuf>,
-    activity: Option<PathBuf>,
+    pub hub: HubSection,
+    pub report: ReportSection,
+    pub mail: MailSection,
 }
 
 /// Everything `hfaudit report` needs besides the store and orgs.
@@ -144,15 +122,6 @@ pub struct ReportSettings {
     pub prices: SeatPrices,
 }
 
-#[derive(Debug, Clone, Default)]
-struct HubFileSettings {
-    concurrency: Option<u16>,
-    timeout_secs: Option<u64>,
-    retries: Option<u32>,
-    lock_wait_secs: Option<u64>,
-    max_body_mib: Option<u64>,
-}
-
 /// Everything needed to talk to the Hub.
 #[derive(Debug, Clone)]
 pub struct HubSettings {
@@ -166,27 +135,52 @@ pub struct HubSettings {
 }
 
 /// The process environment the settings read, injectable for tests.
+/// [`Env::from_process`] is the one place hfaudit reads its variables.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub hfaudit_store: Option<String>,
     pub hf_endpoint: Option<String>,
     pub token: TokenEnv,
+    pub mail: MailEnv,
 }
 
 impl Env {
     pub fn from_process() -> Env {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let var_os = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
         Env {
             hfaudit_store: var("HFAUDIT_STORE"),
             hf_endpoint: var("HF_ENDPOINT"),
-            token: TokenEnv::from_process(),
+            token: TokenEnv {
+                hf_token: var_os("HF_TOKEN").and_then(|v| v.into_string().ok()),
+                hf_scim_token: var_os("HF_SCIM_TOKEN").and_then(|v| v.into_string().ok()),
+                hf_token_path: var_os("HF_TOKEN_PATH").map(PathBuf::from),
+                hf_home: var_os("HF_HOME").map(PathBuf::from),
+                home: var_os("HOME").map(PathBuf::from),
+            },
+            mail: MailEnv {
+                smtp_url: var("HFAUDIT_SMTP_URL").map(Password),
+            },
         }
     }
 }
 
 impl Settings {
+    /// Reads the config file and validates every section of it, whatever
+    /// the command: a bad value is exit 2 naming the file and the key
+    /// before anything is fetched, read or written.
     pub fn resolve(global: &GlobalArgs, env: &Env) -> Result<Settings> {
         let (file, config_path) = load_file(global.config.as_deref())?;
+        let shown_path = config_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+        let bad = |message: String| Error::Config {
+            path: shown_path.clone(),
+            message,
+        };
+        let hub = HubSection::resolve(&file.hub, env, &bad)?;
+        let report = ReportSection::resolve(&file, &bad)?;
+        let mail = MailSection::resolve(&file.mail, &env.mail, &shown_path)?;
         let store = global
             .store
             .clone()
@@ -211,27 +205,9 @@ impl Settings {
             orgs,
             quiet: global.quiet,
             config_path,
-            file_hub: HubFileSettings {
-                concurrency: file.hub.concurrency,
-                timeout_secs: file.hub.timeout_secs,
-                retries: file.hub.retries,
-                lock_wait_secs: file.hub.lock_wait_secs,
-                max_body_mib: file.hub.max_body_mib,
-            },
-            file_report: ReportFileSettings {
-                roster: file.roster,
-                out: file.out,
-                fail_on: file.fail_on,
-                stale_invite_days: file.thresholds.stale_invite_days,
-                inactive_days: file.thresholds.inactive_days,
-                revoke_sla_days: file.thresholds.revoke_sla_days,
-                stale_token_days: file.thresholds.stale_token_days,
-                seat_prices: file.seat_prices,
-                exceptions: file.exceptions,
-                identities: file.identities,
-                activity: file.activity,
-            },
-            file_mail: file.mail,
+            hub,
+            report,
+            mail,
         })
     }
 
@@ -245,70 +221,31 @@ impl Settings {
         Ok(&self.orgs)
     }
 
-    pub fn hub(&self, args: &HubArgs, lock_wait: Option<u64>, env: &Env) -> Result<HubSettings> {
-        let defaults = ClientOptions::default();
-        let concurrency = args.concurrency.or(self.file_hub.concurrency).unwrap_or(8);
-        if !(1..=64).contains(&concurrency) {
-            return Err(self.config_error("hub.concurrency must be between 1 and 64"));
-        }
-        let timeout = args.timeout.or(self.file_hub.timeout_secs).unwrap_or(120);
-        if !(1..=MAX_TIMEOUT_SECS).contains(&timeout) {
-            return Err(self.config_error(&format!(
-                "hub.timeout_secs (--timeout) must be between 1 and {MAX_TIMEOUT_SECS}"
-            )));
-        }
-        let max_retries = args
-            .retries
-            .or(self.file_hub.retries)
-            .unwrap_or(defaults.max_retries);
-        if max_retries > MAX_RETRIES {
-            return Err(self.config_error(&format!(
-                "hub.retries (--retries) must be at most {MAX_RETRIES}"
-            )));
-        }
-        let backoff_base = match args.backoff_ms {
-            Some(ms) if ms > MAX_BACKOFF_MS => {
-                return Err(Error::Usage(format!(
-                    "--backoff-ms must be at most {MAX_BACKOFF_MS}"
-                )));
-            }
-            Some(ms) => Duration::from_millis(ms),
-            None => defaults.backoff_base,
-        };
-        let lock_wait = self.checked_lock_wait(lock_wait)?;
-        let max_body_mib = args
-            .max_body_mib
-            .or(self.file_hub.max_body_mib)
-            .unwrap_or(DEFAULT_MAX_BODY_MIB);
-        if !(1..=MAX_BODY_MIB_LIMIT).contains(&max_body_mib) {
-            return Err(self.config_error(&format!(
-                "hub.max_body_mib must be between 1 and {MAX_BODY_MIB_LIMIT}"
-            )));
-        }
+    /// The Hub settings with this command's flags over them (clap has
+    /// checked the flags' bounds).
+    pub fn hub(&self, args: &HubArgs, lock_wait: Option<u64>) -> HubSettings {
+        let hub = &self.hub;
         let client = ClientOptions {
-            timeout: Duration::from_secs(timeout),
-            max_body_bytes: max_body_mib * 1024 * 1024,
-            max_retries,
-            backoff_base,
-            concurrency: concurrency as usize,
-            ..defaults
+            timeout: Duration::from_secs(args.timeout.unwrap_or(hub.timeout_secs)),
+            max_body_bytes: args.max_body_mib.unwrap_or(hub.max_body_mib) * 1024 * 1024,
+            max_retries: args.retries.unwrap_or(hub.retries),
+            backoff_base: Duration::from_millis(args.backoff_ms.unwrap_or(DEFAULT_BACKOFF_MS)),
+            concurrency: usize::from(args.concurrency.unwrap_or(hub.concurrency)),
+            ..ClientOptions::default()
         };
-        Ok(HubSettings {
-            endpoint: env
-                .hf_endpoint
-                .clone()
-                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+        HubSettings {
+            endpoint: hub.endpoint.clone(),
             token_file: args.token_file.clone(),
             scim_token_file: args.scim_token_file.clone(),
-            token_env: env.token.clone(),
+            token_env: hub.token_env.clone(),
             client,
-            lock_wait,
-        })
+            lock_wait: lock_wait.map_or(hub.lock_wait, Duration::from_secs),
+        }
     }
 
-    /// Report settings: flags, then the config file, then the defaults.
+    /// Report settings: this command's flags over the config file's.
     pub fn report(&self, args: &ReportArgs, now: DateTime<Utc>) -> Result<ReportSettings> {
-        let file = &self.file_report;
+        let file = &self.report;
         let roster = args.roster.clone().or(file.roster.clone()).ok_or_else(|| {
             Error::Usage("no roster: pass --roster FILE or set `roster` in hfaudit.toml".into())
         })?;
@@ -320,19 +257,8 @@ impl Settings {
                 (day, end)
             }
         };
-        let fail_on = match (&args.fail_on, &file.fail_on) {
-            (Some(s), _) => *s,
-            (None, Some(text)) => text
-                .parse()
-                .map_err(|e: String| self.config_error(&format!("fail_on: {e}")))?,
-            (None, None) => Severity::High,
-        };
-        for (org, price) in &file.seat_prices {
-            if !price.is_finite() || *price < 0.0 {
-                return Err(self.config_error(&format!("seat_prices.{org} must be a price >= 0")));
-            }
-        }
-        let defaults = Thresholds::default();
+        let days = |flag: Option<u32>, resolved: i64| flag.map_or(resolved, i64::from);
+        let t = &file.thresholds;
         Ok(ReportSettings {
             roster,
             roster_options: RosterOptions {
@@ -344,91 +270,24 @@ impl Settings {
             exceptions: args.exceptions.clone().or(file.exceptions.clone()),
             as_of,
             now,
-            out: args
-                .out
-                .clone()
-                .or(file.out.clone())
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
+            out: args.out.clone().unwrap_or_else(|| file.out.clone()),
             templates: args.templates.clone(),
-            fail_on,
+            fail_on: args.fail_on.unwrap_or(file.fail_on),
             thresholds: Thresholds {
-                stale_invite_days: args
-                    .stale_invite_days
-                    .or(file.stale_invite_days)
-                    .map_or(defaults.stale_invite_days, i64::from),
-                inactive_days: args
-                    .inactive_days
-                    .or(file.inactive_days)
-                    .map_or(defaults.inactive_days, i64::from),
-                revoke_sla_days: args
-                    .revoke_sla_days
-                    .or(file.revoke_sla_days)
-                    .map_or(defaults.revoke_sla_days, i64::from),
-                stale_token_days: args
-                    .stale_token_days
-                    .or(file.stale_token_days)
-                    .map_or(defaults.stale_token_days, i64::from),
+                stale_invite_days: days(args.stale_invite_days, t.stale_invite_days),
+                inactive_days: days(args.inactive_days, t.inactive_days),
+                revoke_sla_days: days(args.revoke_sla_days, t.revoke_sla_days),
+                stale_token_days: days(args.stale_token_days, t.stale_token_days),
             },
-            prices: SeatPrices {
-                per_org: file.seat_prices.clone().into_iter().collect(),
-            },
+            prices: file.prices.clone(),
         })
     }
 
-    /// Mail settings: `--mail-to` over `[mail] to`, `HFAUDIT_SMTP_URL` over
-    /// `[mail] smtp_url`. `Ok(None)` when there is no recipient.
-    pub fn mail(&self, args: &MailArgs, env: &MailEnv) -> Result<Option<MailSettings>> {
-        let path = self
-            .config_path
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
-        mail::resolve(
-            &args.mail_to,
-            args.mail_dry_run,
-            env,
-            mail::FileMail {
-                config: &self.file_mail,
-                path: &path,
-            },
-        )
-    }
-
-    /// How long to wait for another run's lock on an org: `hub.lock_wait_secs`
-    /// [default: 300 s].
-    pub fn lock_wait(&self) -> Result<Duration> {
-        self.checked_lock_wait(None)
-    }
-
-    /// `--lock-wait`, else `hub.lock_wait_secs`, else the default; bounded
-    /// so that the lock's deadline can always be computed.
-    fn checked_lock_wait(&self, flag: Option<u64>) -> Result<Duration> {
-        let secs = flag
-            .or(self.file_hub.lock_wait_secs)
-            .unwrap_or(DEFAULT_LOCK_WAIT_SECS);
-        if secs > MAX_LOCK_WAIT_SECS {
-            return Err(self.config_error(&format!(
-                "hub.lock_wait_secs (--lock-wait) must be at most {MAX_LOCK_WAIT_SECS}"
-            )));
-        }
-        Ok(Duration::from_secs(secs))
-    }
-
-    /// `--out` when not given: the config file's, else `./hfaudit-report`.
-    pub fn report_out_default(&self) -> PathBuf {
-        self.file_report
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT))
-    }
-
-    fn config_error(&self, message: &str) -> Error {
-        Error::Config {
-            path: self
-                .config_path
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG)),
-            message: message.into(),
-        }
+    /// Mail settings: `--mail-to` over `[mail] to`; the SMTP server
+    /// (`HFAUDIT_SMTP_URL` over `[mail] smtp_url`) was resolved already.
+    /// `Ok(None)` when there is no recipient.
+    pub fn mail(&self, args: &MailArgs) -> Result<Option<MailSettings>> {
+        self.mail.with_flags(&args.mail_to, args.mail_dry_run)
     }
 }
 
@@ -458,20 +317,39 @@ fn load_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>)> {
     Ok((config, Some(path)))
 }
 
-/// Parses config text; errors carry the line and column of the problem.
+/// Parses config text; errors carry the line and column of the problem,
+/// the key when the parser knows it, and what the key may be.
 pub fn parse(text: &str, path: &Path) -> Result<FileConfig> {
-    toml::from_str(text).map_err(|e| {
+    toml::from_str(text).map_err(|mut e: toml::de::Error| {
         let (line, column) = e
             .span()
             .map(|span| line_col(text, span.start))
             .unwrap_or((0, 0));
+        let message = match error_key(&mut e) {
+            Some(key) => match defaults::allowed(&key) {
+                Some(allowed) => format!("{key}: {} (allowed: {allowed})", e.message()),
+                None => format!("{key}: {}", e.message()),
+            },
+            None => e.message().to_string(),
+        };
         Error::Input {
             path: path.to_path_buf(),
             line: (line > 0).then_some(line),
             column: (column > 0).then_some(column),
-            message: e.message().to_string(),
+            message,
         }
     })
+}
+
+/// The dotted key a TOML error is about, if any: toml shows it (as
+/// "in `hub.timeout_secs`") only when it has no source text to quote.
+fn error_key(e: &mut toml::de::Error) -> Option<String> {
+    e.set_input(None);
+    let shown = e.to_string();
+    let key = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("in `")?.strip_suffix('`'));
+    key.map(str::to_string)
 }
 
 pub(crate) fn line_col(text: &str, offset: usize) -> (u64, u64) {

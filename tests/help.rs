@@ -7,7 +7,7 @@ use std::process::Command;
 
 use clap::Parser;
 use hfaudit::cli::{Cli, Command as Sub};
-use hfaudit::config::{Delivery, Env, MailEnv, Settings, TlsMode};
+use hfaudit::config::{Delivery, Env, Settings, TlsMode};
 use hfaudit::rules::Severity;
 
 const START: &str = "<!-- hfaudit-help:start -->";
@@ -118,10 +118,7 @@ fn the_example_config_parses_with_the_values_it_documents() {
         report.activity.as_deref(),
         Some(Path::new("/var/lib/hfaudit/hr/last-logins.csv"))
     );
-    let mail = settings
-        .mail(&args.mail, &MailEnv::default())
-        .unwrap()
-        .unwrap();
+    let mail = settings.mail(&args.mail).unwrap().unwrap();
     assert_eq!(mail.from.email.to_string(), "hfaudit@acme.example");
     let Delivery::Smtp(smtp) = mail.delivery else {
         panic!("smtp expected")
@@ -135,4 +132,115 @@ fn the_example_config_parses_with_the_values_it_documents() {
     let bad = text.replace("subject_prefix", "subject_prefx");
     let err = hfaudit::config::parse(&bad, &path).unwrap_err().to_string();
     assert!(err.contains("subject_prefx"), "{err}");
+}
+
+/// `hfaudit ARGS --help`.
+fn command_help(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_hfaudit"))
+        .args(args)
+        .arg("--help")
+        .env_clear()
+        .output()
+        .expect("run hfaudit --help");
+    assert!(out.status.success(), "{args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The `[default: …]` of `flag` in a help text, its lines joined.
+fn shown_default(help: &str, flag: &str) -> Option<String> {
+    let start = help.find(&format!("{flag} <"))?;
+    let rest = &help[start..];
+    // The flag's own block ends where the next flag starts.
+    let end = rest[1..]
+        .find("\n  -")
+        .map_or(rest.len(), |i| i + 1)
+        .min(rest[1..].find("\n      --").map_or(rest.len(), |i| i + 1));
+    let block = rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    let default = block.split("[default: ").nth(1)?;
+    Some(default[..default.find(']')?].to_string())
+}
+
+#[test]
+fn every_command_help_shows_the_defaults_the_settings_use() {
+    use hfaudit::config::defaults::*;
+    // What the settings resolve to when nothing is given: an empty config.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let cli = Cli::try_parse_from(["hfaudit", "--config", empty.to_str().unwrap(), "run"]).unwrap();
+    let settings = Settings::resolve(&cli.global, &Env::default()).unwrap();
+    let Sub::Run(args) = &cli.command else {
+        panic!("run expected")
+    };
+    let hub = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
+    let mut report_args = args.report.clone();
+    report_args.roster = Some("hr.csv".into());
+    let report = settings.report(&report_args, chrono::Utc::now()).unwrap();
+    let t = report.thresholds;
+
+    let store = format!("./{}", settings.store.display());
+    let out = format!("./{}", report.out.display());
+    let hub_flags = [
+        ("--concurrency", hub.client.concurrency.to_string()),
+        ("--timeout", hub.client.timeout.as_secs().to_string()),
+        ("--retries", hub.client.max_retries.to_string()),
+        (
+            "--max-body-mib",
+            (hub.client.max_body_bytes / 1024 / 1024).to_string(),
+        ),
+    ];
+    let report_flags = [
+        ("--out", out.clone()),
+        ("--fail-on", report.fail_on.to_string()),
+        ("--stale-invite-days", t.stale_invite_days.to_string()),
+        ("--inactive-days", t.inactive_days.to_string()),
+        ("--revoke-sla-days", t.revoke_sla_days.to_string()),
+        ("--stale-token-days", t.stale_token_days.to_string()),
+    ];
+    let lock_wait = ("--lock-wait", hub.lock_wait.as_secs().to_string());
+    let global = [
+        ("--store", store),
+        ("--config", format!("./{DEFAULT_CONFIG} if present")),
+    ];
+    type Flags<'a> = Vec<(&'a str, String)>;
+    let mut expected: Vec<(&[&str], Flags)> = vec![
+        (
+            &["snapshot"],
+            [&hub_flags[..], std::slice::from_ref(&lock_wait)].concat(),
+        ),
+        (&["doctor"], hub_flags.to_vec()),
+        (&["report"], report_flags.to_vec()),
+        (
+            &["run"],
+            [
+                &hub_flags[..],
+                &report_flags[..],
+                std::slice::from_ref(&lock_wait),
+            ]
+            .concat(),
+        ),
+        (&["demo"], vec![("--out", out.clone())]),
+    ];
+    for (_, flags) in &mut expected {
+        flags.extend(global.iter().cloned());
+    }
+    expected.push((&[], global.to_vec()));
+    for (command, flags) in expected {
+        let help = command_help(command);
+        for (flag, value) in flags {
+            assert_eq!(
+                shown_default(&help, flag).as_deref(),
+                Some(value.as_str()),
+                "hfaudit {command:?} --help, {flag}:\n{help}"
+            );
+        }
+    }
+    // And they are the named defaults.
+    assert_eq!(hub.client.concurrency, usize::from(DEFAULT_CONCURRENCY));
+    assert_eq!(hub.client.timeout.as_secs(), DEFAULT_TIMEOUT_SECS);
+    assert_eq!(hub.client.max_retries, DEFAULT_RETRIES);
+    assert_eq!(hub.lock_wait.as_secs(), DEFAULT_LOCK_WAIT_SECS);
+    assert_eq!(report.fail_on, DEFAULT_FAIL_ON);
+    assert_eq!(t.stale_token_days, i64::from(DEFAULT_STALE_TOKEN_DAYS));
+    assert_eq!(settings.store, Path::new(DEFAULT_STORE));
 }

@@ -26,6 +26,7 @@ mod run;
 mod scope;
 mod secrets;
 mod service_accounts;
+mod settings;
 mod snapshot;
 mod store_trust;
 mod tokens;

@@ -1,5 +1,6 @@
 //! The subcommands: each takes validated settings and returns what the exit
-//! code is made of.
+//! code is made of. The settings are resolved here, before any command
+//! starts: a bad config value stops every command alike.
 
 mod diff;
 mod doctor;
@@ -43,16 +44,15 @@ impl Done {
 /// Runs the parsed command line in the given environment (see
 /// [`Env::from_process`]).
 pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
-    let env = env.clone();
-    let settings = Settings::resolve(&cli.global, &env)?;
+    let settings = Settings::resolve(&cli.global, env)?;
     match &cli.command {
         Command::Snapshot(args) => {
-            let hub = settings.hub(&args.hub, args.lock_wait, &env)?;
+            let hub = settings.hub(&args.hub, args.lock_wait);
             crate::snapshot::run(&settings, &hub, term).map(|_| Done::Clean)
         }
         Command::History(args) => history::run(&settings, args.format, term).map(|()| Done::Clean),
         Command::Doctor(args) => {
-            let hub = settings.hub(args, None, &env)?;
+            let hub = settings.hub(args, None);
             doctor::run(&settings, &hub, term).map(|()| Done::Clean)
         }
         Command::Report(args) => {
@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
             Ok(if failing { Done::Findings } else { Done::Clean })
         }
         Command::Diff(args) => diff::run(&settings, args, term).map(|()| Done::Clean),
-        Command::Run(args) => run::run(&settings, args, &env, term),
+        Command::Run(args) => run::run(&settings, args, term),
         Command::Prune(args) => prune::run(&settings, args, term).map(|()| Done::Clean),
         Command::Demo(args) => {
             report::demo(&settings, args.out.clone(), args.fixtures.clone(), term)

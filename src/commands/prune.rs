@@ -38,7 +38,7 @@ pub fn run(settings: &Settings, args: &PruneArgs, term: &Term) -> Result<()> {
         let pruned = if args.apply {
             // Plan and delete under the lock, so a snapshot written meanwhile
             // is seen by the plan.
-            let lock = store.lock_org(org, settings.lock_wait()?)?;
+            let lock = store.lock_org(org, settings.hub.lock_wait)?;
             let pruned = store.prune_plan(org, policy)?;
             for (d, _) in pruned.decisions.iter().filter(|(d, _)| !d.keep()) {
                 store.delete_snapshot(&lock, &d.id)?;

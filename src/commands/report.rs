@@ -164,7 +164,7 @@ pub fn demo(
         identities: Some(dir.join("identities.csv")),
         exceptions: Some(dir.join("exceptions.toml")),
         as_of,
-        out: Some(out.unwrap_or_else(|| settings.report_out_default())),
+        out: Some(out.unwrap_or_else(|| settings.report.out.clone())),
         templates: None,
         fail_on: None,
         stale_invite_days: None,
@@ -180,9 +180,12 @@ pub fn demo(
         "open {} in a browser{}",
         r.out.join("report.html").display(),
         if failing {
-            " (a real run would exit 1: findings at or above high)"
+            format!(
+                " (a real run would exit 1: findings at or above {})",
+                r.fail_on
+            )
         } else {
-            ""
+            String::new()
         }
     ));
     Ok(())

@@ -17,7 +17,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use super::Done;
 use crate::activity::IdpActivity;
 use crate::cli::RunArgs;
-use crate::config::{Env, MailEnv, ReportSettings, Settings};
+use crate::config::{ReportSettings, Settings};
 use crate::error::{Error, Result};
 use crate::identity::Identities;
 use crate::report::mail::{self, Delivered};
@@ -26,23 +26,12 @@ use crate::rules::exceptions::Exceptions;
 use crate::store::{Listed, Store};
 use crate::term::Term;
 
-pub fn run(settings: &Settings, args: &RunArgs, env: &Env, term: &Term) -> Result<Done> {
-    run_with(settings, args, env, &MailEnv::from_process(), term)
-}
-
-/// [`run`] with the mail environment given (for tests).
-pub fn run_with(
-    settings: &Settings,
-    args: &RunArgs,
-    env: &Env,
-    mail_env: &MailEnv,
-    term: &Term,
-) -> Result<Done> {
+pub fn run(settings: &Settings, args: &RunArgs, term: &Term) -> Result<Done> {
     // 1. Everything the user can get wrong, before anything is fetched.
     let orgs = settings.require_orgs()?.to_vec();
-    let hub = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait, env)?;
+    let hub = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
     let report = settings.report(&args.report, Utc::now())?;
-    let mail = settings.mail(&args.mail, mail_env)?;
+    let mail = settings.mail(&args.mail)?;
     check_inputs(&report)?;
 
     // 2. Snapshot; a failure is reported and the run goes on.

@@ -6,11 +6,12 @@
 //! whose `Debug` is redacted, and never appears in an error.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
+use super::defaults::{DEFAULT_MAIL_FROM, DEFAULT_SUBJECT_PREFIX};
 use crate::error::{Error, Result};
 
 /// `[mail]` in `hfaudit.toml`.
@@ -20,9 +21,10 @@ pub struct MailConfig {
     /// Recipients (used when no `--mail-to` is given).
     #[serde(default)]
     pub to: Vec<String>,
-    /// Sender [default: the SMTP user if it is an address, else hfaudit@localhost].
+    /// Sender [default: the SMTP user if it is an address, else
+    /// [`DEFAULT_MAIL_FROM`]].
     pub from: Option<String>,
-    /// Put before the subject [default: `[hfaudit]`].
+    /// Put before the subject [default: [`DEFAULT_SUBJECT_PREFIX`]].
     pub subject_prefix: Option<String>,
     /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465` (implicit TLS);
     /// `HFAUDIT_SMTP_URL` wins.
@@ -31,21 +33,11 @@ pub struct MailConfig {
     pub tls: Option<String>,
 }
 
-/// The environment the mail settings read (`HFAUDIT_SMTP_URL`).
+/// The environment the mail settings read (`HFAUDIT_SMTP_URL`), filled by
+/// [`super::Env::from_process`].
 #[derive(Debug, Clone, Default)]
 pub struct MailEnv {
     pub smtp_url: Option<Password>,
-}
-
-impl MailEnv {
-    pub fn from_process() -> MailEnv {
-        MailEnv {
-            smtp_url: std::env::var("HFAUDIT_SMTP_URL")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .map(Password),
-        }
-    }
 }
 
 /// A secret (a password, or a URL that may hold one): `Debug` shows `***`.
@@ -101,92 +93,120 @@ pub struct MailSettings {
     pub delivery: Delivery,
 }
 
-/// The parts of `hfaudit.toml` mail resolution needs.
-pub(super) struct FileMail<'a> {
-    pub config: &'a MailConfig,
-    /// The config file, for errors and the permission check.
-    pub path: &'a Path,
+/// The mail settings before a command's flags: `[mail]` and
+/// `HFAUDIT_SMTP_URL`, parsed once at start so that a bad address or URL
+/// stops every command, not only the one that mails.
+#[derive(Debug, Clone)]
+pub struct MailSection {
+    /// `[mail] to` (used when no `--mail-to` is given).
+    pub to: Vec<Mailbox>,
+    /// `[mail] from`, else the SMTP user if it is an address, else
+    /// [`DEFAULT_MAIL_FROM`].
+    pub from: Mailbox,
+    pub subject_prefix: String,
+    /// `HFAUDIT_SMTP_URL`, else `[mail] smtp_url`.
+    pub smtp: Option<SmtpSettings>,
+    /// The config file, when the password in use came from it (its
+    /// permissions are checked when mail is sent).
+    password_file: Option<PathBuf>,
 }
 
-/// Merges flags, environment and file. `Ok(None)`: no recipient, no mail.
-pub(super) fn resolve(
-    to_flags: &[String],
-    dry_run: bool,
-    env: &MailEnv,
-    file: FileMail<'_>,
-) -> Result<Option<MailSettings>> {
-    let config_error = |message: String| Error::Config {
-        path: file.path.to_path_buf(),
-        message,
-    };
-    let to: Vec<Mailbox> = if to_flags.is_empty() {
-        let parsed: Result<Vec<Mailbox>> = file
-            .config
+impl MailSection {
+    /// `path` is the config file, for errors and the permission check.
+    pub fn resolve(config: &MailConfig, env: &MailEnv, path: &Path) -> Result<MailSection> {
+        let config_error = |message: String| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        };
+        let to = config
             .to
             .iter()
             .map(|a| parse_mailbox(a).map_err(|e| config_error(format!("mail.to: {e}"))))
-            .collect();
-        parsed?
-    } else {
-        let parsed: Result<Vec<Mailbox>> = to_flags
-            .iter()
-            .map(|a| parse_mailbox(a).map_err(|e| Error::Usage(format!("--mail-to: {e}"))))
-            .collect();
-        parsed?
-    };
-    if to.is_empty() {
-        if dry_run {
-            return Err(Error::Usage(
-                "--mail-dry-run needs a recipient: pass --mail-to ADDR or set [mail] to".into(),
-            ));
+            .collect::<Result<Vec<Mailbox>>>()?;
+        let tls = config.tls.as_deref();
+        if let Some(t) = tls {
+            check_tls_name(t).map_err(|e| config_error(format!("mail.tls: {e}")))?;
         }
-        return Ok(None);
+        let env_smtp = match &env.smtp_url {
+            Some(url) => Some(
+                parse_smtp_url(&url.0, tls)
+                    .map_err(|e| Error::Usage(format!("HFAUDIT_SMTP_URL: {e}")))?,
+            ),
+            None => None,
+        };
+        let file_smtp = match &config.smtp_url {
+            Some(url) => Some(
+                parse_smtp_url(&url.0, tls)
+                    .map_err(|e| config_error(format!("mail.smtp_url: {e}")))?,
+            ),
+            None => None,
+        };
+        let password_file = match (&env_smtp, &file_smtp) {
+            (None, Some(smtp)) if smtp.password.is_some() => Some(path.to_path_buf()),
+            _ => None,
+        };
+        let smtp = env_smtp.or(file_smtp);
+        let from = match &config.from {
+            Some(a) => parse_mailbox(a).map_err(|e| config_error(format!("mail.from: {e}")))?,
+            None => smtp
+                .as_ref()
+                .and_then(|s| s.user.as_deref())
+                .filter(|u| u.contains('@'))
+                .and_then(|u| u.parse().ok())
+                .unwrap_or_else(|| DEFAULT_MAIL_FROM.parse().expect("a valid address")),
+        };
+        Ok(MailSection {
+            to,
+            from,
+            subject_prefix: config
+                .subject_prefix
+                .clone()
+                .unwrap_or_else(|| DEFAULT_SUBJECT_PREFIX.into()),
+            smtp,
+            password_file,
+        })
     }
-    let smtp = match (&env.smtp_url, &file.config.smtp_url) {
-        (Some(url), _) => Some(
-            parse_smtp_url(&url.0, file.config.tls.as_deref())
-                .map_err(|e| Error::Usage(format!("HFAUDIT_SMTP_URL: {e}")))?,
-        ),
-        (None, Some(url)) => {
-            let smtp = parse_smtp_url(&url.0, file.config.tls.as_deref())
-                .map_err(|e| config_error(format!("mail.smtp_url: {e}")))?;
-            if smtp.password.is_some() {
-                warn_if_readable(file.path);
+
+    /// `--mail-to` over `[mail] to`, and `--mail-dry-run`. `Ok(None)`: no
+    /// recipient, no mail.
+    pub fn with_flags(&self, to_flags: &[String], dry_run: bool) -> Result<Option<MailSettings>> {
+        let to = if to_flags.is_empty() {
+            self.to.clone()
+        } else {
+            to_flags
+                .iter()
+                .map(|a| parse_mailbox(a).map_err(|e| Error::Usage(format!("--mail-to: {e}"))))
+                .collect::<Result<Vec<Mailbox>>>()?
+        };
+        if to.is_empty() {
+            if dry_run {
+                return Err(Error::Usage(
+                    "--mail-dry-run needs a recipient: pass --mail-to ADDR or set [mail] to".into(),
+                ));
             }
-            Some(smtp)
+            return Ok(None);
         }
-        (None, None) => None,
-    };
-    let delivery = match (dry_run, smtp.clone()) {
-        (true, _) => Delivery::DryRun,
-        (false, Some(smtp)) => Delivery::Smtp(smtp),
-        (false, None) => {
-            return Err(Error::Usage(
-                "mail needs an SMTP server: set HFAUDIT_SMTP_URL (smtp://user:pass@host:587) \
-                 or [mail] smtp_url in hfaudit.toml, or pass --mail-dry-run"
-                    .into(),
-            ));
+        if let Some(path) = &self.password_file {
+            warn_if_readable(path);
         }
-    };
-    let from = match &file.config.from {
-        Some(a) => parse_mailbox(a).map_err(|e| config_error(format!("mail.from: {e}")))?,
-        None => smtp
-            .as_ref()
-            .and_then(|s| s.user.as_deref())
-            .filter(|u| u.contains('@'))
-            .and_then(|u| u.parse().ok())
-            .unwrap_or_else(|| "hfaudit@localhost".parse().expect("a valid address")),
-    };
-    Ok(Some(MailSettings {
-        to,
-        from,
-        subject_prefix: file
-            .config
-            .subject_prefix
-            .clone()
-            .unwrap_or_else(|| "[hfaudit]".into()),
-        delivery,
-    }))
+        let delivery = match (dry_run, &self.smtp) {
+            (true, _) => Delivery::DryRun,
+            (false, Some(smtp)) => Delivery::Smtp(smtp.clone()),
+            (false, None) => {
+                return Err(Error::Usage(
+                    "mail needs an SMTP server: set HFAUDIT_SMTP_URL (smtp://user:pass@host:587) \
+                     or [mail] smtp_url in hfaudit.toml, or pass --mail-dry-run"
+                        .into(),
+                ));
+            }
+        };
+        Ok(Some(MailSettings {
+            to,
+            from: self.from.clone(),
+            subject_prefix: self.subject_prefix.clone(),
+            delivery,
+        }))
+    }
 }
 
 fn parse_mailbox(text: &str) -> std::result::Result<Mailbox, String> {
@@ -222,7 +242,7 @@ pub fn parse_smtp_url(text: &str, tls: Option<&str>) -> std::result::Result<Smtp
         Some("starttls" | "none") => {
             return Err("smtps:// is implicit TLS: use tls = \"tls\" or an smtp:// URL".into());
         }
-        Some(other) => return Err(format!("tls '{other}' is not starttls, tls or none")),
+        Some(other) => return Err(check_tls_name(other).err().unwrap_or_default()),
     };
     if tls == TlsMode::None && !is_loopback(&host) {
         return Err(format!(
@@ -257,6 +277,14 @@ pub fn parse_smtp_url(text: &str, tls: Option<&str>) -> std::result::Result<Smtp
         user,
         password,
     })
+}
+
+/// `[mail] tls`: one of the three words.
+fn check_tls_name(tls: &str) -> std::result::Result<(), String> {
+    match tls.trim().to_ascii_lowercase().as_str() {
+        "starttls" | "tls" | "none" => Ok(()),
+        other => Err(format!("tls '{other}' is not starttls, tls or none")),
+    }
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -337,11 +365,14 @@ mod tests {
         assert!(!debug.contains("hunter2"), "{debug}");
     }
 
-    fn file(config: &MailConfig) -> FileMail<'_> {
-        FileMail {
-            config,
-            path: Path::new("hfaudit.toml"),
-        }
+    /// The section resolved from `config` and `env`, then the flags.
+    fn resolve(
+        to: &[String],
+        dry_run: bool,
+        env: &MailEnv,
+        config: &MailConfig,
+    ) -> Result<Option<MailSettings>> {
+        MailSection::resolve(config, env, Path::new("hfaudit.toml"))?.with_flags(to, dry_run)
     }
 
     #[test]
@@ -353,19 +384,17 @@ mod tests {
             ..MailConfig::default()
         };
         let env = MailEnv::default();
-        let m = resolve(&[], false, &env, file(&config)).unwrap().unwrap();
+        let m = resolve(&[], false, &env, &config).unwrap().unwrap();
         assert_eq!(m.to.len(), 1);
         assert_eq!(m.to[0].email.to_string(), "file@acme.com");
         assert_eq!(m.from.email.to_string(), "hfaudit@localhost");
         let flags = vec!["a@acme.com".to_string(), "b@acme.com".to_string()];
-        let m = resolve(&flags, false, &env, file(&config))
-            .unwrap()
-            .unwrap();
+        let m = resolve(&flags, false, &env, &config).unwrap().unwrap();
         assert_eq!(m.to.len(), 2);
         assert_eq!(m.subject_prefix, "[hfaudit]");
         let empty = MailConfig::default();
-        assert_eq!(resolve(&[], false, &env, file(&empty)).unwrap(), None);
-        let err = resolve(&[], true, &env, file(&empty)).unwrap_err();
+        assert_eq!(resolve(&[], false, &env, &empty).unwrap(), None);
+        let err = resolve(&[], true, &env, &empty).unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }
 
@@ -381,7 +410,7 @@ mod tests {
                 "smtp://bot@acme.com:pw@relay.acme.com:2587".into(),
             )),
         };
-        let m = resolve(&[], false, &env, file(&config)).unwrap().unwrap();
+        let m = resolve(&[], false, &env, &config).unwrap().unwrap();
         let Delivery::Smtp(s) = &m.delivery else {
             panic!("smtp expected")
         };
@@ -391,12 +420,12 @@ mod tests {
             to: vec!["x@acme.com".into()],
             ..MailConfig::default()
         };
-        let err = resolve(&[], false, &MailEnv::default(), file(&bare)).unwrap_err();
+        let err = resolve(&[], false, &MailEnv::default(), &bare).unwrap_err();
         assert!(err.to_string().contains("HFAUDIT_SMTP_URL"), "{err}");
-        let m = resolve(&[], true, &MailEnv::default(), file(&bare)).unwrap();
+        let m = resolve(&[], true, &MailEnv::default(), &bare).unwrap();
         assert_eq!(m.unwrap().delivery, Delivery::DryRun);
         let bad = vec!["not an address".to_string()];
-        let err = resolve(&bad, true, &MailEnv::default(), file(&bare)).unwrap_err();
+        let err = resolve(&bad, true, &MailEnv::default(), &bare).unwrap_err();
         assert!(err.to_string().contains("--mail-to"), "{err}");
     }
 }

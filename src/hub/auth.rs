@@ -55,8 +55,9 @@ impl fmt::Display for TokenOrigin {
 }
 
 /// The environment variables the token search reads, so tests need not touch
-/// the process environment.
-#[derive(Debug, Clone, Default)]
+/// the process environment (filled by `config::Env::from_process`). `Debug`
+/// hides the tokens.
+#[derive(Clone, Default)]
 pub struct TokenEnv {
     pub hf_token: Option<String>,
     /// `HF_SCIM_TOKEN`: the org's SCIM token, a different secret.
@@ -66,16 +67,16 @@ pub struct TokenEnv {
     pub home: Option<PathBuf>,
 }
 
-impl TokenEnv {
-    pub fn from_process() -> TokenEnv {
-        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-        TokenEnv {
-            hf_token: var("HF_TOKEN").and_then(|v| v.into_string().ok()),
-            hf_scim_token: var("HF_SCIM_TOKEN").and_then(|v| v.into_string().ok()),
-            hf_token_path: var("HF_TOKEN_PATH").map(PathBuf::from),
-            hf_home: var("HF_HOME").map(PathBuf::from),
-            home: var("HOME").map(PathBuf::from),
-        }
+impl fmt::Debug for TokenEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("TokenEnv")
+            .field("hf_token", &hidden(&self.hf_token))
+            .field("hf_scim_token", &hidden(&self.hf_scim_token))
+            .field("hf_token_path", &self.hf_token_path)
+            .field("hf_home", &self.hf_home)
+            .field("home", &self.home)
+            .finish()
     }
 }
 

@@ -11,15 +11,15 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, LOCATION, RETRY_AFT
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::config::defaults::{
+    DEFAULT_BACKOFF_MS, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY_MIB, DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_SECS,
+};
 use crate::error::{Error, Result};
 use crate::hub::auth::Token;
 use crate::hub::ratelimit::{Budget, parse_policy_quota, parse_ratelimit};
 use crate::hub::retry::{backoff, is_retryable_status, parse_retry_after, rate_limited_wait};
 use crate::hub::wire::ErrorBody;
-
-/// The default cap on one response body (`hub.max_body_mib`), far above
-/// any real org's largest page.
-pub const DEFAULT_MAX_BODY_MIB: u64 = 512;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -46,11 +46,11 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            timeout: Duration::from_secs(120),
-            max_retries: 5,
-            backoff_base: Duration::from_secs(1),
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            max_retries: DEFAULT_RETRIES,
+            backoff_base: Duration::from_millis(DEFAULT_BACKOFF_MS),
             max_rate_wait: Duration::from_secs(330),
-            concurrency: 8,
+            concurrency: usize::from(DEFAULT_CONCURRENCY),
             max_body_bytes: DEFAULT_MAX_BODY_MIB * MIB,
         }
     }
@@ -649,7 +649,8 @@ async fn decode<T: DeserializeOwned + Send + 'static>(body: Bytes) -> serde_json
     }
 }
 
-fn parse_endpoint(endpoint: &str) -> Result<Url> {
+/// Checks `HF_ENDPOINT`: an http(s) URL with a host and no credentials.
+pub fn parse_endpoint(endpoint: &str) -> Result<Url> {
     let url = Url::parse(endpoint.trim())
         .map_err(|e| Error::Usage(format!("HF_ENDPOINT '{endpoint}' is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {

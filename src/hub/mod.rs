@@ -20,7 +20,7 @@ mod props;
 pub use auth::{
     OrgAccess, Token, TokenEnv, TokenOrigin, check_org_access, find_scim_token, find_token,
 };
-pub use client::{ClientOptions, DEFAULT_MAX_BODY_MIB, HubClient};
+pub use client::{ClientOptions, HubClient, parse_endpoint};
 pub use collect::{Observer, Outcome};
 
 use crate::error::Result;

@@ -41,7 +41,7 @@ pub struct Former<'a> {
     pub person: Option<&'a Person>,
 }
 
-/// Rule thresholds (SPEC.md defaults).
+/// Rule thresholds (SPEC.md defaults, from `config::defaults`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
     pub stale_invite_days: i64,
@@ -52,11 +52,12 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
+        use crate::config::defaults::*;
         Thresholds {
-            stale_invite_days: 14,
-            inactive_days: 90,
-            revoke_sla_days: 1,
-            stale_token_days: 90,
+            stale_invite_days: DEFAULT_STALE_INVITE_DAYS.into(),
+            inactive_days: DEFAULT_INACTIVE_DAYS.into(),
+            revoke_sla_days: DEFAULT_REVOKE_SLA_DAYS.into(),
+            stale_token_days: DEFAULT_STALE_TOKEN_DAYS.into(),
         }
     }
 }
