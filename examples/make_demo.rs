@@ -74,7 +74,7 @@ fn main() {
         let mut snap = runtime.block_on(async {
             let whoami = hub::whoami(&client).await.expect("whoami");
             let access = hub::check_org_access(&whoami, ORG).expect("access");
-            hfaudit::snapshot::fetch_org(&client, &access, &term)
+            hfaudit::commands::snapshot::fetch_org(&client, &access, &term)
                 .await
                 .expect("fetch")
         });

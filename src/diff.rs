@@ -24,6 +24,7 @@ mod tests;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use crate::model::Collector;
 use crate::model::{CollectorStatus, Snapshot};
 
 pub use access::{AcceptedInvite, AccessChanges, AccessRef, InviteChanges, InviteRef};
@@ -91,11 +92,15 @@ pub struct Sides<'a> {
 pub fn compare(sides: Sides<'_>) -> Diff {
     let Sides { from, to, .. } = sides;
     let mut notes = Vec::new();
-    let members = match unavailable(sides, &["members"], &["members"]) {
+    let members = match unavailable(sides, &[Collector::Members], &[Collector::Members]) {
         Some(reason) => Part::Unavailable { reason },
         None => Part::Compared(members::compare(&from.members, &to.members)),
     };
-    let invites = match unavailable(sides, &["invites"], &["invites", "members"]) {
+    let invites = match unavailable(
+        sides,
+        &[Collector::Invites],
+        &[Collector::Invites, Collector::Members],
+    ) {
         Some(reason) => Part::Unavailable { reason },
         None => {
             if let Some(note) = invite_source_note(sides) {
@@ -104,11 +109,16 @@ pub fn compare(sides: Sides<'_>) -> Diff {
             Part::Compared(access::invites(&from.invites, &to.invites, &to.members))
         }
     };
-    let resource_groups = match unavailable(sides, &["resource_groups"], &["resource_groups"]) {
+    let resource_groups = match unavailable(
+        sides,
+        &[Collector::ResourceGroups],
+        &[Collector::ResourceGroups],
+    ) {
         Some(reason) => Part::Unavailable { reason },
         None => Part::Compared(groups::compare(from, to)),
     };
-    let gated_access = match unavailable(sides, &["repo_access"], &["repo_access"]) {
+    let gated_access = match unavailable(sides, &[Collector::RepoAccess], &[Collector::RepoAccess])
+    {
         Some(reason) => Part::Unavailable { reason },
         None => Part::Compared(access::gated(from, to)),
     };
@@ -171,14 +181,14 @@ impl Diff {
 
 /// Why a part cannot be compared: a collector it needs was not `ok` in one
 /// of the snapshots. `None` when it can be.
-fn unavailable(sides: Sides<'_>, in_from: &[&str], in_to: &[&str]) -> Option<String> {
+fn unavailable(sides: Sides<'_>, in_from: &[Collector], in_to: &[Collector]) -> Option<String> {
     let mut reasons = Vec::new();
     for (snap, id, names) in [
         (sides.from, sides.from_id, in_from),
         (sides.to, sides.to_id, in_to),
     ] {
         for name in names {
-            match snap.collector(name) {
+            match snap.collector(*name) {
                 Some(CollectorStatus::Ok { .. }) => {}
                 Some(CollectorStatus::Unavailable { reason }) => {
                     reasons.push(format!("{name} was unavailable in {id} ({reason})"));
@@ -192,7 +202,7 @@ fn unavailable(sides: Sides<'_>, in_from: &[&str], in_to: &[&str]) -> Option<Str
 
 /// A caveat when the two snapshots read invites from different sources.
 fn invite_source_note(sides: Sides<'_>) -> Option<String> {
-    let source = |s: &Snapshot| match s.collector("invites") {
+    let source = |s: &Snapshot| match s.collector(Collector::Invites) {
         Some(CollectorStatus::Ok {
             source: Some(source),
             ..

@@ -23,7 +23,6 @@ pub mod report;
 pub mod roster;
 pub mod rules;
 pub mod seats;
-pub mod snapshot;
 pub mod store;
 mod table;
 pub mod term;

@@ -471,16 +471,57 @@ impl CollectorStatus {
     }
 }
 
-/// The collectors a snapshot runs, in the order they are reported.
-pub const COLLECTORS: [&str; 7] = [
-    "members",
-    "invites",
-    "resource_groups",
-    "repo_access",
-    "events",
-    "tokens",
-    "service_accounts",
-];
+/// What a snapshot collects, each recorded in the manifest under its
+/// [`Collector::name`] with its status (ok with a row count, or unavailable
+/// with the reason). A new collector is one variant here, one entry in
+/// `hub::scope::NEEDS` and its tables in `store::tables`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Collector {
+    Members,
+    Invites,
+    ResourceGroups,
+    RepoAccess,
+    Events,
+    Tokens,
+    ServiceAccounts,
+}
+
+impl Collector {
+    /// Every collector, in the order they are reported.
+    pub const ALL: [Collector; 7] = [
+        Collector::Members,
+        Collector::Invites,
+        Collector::ResourceGroups,
+        Collector::RepoAccess,
+        Collector::Events,
+        Collector::Tokens,
+        Collector::ServiceAccounts,
+    ];
+
+    /// The name in manifests, findings.json and messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Collector::Members => "members",
+            Collector::Invites => "invites",
+            Collector::ResourceGroups => "resource_groups",
+            Collector::RepoAccess => "repo_access",
+            Collector::Events => "events",
+            Collector::Tokens => "tokens",
+            Collector::ServiceAccounts => "service_accounts",
+        }
+    }
+
+    /// The collector of that name.
+    pub fn from_name(name: &str) -> Option<Collector> {
+        Collector::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl std::fmt::Display for Collector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
 
 /// Everything one run learned about one organization.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -504,19 +545,49 @@ pub struct Snapshot {
     /// Service accounts (Enterprise); meaningful only when the
     /// `service_accounts` collector is ok.
     pub service_accounts: Vec<ServiceAccount>,
-    /// Collector name → status; every entry of [`COLLECTORS`] is present.
+    /// Collector name → status; every [`Collector`] is present.
     pub collectors: BTreeMap<String, CollectorStatus>,
 }
 
 impl Snapshot {
-    pub fn collector(&self, name: &str) -> Option<&CollectorStatus> {
-        self.collectors.get(name)
+    pub fn collector(&self, c: Collector) -> Option<&CollectorStatus> {
+        self.collectors.get(c.name())
+    }
+
+    /// How many rows collector `c` holds here (the count its manifest
+    /// entry records): groups for resource groups, grants for repo access.
+    pub fn rows(&self, c: Collector) -> usize {
+        match c {
+            Collector::Members => self.members.len(),
+            Collector::Invites => self.invites.len(),
+            Collector::ResourceGroups => self.groups.len(),
+            Collector::RepoAccess => self.repo_access.len(),
+            Collector::Events => self.events.len(),
+            Collector::Tokens => self.tokens.len(),
+            Collector::ServiceAccounts => self.service_accounts.len(),
+        }
+    }
+
+    /// Moves collector `c`'s rows from `part` into this snapshot.
+    pub fn take_rows(&mut self, c: Collector, part: Snapshot) {
+        match c {
+            Collector::Members => self.members = part.members,
+            Collector::Invites => self.invites = part.invites,
+            Collector::ResourceGroups => {
+                self.groups = part.groups;
+                self.group_members = part.group_members;
+            }
+            Collector::RepoAccess => self.repo_access = part.repo_access,
+            Collector::Events => self.events = part.events,
+            Collector::Tokens => self.tokens = part.tokens,
+            Collector::ServiceAccounts => self.service_accounts = part.service_accounts,
+        }
     }
 
     /// The members' tokens, if the `tokens` collector ran: `None` for a
     /// snapshot taken without it (absent is not zero tokens).
     pub fn member_tokens(&self) -> Option<&[MemberToken]> {
-        self.collector("tokens")
+        self.collector(Collector::Tokens)
             .is_some_and(CollectorStatus::is_ok)
             .then_some(self.tokens.as_slice())
     }
@@ -524,7 +595,7 @@ impl Snapshot {
     /// The service accounts, if the `service_accounts` collector ran: `None`
     /// for a snapshot taken without it or on a plan without them.
     pub fn listed_service_accounts(&self) -> Option<&[ServiceAccount]> {
-        self.collector("service_accounts")
+        self.collector(Collector::ServiceAccounts)
             .is_some_and(CollectorStatus::is_ok)
             .then_some(self.service_accounts.as_slice())
     }
@@ -629,5 +700,20 @@ impl MatchMethod {
 impl fmt::Display for MatchMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod collector_tests {
+    use super::Collector;
+
+    #[test]
+    fn names_round_trip_and_pad() {
+        for c in Collector::ALL {
+            assert_eq!(Collector::from_name(c.name()), Some(c));
+        }
+        assert_eq!(Collector::from_name("overview"), None);
+        assert_eq!(format!("{:<8}|", Collector::Tokens), "tokens  |");
+        assert_eq!(Collector::ResourceGroups.to_string(), "resource_groups");
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::activity::IdpActivity;
 use crate::error::{Error, Result};
 use crate::identity::{Identities, Matcher};
+use crate::model::Collector;
 use crate::model::{InviteSource, MatchMethod, Person};
 use crate::report::{
     AccessRow, ActivitySummary, OrgSummary, Report, RevokeStats, RosterSummary, Stranger, Unchecked,
@@ -166,7 +167,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
 
 /// Where the snapshot's pending invitations were read from, if they were.
 fn invite_source(snapshot: &crate::model::Snapshot) -> Option<InviteSource> {
-    match snapshot.collector("invites")? {
+    match snapshot.collector(Collector::Invites)? {
         crate::model::CollectorStatus::Ok {
             source: Some(source),
             ..

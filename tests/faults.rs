@@ -10,6 +10,7 @@ use crate::harness::{Case, assert_code};
 use crate::snapshot::assert_matches_hub;
 use crate::support::fake_hub::{Endpoint, Fault, FaultKind, Org};
 use crate::support::generate::{OrgSpec, generate_org, world_for};
+use hfaudit::model::Collector;
 
 /// Enterprise, so that every collector answers (service accounts too).
 fn org() -> Org {
@@ -175,14 +176,14 @@ fn missing_features_are_unavailable_with_the_reason() {
             run.stdout
         );
         let snap = case.latest("acme");
-        match snap.collector(collector) {
+        match snap.collectors.get(collector) {
             Some(CollectorStatus::Unavailable { reason }) => {
                 assert!(reason.contains(&status.to_string()), "{label}: {reason}")
             }
             other => panic!("{label}: expected unavailable, got {other:?}"),
         }
         assert_eq!(
-            snap.collector("members"),
+            snap.collector(Collector::Members),
             Some(&CollectorStatus::ok(snap.members.len()))
         );
     }

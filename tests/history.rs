@@ -41,7 +41,7 @@ pub fn snapshot_at(case: &Case, org: &str, taken_at: DateTime<Utc>) -> Manifest 
     let mut snap = runtime.block_on(async {
         let whoami = hub::whoami(&client).await.expect("whoami");
         let access = hub::check_org_access(&whoami, org).expect("access");
-        hfaudit::snapshot::fetch_org(&client, &access, &Term::new(true))
+        hfaudit::commands::snapshot::fetch_org(&client, &access, &Term::new(true))
             .await
             .expect("fetch")
     });

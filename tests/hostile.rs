@@ -12,6 +12,7 @@ use crate::support::fake_hub::{
     AccessGrant, AccessUser, Group, GroupRepo, GroupUser, Repo, fake_id,
 };
 use crate::support::generate::{OrgSpec, generate_org, world_for};
+use hfaudit::model::Collector;
 
 /// Attacks on a report: each must survive only as inert text.
 const ATTACKS: [&str; 8] = [
@@ -119,7 +120,7 @@ fn hostile_group_repo_and_grantee_text_is_inert_in_html_and_csv() {
         snap.repo_access.len(),
         2 * ATTACKS.len(),
         "every grant stored: {:?}",
-        snap.collector("repo_access")
+        snap.collector(Collector::RepoAccess)
     );
     assert_code(&report(&case), 1);
     let out = case.dir.path().join("out");

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::harness::{Case, Run, assert_code};
 use crate::support::fake_hub::{AuditEvent, Org, OrgMember, ScimUser, fake_id};
 use crate::support::generate::{ADMIN_TOKEN, world_for};
+use hfaudit::model::Collector;
 
 const SCIM_TOKEN: &str = "scim_fake_org_token_0123456789";
 const PROVISIONING: &str = "/api/organizations/acme/scim-provisioning/v2/Users";
@@ -68,7 +69,7 @@ fn invitees(case: &Case) -> Vec<String> {
 }
 
 fn source(case: &Case) -> Option<String> {
-    match case.latest("acme").collector("invites") {
+    match case.latest("acme").collector(Collector::Invites) {
         Some(hfaudit::model::CollectorStatus::Ok { source, .. }) => source.clone(),
         other => panic!("invites: {other:?}"),
     }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use hfaudit::model::{COLLECTORS, CollectorStatus, Snapshot};
+use hfaudit::model::{Collector, CollectorStatus, Snapshot};
 
 use crate::harness::{Case, assert_code, files_below};
 use crate::support::generate::{OrgSpec, generate_org, read_member, world_for};
@@ -21,8 +21,9 @@ fn stored(org: &str, month: u32, day: u32, members: usize) -> Snapshot {
             .collect(),
         ..Snapshot::default()
     };
-    for c in COLLECTORS {
-        snap.collectors.insert(c.into(), CollectorStatus::ok(0));
+    for c in Collector::ALL {
+        snap.collectors
+            .insert(c.name().into(), CollectorStatus::ok(0));
     }
     snap.collectors
         .insert("members".into(), CollectorStatus::ok(members));

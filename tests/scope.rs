@@ -8,6 +8,7 @@ use hfaudit::model::CollectorStatus;
 use crate::harness::{Case, assert_code};
 use crate::support::fake_hub::{Org, Scoped, TokenInfo};
 use crate::support::generate::{AUDITOR, OrgSpec, generate_org, world_for};
+use hfaudit::model::Collector;
 
 const FINE: &str = "hf_fine_grained_scope_test_token";
 
@@ -51,9 +52,9 @@ fn fine_grained_scope_named_by_id_only_is_accepted() {
     let run = case.snapshot("acme", &[]);
     assert_code(&run, 0);
     let snap = case.latest("acme");
-    for name in hfaudit::model::COLLECTORS {
+    for name in Collector::ALL {
         // Service accounts are Enterprise-only: this Team org answers 402.
-        if matches!(name, "invites" | "service_accounts") {
+        if matches!(name, Collector::Invites | Collector::ServiceAccounts) {
             continue;
         }
         assert!(snap.collector(name).unwrap().is_ok(), "{name}: {snap:?}");
@@ -68,14 +69,14 @@ fn finer_permissions_read_what_they_cover() {
     assert_code(&run, 0);
     let snap = case.latest("acme");
     assert_eq!(snap.members.len(), 12);
-    assert!(snap.collector("members").unwrap().is_ok());
-    assert!(snap.collector("resource_groups").unwrap().is_ok());
+    assert!(snap.collector(Collector::Members).unwrap().is_ok());
+    assert!(snap.collector(Collector::ResourceGroups).unwrap().is_ok());
     assert_eq!(snap.groups.len(), 3);
-    assert!(snap.collector("repo_access").unwrap().is_ok());
+    assert!(snap.collector(Collector::RepoAccess).unwrap().is_ok());
     assert_eq!(snap.repo_access.len(), 12, "4 gated repos, 3 grants each");
     // The audit log needs org.read: unavailable, and the reason says what
     // the token lacks.
-    let events = reason(snap.collector("events"));
+    let events = reason(snap.collector(Collector::Events));
     assert!(
         events.contains("the fine-grained token has none of org.read or org.write on acme")
             && events.contains("it has: org.members.read, resourceGroup.read, repo.access.read"),
@@ -125,9 +126,10 @@ fn doctor_needs_an_admin_token_has_everything() {
         "{}",
         run.stdout
     );
-    for name in hfaudit::model::COLLECTORS {
+    for c in Collector::ALL {
+        let name = c.name();
         // A Team org has no service accounts: the plan is what it lacks.
-        let expected = if name == "service_accounts" {
+        let expected = if c == Collector::ServiceAccounts {
             "no"
         } else {
             "yes"
@@ -540,7 +542,7 @@ fn gated_repos_that_refuse_are_unreadable_one_by_one() {
 fn when_no_gated_repo_can_be_read_the_collector_is_unavailable() {
     let (case, _) = gated_case(2, &[0, 1], false);
     assert_code(&case.snapshot("acme", &[]), 0);
-    let reason = reason(case.latest("acme").collector("repo_access"));
+    let reason = reason(case.latest("acme").collector(Collector::RepoAccess));
     assert!(
         reason.starts_with("the access requests of none of the 2 gated repos could be read"),
         "{reason}"

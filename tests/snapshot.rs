@@ -6,6 +6,7 @@ use hfaudit::model::{CollectorStatus, Snapshot};
 use crate::harness::{Case, assert_code};
 use crate::support::fake_hub::{Endpoint, Org, World};
 use crate::support::generate::{ADMIN_TOKEN, OrgSpec, generate_org, world_for};
+use hfaudit::model::Collector;
 
 /// Asserts the latest snapshot of `org` equals the Hub's state, field by field.
 pub fn assert_matches_hub(case: &Case, org: &str) -> Snapshot {
@@ -24,7 +25,7 @@ pub fn assert_matches_hub(case: &Case, org: &str) -> Snapshot {
     }
     if let Some(groups) = &want.resource_groups {
         assert_eq!(
-            snap.collector("resource_groups").map(|c| c.is_ok()),
+            snap.collector(Collector::ResourceGroups).map(|c| c.is_ok()),
             Some(true)
         );
         let names: Vec<&str> = snap.groups.iter().map(|g| g.name.as_str()).collect();
@@ -46,7 +47,10 @@ pub fn assert_matches_hub(case: &Case, org: &str) -> Snapshot {
         assert_eq!(snap.events.len(), log.len(), "audit-log events");
     }
     if let Some(tokens) = &want.tokens {
-        assert_eq!(snap.collector("tokens").map(|c| c.is_ok()), Some(true));
+        assert_eq!(
+            snap.collector(Collector::Tokens).map(|c| c.is_ok()),
+            Some(true)
+        );
         let mut got: Vec<&str> = snap.tokens.iter().map(|t| t.id.as_str()).collect();
         let mut want: Vec<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
         got.sort();
@@ -93,9 +97,12 @@ fn zero_members() {
     assert!(snap.members.is_empty());
     // Without a role in the org, the Hub refuses access requests and the
     // audit log: recorded as unavailable, not as empty.
-    assert!(!snap.collector("repo_access").unwrap().is_ok());
-    assert!(!snap.collector("events").unwrap().is_ok());
-    assert_eq!(snap.collector("members"), Some(&CollectorStatus::ok(0)));
+    assert!(!snap.collector(Collector::RepoAccess).unwrap().is_ok());
+    assert!(!snap.collector(Collector::Events).unwrap().is_ok());
+    assert_eq!(
+        snap.collector(Collector::Members),
+        Some(&CollectorStatus::ok(0))
+    );
 }
 
 #[test]
@@ -230,7 +237,7 @@ fn invites_fall_back_to_the_audit_log() {
     expected.sort();
     assert_eq!(got, expected);
     assert_eq!(
-        snap.collector("invites"),
+        snap.collector(Collector::Invites),
         Some(&CollectorStatus::sourced(
             expected.len() as u64,
             Some("audit-log".into())
@@ -246,7 +253,7 @@ fn no_invite_source_is_unavailable_not_empty() {
     let case = Case::new(world_for(vec![o]));
     assert_code(&case.snapshot("acme", &[]), 0);
     let snap = case.latest("acme");
-    match snap.collector("invites") {
+    match snap.collector(Collector::Invites) {
         Some(CollectorStatus::Unavailable { reason }) => {
             assert!(
                 reason.contains("pending-members") && reason.contains("audit log"),
@@ -322,7 +329,7 @@ fn read_role_records_gated_access_as_unavailable() {
     assert_code(&case.snapshot("acme", &[]), 0);
     let snap = case.latest("acme");
     assert!(matches!(
-        snap.collector("repo_access"),
+        snap.collector(Collector::RepoAccess),
         Some(CollectorStatus::Unavailable { reason }) if reason.contains("write or admin")
     ));
     // No doomed per-repo calls were made.

@@ -6,11 +6,11 @@
 //! rules, [`hub::scope`]), then what each collector actually read (the
 //! Hub's answer).
 
+use crate::commands::snapshot::{fetch_org, runtime};
 use crate::config::{HubSettings, Settings};
 use crate::error::{Error, Result};
 use crate::hub;
-use crate::model::{COLLECTORS, CollectorStatus};
-use crate::snapshot::{fetch_org, runtime};
+use crate::model::{Collector, CollectorStatus};
 use crate::term::Term;
 
 pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Result<()> {
@@ -62,7 +62,7 @@ pub fn run(settings: &Settings, hub_settings: &HubSettings, term: &Term) -> Resu
             term.finish_org(org);
             match fetched {
                 Ok(snap) => {
-                    for name in COLLECTORS {
+                    for name in Collector::ALL {
                         let line = match snap.collector(name) {
                             Some(status @ CollectorStatus::Ok { rows, source, .. }) => format!(
                                 "ok, {rows} rows{}{}",

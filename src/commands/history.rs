@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::cli::Format;
 use crate::config::Settings;
 use crate::error::Result;
-use crate::model::{COLLECTORS, CollectorStatus};
+use crate::model::{Collector, CollectorStatus};
 use crate::store::{Listed, Store};
 use crate::term::Term;
 
@@ -107,9 +107,9 @@ fn table(all: &BTreeMap<String, Vec<Row>>, store: &str) -> String {
                 continue;
             }
             let count = |n: Option<u64>| n.map_or("-".to_string(), |n| n.to_string());
-            let collectors: Vec<String> = COLLECTORS
+            let collectors: Vec<String> = Collector::ALL
                 .iter()
-                .filter_map(|c| r.collectors.get(*c).map(|s| format!("{c}={s}")))
+                .filter_map(|c| r.collectors.get(c.name()).map(|s| format!("{c}={s}")))
                 .collect();
             out.push_str(&format!(
                 "  {:<21} {:<24} {:>7} {:>7}  {}\n",

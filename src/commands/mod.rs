@@ -8,6 +8,7 @@ mod history;
 mod prune;
 mod report;
 mod run;
+pub mod snapshot;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Env, Settings};
@@ -48,7 +49,7 @@ pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
     match &cli.command {
         Command::Snapshot(args) => {
             let hub = settings.hub(&args.hub, args.lock_wait);
-            crate::snapshot::run(&settings, &hub, term).map(|_| Done::Clean)
+            crate::commands::snapshot::run(&settings, &hub, term).map(|_| Done::Clean)
         }
         Command::History(args) => history::run(&settings, args.format, term).map(|()| Done::Clean),
         Command::Doctor(args) => {

@@ -37,7 +37,7 @@ pub fn run(settings: &Settings, args: &RunArgs, term: &Term) -> Result<Done> {
     // 2. Snapshot; a failure is reported and the run goes on.
     // Manifests keep milliseconds.
     let started = Utc::now().trunc_subsecs(3);
-    let hub_failed = match crate::snapshot::run(settings, &hub, term) {
+    let hub_failed = match crate::commands::snapshot::run(settings, &hub, term) {
         Ok(_) => false,
         Err(e) => {
             crate::logging::report_error(&e);

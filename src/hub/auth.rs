@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::hub::scope::{self, Standing, Verdict};
 use crate::hub::wire::{Entity, WhoAmI, WhoAmIOrg};
 use crate::input_file::warn_if_readable;
+use crate::model::Collector;
 
 /// A Hub access token. Never printed, logged or stored.
 #[derive(Clone)]
@@ -168,14 +169,14 @@ impl OrgAccess {
 
     /// Whether the token has what `collector` needs (see [`scope::NEEDS`]);
     /// `Yes` for a name that is not a collector.
-    pub fn check(&self, collector: &str) -> Verdict {
+    pub fn check(&self, collector: Collector) -> Verdict {
         scope::need(collector).map_or(Verdict::Yes, |n| n.check(&self.standing()))
     }
 
     /// Why what `collector` read may be less than the org holds, given that
     /// the Hub answered (so the plan has the feature): the role or the
     /// scopes of the token. `None` when the token reads all of it.
-    pub fn read_limit(&self, collector: &str) -> Option<String> {
+    pub fn read_limit(&self, collector: Collector) -> Option<String> {
         let need = scope::need(collector)?;
         let standing = Standing {
             plan: Some(self.plan.as_deref().unwrap_or("answered")),
@@ -241,7 +242,7 @@ pub fn check_org_access(whoami: &WhoAmI, org: &str) -> Result<OrgAccess> {
                 entity_scopes.push((s.entity.kind.clone(), s.permissions.clone()));
             }
         }
-        let members = scope::need("members").expect("members is a collector");
+        let members = scope::need(Collector::Members).expect("members is a collector");
         if !scope::holds_any(&on_org, members.permissions) {
             let has = if on_org.is_empty() {
                 "no permission on the org".to_string()
@@ -463,10 +464,10 @@ mod tests {
                 vec!["resourceGroup.read".to_string()]
             )]
         );
-        assert_eq!(access.check("members"), Verdict::Yes);
-        assert_eq!(access.check("resource_groups"), Verdict::Yes);
-        assert_eq!(access.check("repo_access"), Verdict::Yes);
-        assert!(matches!(access.check("events"), Verdict::No(_)));
+        assert_eq!(access.check(Collector::Members), Verdict::Yes);
+        assert_eq!(access.check(Collector::ResourceGroups), Verdict::Yes);
+        assert_eq!(access.check(Collector::RepoAccess), Verdict::Yes);
+        assert!(matches!(access.check(Collector::Events), Verdict::No(_)));
         // A write form alone reads too.
         let write = fine_grained(&entity(ACME_ID, r#""org.members.write""#));
         assert!(check_org_access(&write, "acme").is_ok());

@@ -10,12 +10,13 @@
 //! for `hfaudit doctor` and to explain a refusal: the Hub's answer to each
 //! request stays the judge.
 
+use crate::model::Collector;
 use std::fmt;
 
 /// What one collector needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Need {
-    pub collector: &'static str,
+    pub collector: Collector,
     /// Roles in the org that read everything; empty: any role.
     pub roles: &'static [&'static str],
     /// What a user with a lower role still reads (`None`: nothing).
@@ -40,10 +41,10 @@ const MEMBERS_READ: &[&str] = &[
     "org.write",
 ];
 
-/// One entry per collector, in [`crate::model::COLLECTORS`] order.
+/// One entry per collector, in [`Collector::ALL`] order.
 pub const NEEDS: &[Need] = &[
     Need {
-        collector: "members",
+        collector: Collector::Members,
         roles: &[],
         below: None,
         read_token: true,
@@ -53,7 +54,7 @@ pub const NEEDS: &[Need] = &[
         note: Some("emails and 2FA only for admins"),
     },
     Need {
-        collector: "invites",
+        collector: Collector::Invites,
         roles: &["admin"],
         below: None,
         read_token: false,
@@ -63,7 +64,7 @@ pub const NEEDS: &[Need] = &[
         note: Some("from the audit log (or SCIM with the org's SCIM token)"),
     },
     Need {
-        collector: "resource_groups",
+        collector: Collector::ResourceGroups,
         roles: &["admin"],
         below: Some("only the groups the user is in"),
         read_token: true,
@@ -78,7 +79,7 @@ pub const NEEDS: &[Need] = &[
         note: None,
     },
     Need {
-        collector: "repo_access",
+        collector: Collector::RepoAccess,
         roles: &["admin", "write"],
         below: None,
         read_token: false,
@@ -93,7 +94,7 @@ pub const NEEDS: &[Need] = &[
         note: None,
     },
     Need {
-        collector: "events",
+        collector: Collector::Events,
         roles: &["admin"],
         below: None,
         read_token: false,
@@ -103,7 +104,7 @@ pub const NEEDS: &[Need] = &[
         note: None,
     },
     Need {
-        collector: "tokens",
+        collector: Collector::Tokens,
         roles: &["admin"],
         below: None,
         read_token: false,
@@ -113,7 +114,7 @@ pub const NEEDS: &[Need] = &[
         note: None,
     },
     Need {
-        collector: "service_accounts",
+        collector: Collector::ServiceAccounts,
         roles: &["admin"],
         below: None,
         read_token: false,
@@ -125,7 +126,7 @@ pub const NEEDS: &[Need] = &[
 ];
 
 /// The need of `collector`, if it is one.
-pub fn need(collector: &str) -> Option<&'static Need> {
+pub fn need(collector: Collector) -> Option<&'static Need> {
     NEEDS.iter().find(|n| n.collector == collector)
 }
 
@@ -353,15 +354,15 @@ mod tests {
 
     #[test]
     fn every_collector_has_a_need() {
-        for name in crate::model::COLLECTORS {
-            assert!(need(name).is_some(), "{name}");
+        for c in Collector::ALL {
+            assert!(need(c).is_some(), "{c}");
         }
     }
 
     #[test]
     fn the_plan_counts() {
-        let sa = need("service_accounts").unwrap();
-        let events = need("events").unwrap();
+        let sa = need(Collector::ServiceAccounts).unwrap();
+        let events = need(Collector::Events).unwrap();
         let on = |plan| Standing {
             plan,
             ..admin(None)
@@ -376,7 +377,7 @@ mod tests {
         assert!(matches!(events.check(&on(Some("free"))), Verdict::No(_)));
         assert!(matches!(sa.check(&on(None)), Verdict::Unknown(_)));
         assert_eq!(
-            need("members").unwrap().check(&on(Some("free"))),
+            need(Collector::Members).unwrap().check(&on(Some("free"))),
             Verdict::Yes
         );
     }
@@ -403,11 +404,11 @@ mod tests {
         let fine = perms(&["org.members.read", "resourceGroup.read", "repo.access.read"]);
         let s = admin(Some(&fine));
         let check = |c| need(c).unwrap().check(&s);
-        assert_eq!(check("members"), Verdict::Yes);
-        assert_eq!(check("resource_groups"), Verdict::Yes);
-        assert_eq!(check("repo_access"), Verdict::Yes);
+        assert_eq!(check(Collector::Members), Verdict::Yes);
+        assert_eq!(check(Collector::ResourceGroups), Verdict::Yes);
+        assert_eq!(check(Collector::RepoAccess), Verdict::Yes);
         // The audit log and the token listing need the coarse org.read.
-        let events = check("events");
+        let events = check(Collector::Events);
         assert!(
             matches!(&events, Verdict::No(r) if r.contains("org.read or org.write")
             && r.contains("it has: org.members.read, resourceGroup.read, repo.access.read")),
@@ -415,8 +416,8 @@ mod tests {
         );
         let writes = perms(&["org.members.write", "repo.access.write"]);
         let s = admin(Some(&writes));
-        assert_eq!(need("members").unwrap().check(&s), Verdict::Yes);
-        assert_eq!(need("repo_access").unwrap().check(&s), Verdict::Yes);
+        assert_eq!(need(Collector::Members).unwrap().check(&s), Verdict::Yes);
+        assert_eq!(need(Collector::RepoAccess).unwrap().check(&s), Verdict::Yes);
     }
 
     #[test]
@@ -424,7 +425,9 @@ mod tests {
         // None: an admin with org.read on a fine-grained token.
         let coarse = perms(&["org.read"]);
         assert_eq!(
-            need("events").unwrap().check(&admin(Some(&coarse))),
+            need(Collector::Events)
+                .unwrap()
+                .check(&admin(Some(&coarse))),
             Verdict::Yes
         );
         // One: a read-only token.
@@ -433,7 +436,7 @@ mod tests {
             ..admin(None)
         };
         assert_eq!(
-            need("repo_access").unwrap().check(&s),
+            need(Collector::RepoAccess).unwrap().check(&s),
             Verdict::No("the token is read-only".into())
         );
         // Several: a read member on a read-only token.
@@ -442,7 +445,7 @@ mod tests {
             token_role: Some("read"),
             ..admin(None)
         };
-        let v = need("repo_access").unwrap().check(&s);
+        let v = need(Collector::RepoAccess).unwrap().check(&s);
         assert_eq!(
             v,
             Verdict::No(
@@ -458,7 +461,7 @@ mod tests {
             role_in_org: Some("write"),
             ..admin(None)
         };
-        let v = need("resource_groups").unwrap().check(&s);
+        let v = need(Collector::ResourceGroups).unwrap().check(&s);
         assert_eq!(
             v,
             Verdict::Partly("role write in acme: only the groups the user is in".into())
@@ -471,7 +474,7 @@ mod tests {
             ..admin(Some(&none))
         };
         assert!(matches!(
-            need("resource_groups").unwrap().check(&s),
+            need(Collector::ResourceGroups).unwrap().check(&s),
             Verdict::Partly(r) if r.contains("single resource-groups")
         ));
         // Unknown role: not claimed complete.
@@ -480,7 +483,7 @@ mod tests {
             ..admin(None)
         };
         assert!(matches!(
-            need("resource_groups").unwrap().check(&s),
+            need(Collector::ResourceGroups).unwrap().check(&s),
             Verdict::Unknown(_)
         ));
     }
@@ -488,11 +491,11 @@ mod tests {
     #[test]
     fn needs_are_described() {
         assert_eq!(
-            need("repo_access").unwrap().describe(),
+            need(Collector::RepoAccess).unwrap().describe(),
             "role admin or write; a token that is not read-only; fine-grained: repo.access.read, \
              repo.access.write, repo.write or org.write"
         );
-        assert!(need("members").unwrap().describe().starts_with(
+        assert!(need(Collector::Members).unwrap().describe().starts_with(
             "any role in the org; fine-grained: org.members.read, org.read, org.members.write or org.write"
         ));
     }

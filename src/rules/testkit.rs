@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use super::*;
 use crate::activity::IdpActivity;
 use crate::identity::{Identities, Matcher};
+use crate::model::Collector;
 use crate::model::*;
 
 pub const AS_OF: (i32, u32, u32) = (2026, 6, 30);
@@ -80,8 +81,11 @@ pub fn snapshot(members: Vec<Member>) -> Snapshot {
     };
     // Not `tokens`: it is an activity source, which tests add with
     // [`with_tokens`].
-    for c in COLLECTORS.into_iter().filter(|c| *c != "tokens") {
-        s.collectors.insert(c.into(), CollectorStatus::ok(0));
+    for c in Collector::ALL
+        .into_iter()
+        .filter(|c| *c != Collector::Tokens)
+    {
+        s.collectors.insert(c.name().into(), CollectorStatus::ok(0));
     }
     s
 }

@@ -26,6 +26,7 @@ use crate::history::{
     AuthorActivity, FirstSeen, MEMBERSHIP_EVENT_KINDS, MemberRuns, MembershipEvent, OrgHistory,
     Presence, Roles, SnapshotInfo, snapshot_time,
 };
+use crate::model::Collector;
 
 impl Store {
     /// First appearance of every member and invitee of `org`, over all
@@ -181,7 +182,7 @@ impl Store {
                 taken_at: m.taken_at,
                 members: m.members(),
                 invites: m.invites(),
-                events: m.collector_rows("events").is_some(),
+                events: m.collector_rows(Collector::Events).is_some(),
             })
             .collect();
         let files = |table: &Table| -> Vec<PathBuf> {

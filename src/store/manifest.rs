@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{MANIFEST_FILE, SCHEMA_VERSION};
+use crate::model::Collector;
 use crate::model::CollectorStatus;
 
 /// One collector's outcome as recorded in the manifest: exactly
@@ -34,7 +35,7 @@ pub struct Manifest {
     pub endpoint: String,
     #[serde(default)]
     pub plan: Option<String>,
-    /// Collector name → outcome; names as in [`crate::model::COLLECTORS`].
+    /// Collector name → outcome; names as in [`Collector::name`].
     pub collectors: BTreeMap<String, CollectorEntry>,
     /// `type/namespace/name` → gating mode (`auto`/`manual`).
     #[serde(default)]
@@ -83,25 +84,25 @@ impl FileEntry {
 impl Manifest {
     /// Row count of a collector that ran, `None` if it was unavailable or
     /// not recorded.
-    pub fn collector_rows(&self, name: &str) -> Option<u64> {
-        match self.collectors.get(name) {
+    pub fn collector_rows(&self, c: Collector) -> Option<u64> {
+        match self.collectors.get(c.name()) {
             Some(CollectorStatus::Ok { rows, .. }) => Some(*rows),
             _ => None,
         }
     }
 
-    pub fn collector(&self, name: &str) -> Option<&CollectorEntry> {
-        self.collectors.get(name)
+    pub fn collector(&self, c: Collector) -> Option<&CollectorEntry> {
+        self.collectors.get(c.name())
     }
 
     /// Number of members, if the members collector ran.
     pub fn members(&self) -> Option<u64> {
-        self.collector_rows("members")
+        self.collector_rows(Collector::Members)
     }
 
     /// Number of pending invites, if the invites collector ran.
     pub fn invites(&self) -> Option<u64> {
-        self.collector_rows("invites")
+        self.collector_rows(Collector::Invites)
     }
 
     /// Collectors that could not run, with the reason, in name order.
@@ -118,9 +119,9 @@ impl Manifest {
     /// Short completeness label for `hfaudit history`: `full`, or
     /// `partial (no events, resource_groups)`.
     pub fn completeness(&self) -> String {
-        let missing: Vec<&str> = crate::model::COLLECTORS
+        let missing: Vec<&str> = Collector::ALL
             .iter()
-            .copied()
+            .map(|c| c.name())
             .filter(|name| {
                 !self
                     .collectors
@@ -128,9 +129,9 @@ impl Manifest {
                     .is_some_and(CollectorStatus::is_ok)
             })
             .collect();
-        let incomplete: Vec<&str> = crate::model::COLLECTORS
+        let incomplete: Vec<&str> = Collector::ALL
             .iter()
-            .copied()
+            .map(|c| c.name())
             .filter(|name| {
                 self.collectors
                     .get(*name)
@@ -313,7 +314,7 @@ mod tests {
         let m = sample();
         assert_eq!(m.members(), Some(7));
         assert_eq!(m.invites(), Some(3));
-        assert_eq!(m.collector_rows("events"), None);
+        assert_eq!(m.collector_rows(Collector::Events), None);
         assert_eq!(m.unavailable(), vec![("events", "402 Payment Required")]);
         assert!(!m.completeness().starts_with("full"));
         assert_eq!(

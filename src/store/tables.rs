@@ -7,6 +7,7 @@
 //! Timestamps are `Datetime(ms, "UTC")` (Parquet `TIMESTAMP(MILLIS,
 //! isAdjustedToUTC=true)`); sub-millisecond precision is not kept.
 
+use crate::model::Collector;
 use polars::prelude::{DataType, TimeUnit, TimeZone};
 
 /// What a column holds, which fixes its polars type and nullability.
@@ -50,14 +51,14 @@ impl Kind {
 pub(crate) struct Table {
     pub file: &'static str,
     /// The collector whose `ok` status means this file exists.
-    pub collector: &'static str,
+    pub collector: Collector,
     pub columns: &'static [(&'static str, Kind)],
 }
 
 /// `members.parquet`: one row per member.
 pub(crate) const MEMBERS: Table = Table {
     file: "members.parquet",
-    collector: "members",
+    collector: Collector::Members,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -77,7 +78,7 @@ pub(crate) const MEMBERS: Table = Table {
 /// [`crate::model::InviteSource`] (`pending-members`, ...).
 pub(crate) const INVITES: Table = Table {
     file: "invites.parquet",
-    collector: "invites",
+    collector: Collector::Invites,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -97,7 +98,7 @@ pub(crate) const INVITES: Table = Table {
 /// job id) and the title (collection or blog title, job name; `""` if none).
 pub(crate) const RESOURCE_GROUPS: Table = Table {
     file: "resource_groups.parquet",
-    collector: "resource_groups",
+    collector: Collector::ResourceGroups,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -117,14 +118,14 @@ pub(crate) const RESOURCE_GROUPS: Table = Table {
 /// (no `resource_*` lists): still read, its resources taken from `repos`.
 pub(crate) const RESOURCE_GROUPS_REPOS_ONLY: Table = Table {
     file: "resource_groups.parquet",
-    collector: "resource_groups",
+    collector: Collector::ResourceGroups,
     columns: RESOURCE_GROUPS.columns.split_at(7).0,
 };
 
 /// `group_members.parquet`: one row per (group, user).
 pub(crate) const GROUP_MEMBERS: Table = Table {
     file: "group_members.parquet",
-    collector: "resource_groups",
+    collector: Collector::ResourceGroups,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -140,7 +141,7 @@ pub(crate) const GROUP_MEMBERS: Table = Table {
 /// `repo_access.parquet`: one row per (gated repo, user) accepted request.
 pub(crate) const REPO_ACCESS: Table = Table {
     file: "repo_access.parquet",
-    collector: "repo_access",
+    collector: Collector::RepoAccess,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -160,7 +161,7 @@ pub(crate) const REPO_ACCESS: Table = Table {
 /// `events.parquet`: one row per audit-log event; `data` is compact JSON.
 pub(crate) const EVENTS: Table = Table {
     file: "events.parquet",
-    collector: "events",
+    collector: Collector::Events,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -180,7 +181,7 @@ pub(crate) const EVENTS: Table = Table {
 /// a fine-grained token.
 pub(crate) const TOKENS: Table = Table {
     file: "tokens.parquet",
-    collector: "tokens",
+    collector: Collector::Tokens,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -204,7 +205,7 @@ pub(crate) const TOKENS: Table = Table {
 /// `service_accounts.parquet`: one row per service account (Enterprise).
 pub(crate) const SERVICE_ACCOUNTS: Table = Table {
     file: "service_accounts.parquet",
-    collector: "service_accounts",
+    collector: Collector::ServiceAccounts,
     columns: &[
         ("org", Kind::Str),
         ("snapshot_id", Kind::Str),
@@ -232,12 +233,11 @@ pub(crate) const ALL: [&Table; 8] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::COLLECTORS;
 
     #[test]
     fn every_table_belongs_to_a_known_collector_and_names_are_unique() {
         for table in ALL {
-            assert!(COLLECTORS.contains(&table.collector), "{}", table.file);
+            assert!(Collector::ALL.contains(&table.collector), "{}", table.file);
             assert_eq!(table.columns[0], ("org", Kind::Str));
             assert_eq!(table.columns[1], ("snapshot_id", Kind::Str));
             let mut names: Vec<_> = table.columns.iter().map(|(n, _)| *n).collect();
@@ -245,7 +245,7 @@ mod tests {
             names.dedup();
             assert_eq!(names.len(), table.columns.len(), "{}", table.file);
         }
-        for collector in COLLECTORS {
+        for collector in Collector::ALL {
             assert!(ALL.iter().any(|t| t.collector == collector), "{collector}");
         }
     }

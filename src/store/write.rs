@@ -32,7 +32,7 @@ use super::manifest::{FileEntry, Manifest};
 use super::tables::{self, Table};
 use super::{MANIFEST_FILE, OrgLock, SCHEMA_VERSION, Store, TEMP_PREFIX, encode, snapshot_id};
 use crate::error::{Error, Result};
-use crate::model::Snapshot;
+use crate::model::{Collector, Snapshot};
 
 /// zstd: polars' default, compact, and read by DuckDB, Spark and pyarrow.
 const COMPRESSION: ParquetCompression = ParquetCompression::Zstd(None);
@@ -70,7 +70,7 @@ impl StagedSnapshot {
     /// Encodes and writes every table of `collector` from `part`'s rows
     /// (the other fields of `part` are ignored). Blocks; call it only for a
     /// collector that finished `ok`, and at most once per collector.
-    pub fn write_tables(&self, collector: &str, part: &Snapshot) -> Result<()> {
+    pub fn write_tables(&self, collector: Collector, part: &Snapshot) -> Result<()> {
         let s = &*self.0;
         if part.org != s.org {
             return Err(Error::store(

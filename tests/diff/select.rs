@@ -128,8 +128,9 @@ fn stored(day: u32, hour: u32, members: &[&str]) -> Snapshot {
             .collect(),
         ..Snapshot::default()
     };
-    for c in hfaudit::model::COLLECTORS {
-        snap.collectors.insert(c.into(), CollectorStatus::ok(0));
+    for c in hfaudit::model::Collector::ALL {
+        snap.collectors
+            .insert(c.name().into(), CollectorStatus::ok(0));
     }
     snap.collectors
         .insert("members".into(), CollectorStatus::ok(members.len()));

@@ -85,8 +85,8 @@ pub(super) fn snap(day: u32) -> Snapshot {
         endpoint: "http://hub".into(),
         ..Snapshot::default()
     };
-    for c in COLLECTORS {
-        s.collectors.insert(c.into(), CollectorStatus::ok(0));
+    for c in Collector::ALL {
+        s.collectors.insert(c.name().into(), CollectorStatus::ok(0));
     }
     s
 }

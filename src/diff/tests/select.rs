@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use super::at;
 use crate::diff::select::{Candidate, Pick, Selection, choose};
 use crate::error::Error;
-use crate::model::COLLECTORS;
+use crate::model::Collector;
 use crate::store::{Listed, Manifest, snapshot_id};
 
 /// Complete snapshots taken on 2026-03-`days` at 12:00 UTC.
@@ -23,9 +23,9 @@ fn listed(days: &[u32]) -> Vec<Listed> {
                 tool_version: "t".into(),
                 endpoint: "http://hub".into(),
                 plan: None,
-                collectors: COLLECTORS
+                collectors: Collector::ALL
                     .iter()
-                    .map(|c| (c.to_string(), crate::model::CollectorStatus::ok(0)))
+                    .map(|c| (c.name().to_string(), crate::model::CollectorStatus::ok(0)))
                     .collect(),
                 gated_repos: Default::default(),
                 files: Default::default(),

@@ -55,7 +55,7 @@ pub async fn pending_invites(
     org: &str,
     pending: Outcome<Vec<wire::PendingMember>>,
     members: &[Member],
-    events: &Outcome<Vec<Event>>,
+    events: &Outcome<&[Event]>,
 ) -> Result<Outcome<(Vec<Invite>, InviteSource)>> {
     let member_names: HashSet<String> = members.iter().map(|m| m.username.to_lowercase()).collect();
     let mut tried = Vec::new();

@@ -6,6 +6,7 @@ use std::time::Duration;
 use std::collections::HashMap;
 
 use super::*;
+use crate::model::Collector;
 use crate::model::CollectorStatus;
 use crate::store::{OrgLock, testdata};
 
@@ -114,7 +115,7 @@ fn unavailable_collectors_load_empty_and_unavailable() {
     let loaded = store.load("acme", &manifest.snapshot_id).unwrap();
     assert!(loaded.events.is_empty() && loaded.groups.is_empty());
     assert!(matches!(
-        loaded.collector("events"),
+        loaded.collector(Collector::Events),
         Some(CollectorStatus::Unavailable { reason }) if reason.contains("402")
     ));
     assert_eq!(loaded.members, snap.members);

@@ -5,6 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use super::*;
+use crate::model::Collector;
 use crate::model::CollectorStatus;
 use crate::store::{Listed, testdata};
 
@@ -92,7 +93,7 @@ fn unavailable_collectors_write_no_file() {
         ["invites.parquet", "members.parquet"]
     );
     assert!(matches!(
-        manifest.collector("events"),
+        manifest.collector(Collector::Events),
         Some(CollectorStatus::Unavailable { .. })
     ));
 }
@@ -210,23 +211,13 @@ fn sweep_removes_only_temp_dirs() {
 }
 
 /// Only `collector`'s rows of `snap`, as that collector hands them over.
-fn part_of(snap: &Snapshot, collector: &str) -> Snapshot {
+fn part_of(snap: &Snapshot, collector: Collector) -> Snapshot {
     let mut part = Snapshot {
         org: snap.org.clone(),
         taken_at: snap.taken_at,
         ..Snapshot::default()
     };
-    match collector {
-        "members" => part.members = snap.members.clone(),
-        "invites" => part.invites = snap.invites.clone(),
-        "resource_groups" => {
-            part.groups = snap.groups.clone();
-            part.group_members = snap.group_members.clone();
-        }
-        "repo_access" => part.repo_access = snap.repo_access.clone(),
-        "events" => part.events = snap.events.clone(),
-        other => panic!("no collector {other}"),
-    }
+    part.take_rows(collector, snap.clone());
     part
 }
 
@@ -237,8 +228,13 @@ fn staged_tables_publish_the_same_snapshot_as_one_write() {
     let one_lock = one_go.lock_org("acme", Duration::ZERO).unwrap();
     let expected = one_go.write_snapshot(&one_lock, &snap, "0.1.0").unwrap();
     let id = expected.snapshot_id.clone();
-    let many = ["members", "resource_groups", "repo_access", "events"];
-    for staged_first in [&[][..], &["events"], &many] {
+    let many = [
+        Collector::Members,
+        Collector::ResourceGroups,
+        Collector::RepoAccess,
+        Collector::Events,
+    ];
+    for staged_first in [&[][..], &[Collector::Events], &many] {
         let (_dir, store) = store();
         let lock = store.lock_org("acme", Duration::ZERO).unwrap();
         let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
@@ -275,7 +271,7 @@ fn an_abandoned_staged_snapshot_leaves_nothing() {
     let snap = testdata::full();
     let staged = store.stage_snapshot(&lock, "acme", snap.taken_at).unwrap();
     staged
-        .write_tables("members", &part_of(&snap, "members"))
+        .write_tables(Collector::Members, &part_of(&snap, Collector::Members))
         .unwrap();
     assert!(staged.dir().join("members.parquet").exists());
     // A clone (a writer still running) keeps the directory...
@@ -291,12 +287,16 @@ fn an_abandoned_staged_snapshot_leaves_nothing() {
 #[test]
 fn publishing_refuses_staged_tables_that_do_not_match() {
     type Spoil = fn(&mut Snapshot);
-    let cases: [(&str, Spoil, &str); 3] = [
+    let cases: [(Collector, Spoil, &str); 3] = [
         // The rows changed after they were staged.
-        ("members", |s| drop(s.members.pop()), "but the snapshot has"),
+        (
+            Collector::Members,
+            |s| drop(s.members.pop()),
+            "but the snapshot has",
+        ),
         // The collector turned out unavailable after all.
         (
-            "events",
+            Collector::Events,
             |s| {
                 s.events.clear();
                 s.collectors.insert(
@@ -309,7 +309,11 @@ fn publishing_refuses_staged_tables_that_do_not_match() {
             "not ok",
         ),
         // Staged for another moment.
-        ("members", |s| s.taken_at = testdata::at(1), "staged as"),
+        (
+            Collector::Members,
+            |s| s.taken_at = testdata::at(1),
+            "staged as",
+        ),
     ];
     for (collector, spoil, message) in cases {
         let (_dir, store) = store();

@@ -8,6 +8,8 @@
 //! does not stop the others; the worst failure decides the exit code.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -15,6 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{HubSettings, Settings};
 use crate::error::{Error, Result};
 use crate::hub::{self, HubClient, Observer, OrgAccess, Outcome};
+use crate::model::Collector;
 use crate::model::{CollectorStatus, RepoAccess, Snapshot};
 use crate::store::{StagedSnapshot, Store};
 use crate::term::Term;
@@ -164,18 +167,10 @@ async fn collect(
     staged: Option<&StagedSnapshot>,
 ) -> Result<Snapshot> {
     let org = access.org.as_str();
-    let collector_error = |name: &str| {
-        let name = name.to_string();
-        move |e: Error| Error::Collector {
-            org: org.to_string(),
-            collector: name,
-            source: Box::new(e),
-        }
-    };
-    let part = || Snapshot {
-        org: org.to_string(),
+    let run = Run {
+        org,
         taken_at,
-        ..Snapshot::default()
+        staged,
     };
     term.start_org(org);
     let observer: &dyn Observer = term;
@@ -193,86 +188,53 @@ async fn collect(
         let num_users = async { announced.await.ok().flatten() };
         let members = timed(
             org,
-            "members",
+            Collector::Members.name(),
             hub::collect::members(client, org, observer, num_users),
         )
         .await
-        .map_err(collector_error("members"))?;
-        let part = stage(staged, "members", Snapshot { members, ..part() }).await?;
+        .map_err(|e| run.error(Collector::Members, e))?;
+        let part = stage(
+            staged,
+            Collector::Members,
+            run.part_with(|p| p.members = members),
+        )
+        .await?;
         Ok::<_, Error>(part.members)
     };
-    let groups = async {
-        let groups = timed(
-            org,
-            "resource groups",
+    // The optional collectors whose rows are one part of the snapshot: a
+    // new one is one line here (and its variant of `Collector`).
+    let optional = futures_util::future::try_join_all([
+        run.optional(
+            Collector::ResourceGroups,
             hub::collect::resource_groups(client, org),
-        )
-        .await
-        .map_err(collector_error("resource_groups"))?;
-        Ok::<_, Error>(match groups {
-            Outcome::Ok((groups, group_members)) => {
-                let part = Snapshot {
-                    groups,
-                    group_members,
-                    ..part()
-                };
-                let part = stage(staged, "resource_groups", part).await?;
-                Outcome::Ok((part.groups, part.group_members))
-            }
-            unavailable => unavailable,
-        })
-    };
-    let events = async {
-        let events = timed(org, "audit log", hub::collect::audit_log(client, org))
-            .await
-            .map_err(collector_error("events"))?;
-        Ok::<_, Error>(match events {
-            Outcome::Ok(events) => {
-                let part = stage(staged, "events", Snapshot { events, ..part() }).await?;
-                Outcome::Ok(part.events)
-            }
-            unavailable => unavailable,
-        })
-    };
-    let tokens = async {
-        let tokens = timed(org, "tokens", hub::collect::member_tokens(client, org))
-            .await
-            .map_err(collector_error("tokens"))?;
-        Ok::<_, Error>(match tokens {
-            Outcome::Ok(tokens) => {
-                let part = stage(staged, "tokens", Snapshot { tokens, ..part() }).await?;
-                Outcome::Ok(part.tokens)
-            }
-            unavailable => unavailable,
-        })
-    };
-    let service_accounts = async {
-        let accounts = timed(
-            org,
-            "service accounts",
+            |p, (groups, members)| {
+                p.groups = groups;
+                p.group_members = members;
+            },
+        ),
+        run.optional(
+            Collector::Events,
+            hub::collect::audit_log(client, org),
+            |p, events| p.events = events,
+        ),
+        run.optional(
+            Collector::Tokens,
+            hub::collect::member_tokens(client, org),
+            |p, tokens| p.tokens = tokens,
+        ),
+        run.optional(
+            Collector::ServiceAccounts,
             hub::collect::service_accounts(client, org),
-        )
-        .await
-        .map_err(collector_error("service_accounts"))?;
-        Ok::<_, Error>(match accounts {
-            Outcome::Ok(service_accounts) => {
-                let part = Snapshot {
-                    service_accounts,
-                    ..part()
-                };
-                let part = stage(staged, "service_accounts", part).await?;
-                Outcome::Ok(part.service_accounts)
-            }
-            unavailable => unavailable,
-        })
-    };
+            |p, accounts| p.service_accounts = accounts,
+        ),
+    ]);
     let pending = timed(
         org,
         "pending members",
         hub::collect::pending_members(client, org),
     );
     let access_rows = async {
-        let (gated, rows, writer) = timed(org, "gated repos", async {
+        let (gated, rows, writer) = timed(org, Collector::RepoAccess.name(), async {
             match hub::collect::gated_repos(client, org).await? {
                 Outcome::Ok(gated) => {
                     // Rows are encoded as their repos come in (see
@@ -293,7 +255,7 @@ async fn collect(
             }
         })
         .await
-        .map_err(collector_error("repo_access"))?;
+        .map_err(|e| run.error(Collector::RepoAccess, e))?;
         let rows = match (rows, writer) {
             (Outcome::Ok((repo_access, unreadable)), Some(writer)) => {
                 let path = writer.path().to_path_buf();
@@ -306,27 +268,25 @@ async fn collect(
         };
         Ok::<_, Error>((gated, rows))
     };
-    let (overview, members, groups, events, tokens, service_accounts, pending, access_rows) = tokio::join!(
-        overview,
-        members,
-        groups,
-        events,
-        tokens,
-        service_accounts,
-        pending,
-        access_rows
-    );
-    let overview = overview.map_err(collector_error("overview"))?;
+    let (overview, members, optional, pending, access_rows) =
+        tokio::join!(overview, members, optional, pending, access_rows);
+    let overview = overview.map_err(|e| Error::Collector {
+        org: org.to_string(),
+        collector: "overview".into(),
+        source: Box::new(e),
+    })?;
     let members = members?;
-    let groups = groups?;
-    let events = events?;
-    let tokens = tokens?;
-    let service_accounts = service_accounts?;
-    let pending = pending.map_err(collector_error("invites"))?;
+    let optional = optional?;
+    let pending = pending.map_err(|e| run.error(Collector::Invites, e))?;
     let (gated, access_rows) = access_rows?;
+    let events = match optional.iter().find(|(c, _)| *c == Collector::Events) {
+        Some((_, Outcome::Ok(part))) => Outcome::Ok(part.events.as_slice()),
+        Some((_, Outcome::Unavailable(reason))) => Outcome::Unavailable(reason.clone()),
+        None => unreachable!("the audit log is one of the optional collectors"),
+    };
     let invites = hub::collect::pending_invites(client, org, pending, &members, &events)
         .await
-        .map_err(collector_error("invites"))?;
+        .map_err(|e| run.error(Collector::Invites, e))?;
 
     let mut snap = Snapshot {
         org: org.to_string(),
@@ -336,11 +296,13 @@ async fn collect(
         gated_repos: gated.unwrap_or_default(),
         ..Snapshot::default()
     };
-    snap.collectors
-        .insert("members".into(), CollectorStatus::ok(members.len()));
+    snap.collectors.insert(
+        Collector::Members.name().into(),
+        CollectorStatus::ok(members.len()),
+    );
     snap.members = members;
     snap.collectors.insert(
-        "invites".into(),
+        Collector::Invites.name().into(),
         match invites {
             Outcome::Ok((invites, source)) => {
                 let status = CollectorStatus::sourced(
@@ -353,20 +315,25 @@ async fn collect(
             Outcome::Unavailable(reason) => CollectorStatus::Unavailable { reason },
         },
     );
-    let mut groups = record(groups, |(groups, group_members)| {
-        let n = groups.len();
-        snap.groups = groups;
-        snap.group_members = group_members;
-        n
-    });
+    for (collector, part) in optional {
+        let status = match part {
+            Outcome::Ok(part) => {
+                let status = CollectorStatus::ok(part.rows(collector));
+                snap.take_rows(collector, part);
+                status
+            }
+            Outcome::Unavailable(reason) => CollectorStatus::Unavailable { reason },
+        };
+        snap.collectors.insert(collector.name().into(), status);
+    }
     // The Hub lists the groups the caller has access to: without admin
     // rights, maybe not all of them.
-    if let CollectorStatus::Ok { partial, .. } = &mut groups
-        && let Some(why) = access.read_limit("resource_groups")
+    if let Some(CollectorStatus::Ok { partial, .. }) =
+        snap.collectors.get_mut(Collector::ResourceGroups.name())
+        && let Some(why) = access.read_limit(Collector::ResourceGroups)
     {
         *partial = Some(format!("groups visible to the token ({why})"));
     }
-    snap.collectors.insert("resource_groups".into(), groups);
     let mut unreadable_repos = BTreeMap::new();
     let mut repo_access = record(access_rows, |(rows, unreadable)| {
         unreadable_repos = unreadable;
@@ -377,42 +344,79 @@ async fn collect(
     if let CollectorStatus::Ok { unreadable, .. } = &mut repo_access {
         *unreadable = unreadable_repos;
     }
-    snap.collectors.insert("repo_access".into(), repo_access);
-    snap.collectors.insert(
-        "events".into(),
-        record(events, |events| {
-            let n = events.len();
-            snap.events = events;
-            n
-        }),
-    );
-    snap.collectors.insert(
-        "tokens".into(),
-        record(tokens, |tokens| {
-            let n = tokens.len();
-            snap.tokens = tokens;
-            n
-        }),
-    );
-    snap.collectors.insert(
-        "service_accounts".into(),
-        record(service_accounts, |accounts| {
-            let n = accounts.len();
-            snap.service_accounts = accounts;
-            n
-        }),
-    );
+    snap.collectors
+        .insert(Collector::RepoAccess.name().into(), repo_access);
     for (name, status) in &mut snap.collectors {
-        explain_unavailable(access, name, status);
+        if let Some(c) = Collector::from_name(name) {
+            explain_unavailable(access, c, status);
+        }
     }
     Ok(snap)
+}
+
+/// One org's collection: what every collector's part shares.
+struct Run<'a> {
+    org: &'a str,
+    taken_at: DateTime<Utc>,
+    staged: Option<&'a StagedSnapshot>,
+}
+
+/// A collector's future: its rows as a part of the snapshot, or why the
+/// plan or the token cannot read them.
+type Part<'a> = Pin<Box<dyn Future<Output = Result<(Collector, Outcome<Snapshot>)>> + 'a>>;
+
+impl<'a> Run<'a> {
+    /// An empty snapshot of this org and time, filled by `fill`.
+    fn part_with(&self, fill: impl FnOnce(&mut Snapshot)) -> Snapshot {
+        let mut part = Snapshot {
+            org: self.org.to_string(),
+            taken_at: self.taken_at,
+            ..Snapshot::default()
+        };
+        fill(&mut part);
+        part
+    }
+
+    /// `e` as the failure of collector `c` of this org.
+    fn error(&self, c: Collector, e: Error) -> Error {
+        Error::Collector {
+            org: self.org.to_string(),
+            collector: c.name().to_string(),
+            source: Box::new(e),
+        }
+    }
+
+    /// An optional collector: `fetch` read, its rows put into a part by
+    /// `fill`, the part staged (written while the others still run).
+    fn optional<T: 'a>(
+        &'a self,
+        c: Collector,
+        fetch: impl Future<Output = Result<Outcome<T>>> + 'a,
+        fill: fn(&mut Snapshot, T),
+    ) -> Part<'a> {
+        Box::pin(async move {
+            let outcome = timed(self.org, c.name(), fetch)
+                .await
+                .map_err(|e| self.error(c, e))?;
+            Ok((
+                c,
+                match outcome {
+                    Outcome::Ok(rows) => {
+                        let part = self.part_with(|p| fill(p, rows));
+                        Outcome::Ok(stage(self.staged, c, part).await?)
+                    }
+                    Outcome::Unavailable(reason) => Outcome::Unavailable(reason),
+                },
+            ))
+        })
+    }
 }
 
 /// Adds to an unavailable collector's reason what the token lacks for it,
 /// when the pre-flight can tell (the Hub's own message rarely says).
 /// The verdict's reason names what is missing (a permission, a role, a
 /// plan), so it is appended as it is.
-fn explain_unavailable(access: &OrgAccess, collector: &str, status: &mut CollectorStatus) {
+fn explain_unavailable(access: &OrgAccess, collector: Collector, status: &mut CollectorStatus) {
     if let CollectorStatus::Unavailable { reason } = status
         && let hub::scope::Verdict::No(why) = access.check(collector)
         && !reason.contains(&why)
@@ -426,7 +430,7 @@ fn explain_unavailable(access: &OrgAccess, collector: &str, status: &mut Collect
 /// rows back. Without `staged`, only hands them back.
 async fn stage(
     staged: Option<&StagedSnapshot>,
-    collector: &'static str,
+    collector: Collector,
     part: Snapshot,
 ) -> Result<Snapshot> {
     let Some(staged) = staged.cloned() else {
