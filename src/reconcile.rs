@@ -16,9 +16,7 @@ use crate::report::{
 };
 use crate::roster::Roster;
 use crate::rules::exceptions::Exceptions;
-use crate::rules::{
-    self, AuditHistory, Finding, OrgAudit, PreviousRoles, Revocation, Severity, Thresholds,
-};
+use crate::rules::{self, AuditHistory, OrgAudit, PreviousRoles, Revocation, Severity, Thresholds};
 use crate::seats::{self, SeatPrices, seat_rows};
 use crate::store::{Store, snapshot_id};
 
@@ -298,14 +296,6 @@ pub fn revoke_stats(revocations: &[Revocation]) -> Option<RevokeStats> {
     })
 }
 
-/// Whether any unmuted finding is at or above the threshold (exit code 1).
-pub fn fails(report: &Report) -> bool {
-    report
-        .findings
-        .iter()
-        .any(|f| !f.is_muted() && f.severity >= report.fail_on)
-}
-
 fn person_status(p: Option<&Person>, as_of: NaiveDate) -> Option<String> {
     p.map(|p| {
         if p.departed(as_of) {
@@ -471,22 +461,6 @@ fn strangers(a: &OrgAudit) -> Vec<Stranger> {
             fullname: x.item.fullname.clone(),
             email: x.item.email.clone(),
             repo: format!("{}/{}", x.item.repo_type, x.item.repo),
-        })
-        .collect()
-}
-
-/// Counts of unmuted findings by severity, most severe first.
-pub fn counts(findings: &[Finding]) -> Vec<(Severity, usize)> {
-    Severity::ALL
-        .iter()
-        .map(|s| {
-            (
-                *s,
-                findings
-                    .iter()
-                    .filter(|f| f.severity == *s && !f.is_muted())
-                    .count(),
-            )
         })
         .collect()
 }

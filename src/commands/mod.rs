@@ -59,7 +59,7 @@ pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
         Command::Report(args) => {
             let r = settings.report(args, chrono::Utc::now())?;
             let store = crate::store::Store::new(&settings.store);
-            let failing = report::run(&store, &settings.orgs, &r, term)?;
+            let failing = report::run(&store, &settings.orgs, &r, term)?.fails();
             Ok(if failing { Done::Findings } else { Done::Clean })
         }
         Command::Diff(args) => diff::run(&settings, args, term).map(|()| Done::Clean),

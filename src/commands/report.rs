@@ -15,8 +15,9 @@ use crate::rules::exceptions::Exceptions;
 use crate::store::Store;
 use crate::term::Term;
 
-/// Runs a report; `true` when findings reach the `--fail-on` threshold.
-pub fn run(store: &Store, orgs: &[String], r: &ReportSettings, term: &Term) -> Result<bool> {
+/// Runs a report and returns it, as written ([`Report::fails`]: findings
+/// reach the `--fail-on` threshold).
+pub fn run(store: &Store, orgs: &[String], r: &ReportSettings, term: &Term) -> Result<Report> {
     run_relabelled(store, orgs, r, term, None)
 }
 
@@ -28,7 +29,7 @@ fn run_relabelled(
     r: &ReportSettings,
     term: &Term,
     relabel: Option<(&Path, &str)>,
-) -> Result<bool> {
+) -> Result<Report> {
     let started = std::time::Instant::now();
     let roster = Roster::load(&r.roster, &r.roster_options).map_err(Error::unreadable_input)?;
     let identities = match &r.identities {
@@ -72,20 +73,14 @@ fn run_relabelled(
         tracing::warn!("{w}");
     }
     summarise(&report, &r.out, &written, term);
-    Ok(reconcile::fails(&report))
+    Ok(report)
 }
 
 fn summarise(report: &Report, out: &Path, written: &[PathBuf], term: &Term) {
-    let counts = reconcile::counts(&report.findings);
-    let muted = report.findings.iter().filter(|f| f.is_muted()).count();
+    let counts = report.open_counts(None);
+    let muted = report.muted_count();
     for org in &report.orgs {
-        let of_org: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.org == org.org)
-            .cloned()
-            .collect();
-        let per = reconcile::counts(&of_org);
+        let per = report.open_counts(Some(&org.org));
         let all = report
             .seats
             .iter()
@@ -175,7 +170,7 @@ pub fn demo(
     };
     let r = settings.report(&args, chrono::Utc::now())?;
     let store = Store::new(dir.join("store"));
-    let failing = run_relabelled(&store, &[], &r, term, Some((&dir, "fixtures/demo")))?;
+    let failing = run_relabelled(&store, &[], &r, term, Some((&dir, "fixtures/demo")))?.fails();
     term.line(&format!(
         "open {} in a browser{}",
         r.out.join("report.html").display(),

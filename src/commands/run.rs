@@ -58,10 +58,10 @@ pub fn run(settings: &Settings, args: &RunArgs, term: &Term) -> Result<Done> {
             "no org has a complete snapshot: no report was written",
         ));
     }
-    let failing = super::report::run(&store, &reportable, &report, term)?;
+    let written = super::report::run(&store, &reportable, &report, term)?;
     let mut done = if hub_failed {
         Done::HubFailed
-    } else if failing {
+    } else if written.fails() {
         Done::Findings
     } else {
         Done::Clean
@@ -69,7 +69,7 @@ pub fn run(settings: &Settings, args: &RunArgs, term: &Term) -> Result<Done> {
 
     // 4. Mail the reports just written.
     if let Some(mail) = mail {
-        let sent = mail::compose(&mail, &report.out, &notes)
+        let sent = mail::compose(&mail, &report.out, &written, &notes)
             .and_then(|message| mail::deliver(&mail, &message, &report.out));
         match sent {
             Ok(Delivered::Sent { to, server }) => {

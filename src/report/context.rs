@@ -301,20 +301,16 @@ fn label(s: Severity) -> &'static str {
 
 impl ReportView {
     pub fn new(report: &Report) -> Self {
+        let counts = report.open_counts(None);
         let open = |s: Severity| {
-            report
-                .findings
+            counts
                 .iter()
-                .filter(|f| f.severity == s && !f.is_muted())
-                .count() as u64
+                .find(|(severity, _)| *severity == s)
+                .map_or(0, |(_, n)| *n as u64)
         };
-        let muted = report.findings.iter().filter(|f| f.is_muted()).count() as u64;
-        let open_total = report.findings.iter().filter(|f| !f.is_muted()).count() as u64;
-        let gate = report
-            .findings
-            .iter()
-            .filter(|f| f.severity >= report.fail_on && !f.is_muted())
-            .count() as u64;
+        let muted = report.muted_count() as u64;
+        let open_total = counts.iter().map(|(_, n)| *n as u64).sum();
+        let gate = report.gated_count() as u64;
         let all_rows = report.seats.iter().filter(|r| r.cost_center == "ALL");
         let (mut billable, mut reclaimable, mut cost, mut reclaimable_cost) = (0, 0, 0.0, 0.0);
         for r in all_rows {

@@ -1,5 +1,5 @@
-//! Mailing the reports (`hfaudit run --mail-to`): a plain-text summary in
-//! the body, `findings.csv`, `seats.csv` and `report.html` attached exactly
+//! Mailing the reports (`hfaudit run --mail-to`): a plain-text summary of
+//! the report in the body, `findings.csv`, `seats.csv` and `report.html` attached exactly
 //! as they are on disk (base64, so not one byte changes), sent over SMTP
 //! with STARTTLS or implicit TLS (rustls), or written to
 //! `OUT/hfaudit-report.eml` by `--mail-dry-run`.
@@ -22,6 +22,7 @@ use lettre::{Message, SmtpTransport, Transport};
 
 use crate::config::{Delivery, MailSettings, SmtpSettings, TlsMode};
 use crate::error::{Error, Result};
+use crate::report::Report;
 
 pub use summary::{Summary, TOP_FINDINGS, summarise};
 
@@ -47,14 +48,15 @@ pub enum Delivered {
     Written(PathBuf),
 }
 
-/// Builds the message from the reports in `out` (`findings.json` for the
-/// summary, the attachments byte for byte). `notes` open the body.
-pub fn compose(mail: &MailSettings, out: &Path, notes: &[String]) -> Result<Message> {
-    let json_path = out.join("findings.json");
-    let json_bytes = std::fs::read(&json_path).map_err(|e| Error::io(&json_path, e))?;
-    let json: serde_json::Value = serde_json::from_slice(&json_bytes)
-        .map_err(|e| Error::store(&json_path, format!("not the JSON hfaudit writes: {e}")))?;
-    let Summary { subject, body } = summarise(&json, notes);
+/// Builds the message from `report` (the summary) and the reports written
+/// from it in `out` (the attachments, byte for byte). `notes` open the body.
+pub fn compose(
+    mail: &MailSettings,
+    out: &Path,
+    report: &Report,
+    notes: &[String],
+) -> Result<Message> {
+    let Summary { subject, body } = summarise(report, notes);
 
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
     for (name, content_type) in ATTACHMENTS {

@@ -37,6 +37,44 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
+impl Report {
+    /// Unmuted findings by severity, most severe first, every severity
+    /// listed (zero included); of one org when `org` is given. The one
+    /// count every output (terminal, HTML, mail) shows.
+    pub fn open_counts(&self, org: Option<&str>) -> Vec<(Severity, usize)> {
+        Severity::ALL
+            .iter()
+            .map(|s| {
+                let n = self
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == *s && !f.is_muted())
+                    .filter(|f| org.is_none_or(|o| f.org == o))
+                    .count();
+                (*s, n)
+            })
+            .collect()
+    }
+
+    /// Findings an exception mutes.
+    pub fn muted_count(&self) -> usize {
+        self.findings.iter().filter(|f| f.is_muted()).count()
+    }
+
+    /// Unmuted findings at or above [`Report::fail_on`]: the exit-code gate.
+    pub fn gated_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| !f.is_muted() && f.severity >= self.fail_on)
+            .count()
+    }
+
+    /// Whether the run fails the gate (exit code 1).
+    pub fn fails(&self) -> bool {
+        self.gated_count() > 0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RosterSummary {
     /// The roster file as given on the command line.

@@ -1,6 +1,7 @@
-//! The plain-text body and the subject of the report mail, read from the
-//! `findings.json` just written, so the mail says exactly what its
-//! attachments say.
+//! The plain-text body and the subject of the report mail, built from the
+//! [`Report`] just written (the same tree as `findings.json`), so the mail
+//! says exactly what its attachments say, with the counts every other
+//! output shows ([`Report::open_counts`]).
 //!
 //! Hub text (subjects, details) is hostile: control and bidi characters are
 //! replaced and long values cut, so the body cannot be made to lie about
@@ -8,14 +9,12 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
+use crate::report::Report;
+use crate::seats::ALL;
 use crate::text::clean_line;
 
 /// Unmuted findings listed in the body; the rest are counted.
 pub const TOP_FINDINGS: usize = 10;
-
-const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
 
 /// The subject (after the prefix) and the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,21 +23,14 @@ pub struct Summary {
     pub body: String,
 }
 
-/// Builds the summary of `findings.json`; `notes` are said first (orgs
-/// without a fresh snapshot).
-pub fn summarise(json: &Value, notes: &[String]) -> Summary {
-    let findings = json["findings"].as_array().map_or(&[][..], Vec::as_slice);
-    let unmuted: Vec<&Value> = findings.iter().filter(|f| f["muted"].is_null()).collect();
-    let count = |sev: &str| unmuted.iter().filter(|f| f["severity"] == sev).count();
-    let counts: Vec<(&str, usize)> = SEVERITIES.iter().map(|s| (*s, count(s))).collect();
-    let muted = findings.len() - unmuted.len();
-    let as_of = clean_line(json["as_of"].as_str().unwrap_or("?"), 20);
-    let orgs: Vec<String> = json["orgs"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .map(|o| clean_line(o["org"].as_str().unwrap_or("?"), 96))
-        .collect();
+/// Builds the summary of `report`; `notes` are said first (orgs without a
+/// fresh snapshot).
+pub fn summarise(report: &Report, notes: &[String]) -> Summary {
+    let counts = report.open_counts(None);
+    let unmuted: Vec<_> = report.findings.iter().filter(|f| !f.is_muted()).collect();
+    let muted = report.muted_count();
+    let as_of = report.as_of.format("%Y-%m-%d").to_string();
+    let orgs: Vec<String> = report.orgs.iter().map(|o| clean_line(&o.org, 96)).collect();
 
     let subject = format!(
         "{} critical, {} high — {} as of {as_of}",
@@ -71,28 +63,32 @@ pub fn summarise(json: &Value, notes: &[String]) -> Summary {
         }
     );
 
-    let seats = json["seats"].as_array().map_or(&[][..], Vec::as_slice);
-    let totals: Vec<&Value> = seats.iter().filter(|s| s["cost_center"] == "ALL").collect();
-    let sum_u = |k: &str| totals.iter().filter_map(|s| s[k].as_u64()).sum::<u64>();
-    let sum_f = |k: &str| totals.iter().filter_map(|s| s[k].as_f64()).sum::<f64>();
+    let totals: Vec<_> = report
+        .seats
+        .iter()
+        .filter(|s| s.cost_center == ALL)
+        .collect();
     let _ = writeln!(
         body,
         "Seats: {} billable (${:.2}/month), {} reclaimable (${:.2}/month)",
-        sum_u("billable_seats"),
-        sum_f("monthly_cost"),
-        sum_u("reclaimable_seats"),
-        sum_f("reclaimable_monthly_cost"),
+        totals.iter().map(|s| s.billable_seats).sum::<u64>(),
+        totals.iter().map(|s| s.monthly_cost).sum::<f64>(),
+        totals.iter().map(|s| s.reclaimable_seats).sum::<u64>(),
+        totals
+            .iter()
+            .map(|s| s.reclaimable_monthly_cost)
+            .sum::<f64>(),
     );
     if totals.len() > 1 {
         for s in &totals {
             let _ = writeln!(
                 body,
                 "  {}: {} billable (${:.2}/month), {} reclaimable (${:.2}/month)",
-                clean_line(s["org"].as_str().unwrap_or("?"), 96),
-                s["billable_seats"].as_u64().unwrap_or(0),
-                s["monthly_cost"].as_f64().unwrap_or(0.0),
-                s["reclaimable_seats"].as_u64().unwrap_or(0),
-                s["reclaimable_monthly_cost"].as_f64().unwrap_or(0.0),
+                clean_line(&s.org, 96),
+                s.billable_seats,
+                s.monthly_cost,
+                s.reclaimable_seats,
+                s.reclaimable_monthly_cost,
             );
         }
     }
@@ -106,11 +102,11 @@ pub fn summarise(json: &Value, notes: &[String]) -> Summary {
             let _ = writeln!(
                 body,
                 "- [{}] {} {} {}: {}",
-                clean_line(f["severity"].as_str().unwrap_or("?"), 10),
-                clean_line(f["rule"].as_str().unwrap_or("?"), 40),
-                clean_line(f["org"].as_str().unwrap_or("?"), 96),
-                clean_line(f["subject"].as_str().unwrap_or("?"), 120),
-                clean_line(f["detail"].as_str().unwrap_or(""), 240),
+                f.severity,
+                f.rule,
+                clean_line(&f.org, 96),
+                clean_line(&f.subject, 120),
+                clean_line(&f.detail, 240),
             );
         }
         if unmuted.len() > TOP_FINDINGS {
@@ -131,24 +127,54 @@ pub fn summarise(json: &Value, notes: &[String]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::report::testdata;
+    use crate::rules::{Finding, Severity};
 
-    fn finding(sev: &str, subject: &str, muted: Option<&str>) -> Value {
-        json!({"severity": sev, "rule": "departed_member", "org": "acme",
-               "subject": subject, "detail": "left on 2026-01-01", "muted": muted})
+    fn finding(sev: Severity, subject: &str, muted: Option<&str>) -> Finding {
+        let mut f = testdata::report().findings[0].clone();
+        f.severity = sev;
+        f.rule = crate::rules::Rule::DepartedMember;
+        f.org = "acme".into();
+        f.subject = subject.into();
+        f.detail = "left on 2026-01-01".into();
+        f.muted = muted.map(str::to_string);
+        f
     }
 
-    fn seats(org: &str, billable: u64, reclaimable: u64) -> Value {
-        json!({"org": org, "cost_center": "ALL", "billable_seats": billable,
-               "monthly_cost": billable as f64 * 20.0, "reclaimable_seats": reclaimable,
-               "reclaimable_monthly_cost": reclaimable as f64 * 20.0})
+    fn seats(org: &str, billable: u64, reclaimable: u64) -> crate::report::SeatRow {
+        let mut row = testdata::report()
+            .seats
+            .into_iter()
+            .find(|s| s.cost_center == ALL)
+            .expect("an ALL row");
+        row.org = org.into();
+        row.billable_seats = billable;
+        row.monthly_cost = billable as f64 * 20.0;
+        row.reclaimable_seats = reclaimable;
+        row.reclaimable_monthly_cost = reclaimable as f64 * 20.0;
+        row
+    }
+
+    /// The test report with these orgs, findings and seat totals.
+    fn report(orgs: &[&str], findings: Vec<Finding>, seats: Vec<crate::report::SeatRow>) -> Report {
+        let mut r = testdata::report();
+        let org = r.orgs[0].clone();
+        r.orgs = orgs
+            .iter()
+            .map(|name| crate::report::OrgSummary {
+                org: name.to_string(),
+                ..org.clone()
+            })
+            .collect();
+        r.as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        r.findings = findings;
+        r.seats = seats;
+        r
     }
 
     #[test]
     fn no_findings() {
-        let json = json!({"as_of": "2026-11-23", "orgs": [{"org": "acme"}],
-                          "findings": [], "seats": [seats("acme", 3, 0)]});
-        let s = summarise(&json, &[]);
+        let s = summarise(&report(&["acme"], vec![], vec![seats("acme", 3, 0)]), &[]);
         assert_eq!(s.subject, "0 critical, 0 high — acme as of 2026-11-23");
         assert!(
             s.body
@@ -164,10 +190,15 @@ mod tests {
 
     #[test]
     fn one_finding_and_a_muted_one() {
-        let json = json!({"as_of": "2026-11-23", "orgs": [{"org": "acme"}],
-            "findings": [finding("critical", "alice", None), finding("high", "bob", Some("ok"))],
-            "seats": [seats("acme", 3, 1)]});
-        let s = summarise(&json, &["beta: no fresh snapshot".into()]);
+        let r = report(
+            &["acme"],
+            vec![
+                finding(Severity::Critical, "alice", None),
+                finding(Severity::High, "bob", Some("ok")),
+            ],
+            vec![seats("acme", 3, 1)],
+        );
+        let s = summarise(&r, &["beta: no fresh snapshot".into()]);
         assert_eq!(s.subject, "1 critical, 0 high — acme as of 2026-11-23");
         assert!(
             s.body.contains("NOTE: beta: no fresh snapshot"),
@@ -184,13 +215,16 @@ mod tests {
 
     #[test]
     fn many_findings_are_cut_and_orgs_totalled() {
-        let mut findings: Vec<Value> = (0..12)
-            .map(|i| finding("high", &format!("u{i}"), None))
+        let mut findings: Vec<Finding> = (0..12)
+            .map(|i| finding(Severity::High, &format!("u{i}"), None))
             .collect();
-        findings.push(finding("low", "evil\u{202E}txt.exe\nBcc: x", None));
-        let json = json!({"as_of": "2026-11-23", "orgs": [{"org": "a"}, {"org": "b"}],
-            "findings": findings, "seats": [seats("a", 2, 1), seats("b", 3, 2)]});
-        let s = summarise(&json, &[]);
+        findings.push(finding(Severity::Low, "evil\u{202E}txt.exe\nBcc: x", None));
+        let r = report(
+            &["a", "b"],
+            findings,
+            vec![seats("a", 2, 1), seats("b", 3, 2)],
+        );
+        let s = summarise(&r, &[]);
         assert_eq!(s.subject, "0 critical, 12 high — a, b as of 2026-11-23");
         assert!(
             s.body
