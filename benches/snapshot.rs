@@ -80,6 +80,9 @@ fn org_bench(runs: usize, concurrency: usize) {
     let mut world = world_for(vec![org]);
     world.latency = LATENCY;
     world.judge_bodies = false;
+    // Every run in one rate-limit window: the client would (rightly) pace
+    // or wait for the reset once the Hub's 3,000 a window are spent.
+    world.quota = 1_000_000;
     let page_cap = world.page_cap;
     let hub = FakeHub::start(world);
 

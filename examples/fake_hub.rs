@@ -17,7 +17,7 @@ use support::generate::{ADMIN_TOKEN, OrgSpec, generate_org, world_for};
 
 const USAGE: &str = "usage: fake_hub [--port N] [--org NAME] [--members N] [--groups N] \
 [--gated N] [--accepted N] [--pending N] [--latency-ms N] [--page-cap N] [--seed N] \
-[--plan team|enterprise|free] [--offset-paging]";
+[--tokens-per-member N] [--service-accounts N] [--plan team|enterprise|free] [--offset-paging]";
 
 /// The command line, validated.
 struct Options {
@@ -66,6 +66,8 @@ impl Options {
                 "--gated" => spec.gated_repos = number()? as usize,
                 "--accepted" => spec.accepted_per_repo = number()? as usize,
                 "--pending" => spec.pending = number()? as usize,
+                "--tokens-per-member" => spec.tokens_per_member = number()? as usize,
+                "--service-accounts" => spec.service_accounts = number()? as usize,
                 "--seed" => spec.seed = number()?,
                 "--latency-ms" => options.latency = Duration::from_millis(number()?),
                 "--page-cap" => options.page_cap = (number()? as usize).max(1),

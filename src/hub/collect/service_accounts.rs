@@ -30,12 +30,7 @@ pub async fn service_accounts(c: &HubClient, org: &str) -> Result<Outcome<Vec<Se
             Err(reason) => return Ok(Outcome::Unavailable(reason)),
         }
     }
-    accounts.sort_by(|a, b| {
-        a.username
-            .to_lowercase()
-            .cmp(&b.username.to_lowercase())
-            .then(a.id.cmp(&b.id))
-    });
+    accounts.sort_by_cached_key(|a| (a.username.to_lowercase(), a.id.clone()));
     Ok(Outcome::Ok(accounts))
 }
 

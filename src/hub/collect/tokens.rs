@@ -52,13 +52,9 @@ pub async fn member_tokens(c: &HubClient, org: &str) -> Result<Outcome<Vec<Membe
             Err(reason) => return Ok(Outcome::Unavailable(reason)),
         }
     }
-    tokens.sort_by(|a, b| {
-        a.owner
-            .to_lowercase()
-            .cmp(&b.owner.to_lowercase())
-            .then(a.created_at.cmp(&b.created_at))
-            .then(a.id.cmp(&b.id))
-    });
+    // The lower-cased owner once per token, not twice per comparison: this
+    // sort ends the longest chain of a large org's snapshot.
+    tokens.sort_by_cached_key(|t| (t.owner.to_lowercase(), t.created_at, t.id.clone()));
     Ok(Outcome::Ok(tokens))
 }
 
