@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::activity::IdpActivity;
 use crate::error::{Error, Result};
-use crate::identity::{Identities, Matcher};
-use crate::model::{InviteSource, MatchMethod, Person};
+use crate::identity::Matcher;
+use crate::model::{InviteSource, MatchMethod, Person, Snapshot};
 use crate::report::{
     AccessRow, ActivitySummary, OrgSummary, Report, RevokeStats, RosterSummary, Stranger, Unchecked,
 };
@@ -21,13 +21,12 @@ use crate::rules::{
 use crate::seats::{self, SeatPrices, seat_rows};
 use crate::store::{Store, snapshot_id};
 
-/// Everything a report is computed from.
+/// Everything a report is computed from, besides what [`load`] read from
+/// the store.
 pub struct Inputs<'a> {
-    pub store: &'a Store,
-    /// Orgs to report on; all orgs of the store when empty.
-    pub orgs: &'a [String],
     pub roster: &'a Roster,
-    pub identities: &'a Identities,
+    /// The roster's people (and the identity mapping), indexed.
+    pub matcher: &'a Matcher<'a>,
     /// The IdP export of last logins (`--activity`).
     pub idp: Option<&'a IdpActivity>,
     pub exceptions: &'a Exceptions,
@@ -38,20 +37,57 @@ pub struct Inputs<'a> {
     pub fail_on: Severity,
 }
 
-pub fn build(input: &Inputs) -> Result<Report> {
-    let orgs = if input.orgs.is_empty() {
-        input.store.orgs()?
+/// One org as the store holds it: the latest complete snapshot (without
+/// its events) and the history before it.
+pub struct Stored {
+    pub org: String,
+    pub snapshot: Snapshot,
+    pub history: AuditHistory,
+}
+
+/// Reads from `store` what [`build`] reconciles: each of `orgs` (all orgs
+/// of the store when empty). Needs nothing from the roster, so it can run
+/// while the roster is read.
+pub fn load(store: &Store, orgs: &[String]) -> Result<Vec<Stored>> {
+    let orgs = if orgs.is_empty() {
+        store.orgs()?
     } else {
-        input.orgs.to_vec()
+        orgs.to_vec()
     };
     if orgs.is_empty() {
         return Err(Error::Usage(format!(
             "the store {} holds no snapshot: run `hfaudit snapshot --org ORG` first",
-            input.store.root().display()
+            store.root().display()
         )));
     }
+    orgs.into_iter()
+        .map(|org| {
+            let started = std::time::Instant::now();
+            let Some(snapshot) = store.latest_without_events(&org)? else {
+                return Err(Error::Usage(format!(
+                    "no complete snapshot of {org} in {}: run `hfaudit snapshot --org {org}` first",
+                    store.root().display()
+                )));
+            };
+            tracing::debug!(
+                "{org}: latest snapshot read in {} ms",
+                started.elapsed().as_millis()
+            );
+            let history = audit_history(store, &org, &snapshot_id(snapshot.taken_at))?;
+            Ok(Stored {
+                org,
+                snapshot,
+                history,
+            })
+        })
+        .collect()
+}
+
+/// The report on the orgs [`load`] read.
+pub fn build(input: &Inputs, stored: &[Stored]) -> Report {
+    let started = std::time::Instant::now();
     let people = &input.roster.people;
-    let matcher = Matcher::new(people, input.identities);
+    let matcher = input.matcher;
     let mut report = Report {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: input.now,
@@ -72,24 +108,16 @@ pub fn build(input: &Inputs) -> Result<Report> {
         seat_history: Vec::new(),
         warnings: input.roster.warnings.clone(),
     };
-    for org in &orgs {
-        let started = std::time::Instant::now();
-        let Some(snapshot) = input.store.latest_without_events(org)? else {
-            return Err(Error::Usage(format!(
-                "no complete snapshot of {org} in {}: run `hfaudit snapshot --org {org}` first",
-                input.store.root().display()
-            )));
-        };
-        tracing::debug!(
-            "{org}: latest snapshot read in {} ms",
-            started.elapsed().as_millis()
-        );
-        let history = audit_history(input.store, org, &snapshot_id(snapshot.taken_at))?;
-        let started = std::time::Instant::now();
+    for Stored {
+        org,
+        snapshot,
+        history,
+    } in stored
+    {
         let audit = OrgAudit::new(
-            &snapshot,
-            &matcher,
-            &history,
+            snapshot,
+            matcher,
+            history,
             input.idp,
             input.as_of,
             input.now,
@@ -158,10 +186,10 @@ pub fn build(input: &Inputs) -> Result<Report> {
         report.never_active.extend(rules::never_active(&audit));
         report.revocations.extend(revocations);
         report.findings.extend(findings);
-        tracing::debug!("{org}: reconciled in {} ms", started.elapsed().as_millis());
     }
     rules::sort(&mut report.findings);
-    Ok(report)
+    tracing::debug!("reconciled in {} ms", started.elapsed().as_millis());
+    report
 }
 
 /// Where the snapshot's pending invitations were read from, if they were.
