@@ -19,7 +19,7 @@ use crate::rules::{
     self, AuditHistory, Finding, OrgAudit, PreviousRoles, Revocation, Severity, Thresholds,
 };
 use crate::seats::{self, SeatPrices, seat_rows};
-use crate::store::{Store, snapshot_id};
+use crate::store::{OrgHistory, Store, snapshot_id};
 
 /// Everything a report is computed from, besides what [`load`] read from
 /// the store.
@@ -62,18 +62,26 @@ pub fn load(store: &Store, orgs: &[String]) -> Result<Vec<Stored>> {
     }
     orgs.into_iter()
         .map(|org| {
-            let started = std::time::Instant::now();
-            let Some(snapshot) = store.latest_without_events(&org)? else {
+            // The history does not depend on which snapshot is the latest:
+            // scan it while the latest is read.
+            let (snapshot, org_history) = std::thread::scope(|scope| {
+                let history = scope.spawn(|| store.history(&org));
+                let started = std::time::Instant::now();
+                let snapshot = store.latest_without_events(&org);
+                tracing::debug!(
+                    "{org}: latest snapshot read in {} ms",
+                    started.elapsed().as_millis()
+                );
+                (snapshot, crate::report::write::joined(history))
+            });
+            let Some(snapshot) = snapshot? else {
                 return Err(Error::Usage(format!(
                     "no complete snapshot of {org} in {}: run `hfaudit snapshot --org {org}` first",
                     store.root().display()
                 )));
             };
-            tracing::debug!(
-                "{org}: latest snapshot read in {} ms",
-                started.elapsed().as_millis()
-            );
-            let history = audit_history(store, &org, &snapshot_id(snapshot.taken_at))?;
+            let history =
+                audit_history(store, &org, org_history?, &snapshot_id(snapshot.taken_at))?;
             Ok(Stored {
                 org,
                 snapshot,
@@ -165,7 +173,7 @@ pub fn build(input: &Inputs, stored: &[Stored]) -> Report {
                     _ => None,
                 })
                 .collect(),
-            caveats: invite_source(&snapshot)
+            caveats: invite_source(snapshot)
                 .and_then(|source| invite_caveat(org, source))
                 .map(|reason| Unchecked {
                     collector: "invites".into(),
@@ -173,7 +181,7 @@ pub fn build(input: &Inputs, stored: &[Stored]) -> Report {
                 })
                 .into_iter()
                 .collect(),
-            incomplete: incomplete(&snapshot),
+            incomplete: incomplete(snapshot),
             activity: ActivitySummary {
                 audit_log: history.org.has_audit_log(),
                 audit_log_since: history.org.audit_log_since,
@@ -271,9 +279,13 @@ fn incomplete(snapshot: &crate::model::Snapshot) -> Vec<Unchecked> {
     out
 }
 
-/// The org's history, and the roles of the snapshot before `latest`.
-fn audit_history(store: &Store, org: &str, latest: &str) -> Result<AuditHistory> {
-    let org_history = store.history(org)?;
+/// The org's history, with the roles of the snapshot before `latest`.
+fn audit_history(
+    store: &Store,
+    org: &str,
+    org_history: OrgHistory,
+    latest: &str,
+) -> Result<AuditHistory> {
     // The snapshot before the latest, or the one before it if `prune`
     // deleted it meanwhile.
     let previous = store
