@@ -127,10 +127,14 @@ fn fold(s: &str) -> String {
 
 /// Full names compared case-insensitively with white space collapsed.
 fn name_key(s: &str) -> String {
-    s.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut key = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(&word.to_lowercase());
+    }
+    key
 }
 
 /// An email the Hub reports for an account, and where it came from.
@@ -148,9 +152,18 @@ pub struct Matcher<'r> {
     identities: &'r Identities,
     by_username: HashMap<String, usize>,
     by_email: HashMap<String, usize>,
-    /// Folded email local part → people (ambiguous when more than one).
-    by_local: HashMap<String, Vec<usize>>,
-    by_name: HashMap<String, Vec<usize>>,
+    /// Folded email local part → the one person with it, `None` when
+    /// several have it (ambiguous: no match).
+    by_local: HashMap<String, Option<usize>>,
+    /// Full name key → the one person with it, `None` when several do.
+    by_name: HashMap<String, Option<usize>>,
+}
+
+/// Records `i` under `key`, or marks the key ambiguous if it is taken.
+fn index_unique(map: &mut HashMap<String, Option<usize>>, key: String, i: usize) {
+    map.entry(key)
+        .and_modify(|found| *found = None)
+        .or_insert(Some(i));
 }
 
 impl<'r> Matcher<'r> {
@@ -158,10 +171,10 @@ impl<'r> Matcher<'r> {
         let mut m = Matcher {
             people,
             identities,
-            by_username: HashMap::new(),
-            by_email: HashMap::new(),
-            by_local: HashMap::new(),
-            by_name: HashMap::new(),
+            by_username: HashMap::with_capacity(people.len()),
+            by_email: HashMap::with_capacity(people.len()),
+            by_local: HashMap::with_capacity(people.len()),
+            by_name: HashMap::with_capacity(people.len()),
         };
         for (i, p) in people.iter().enumerate() {
             if let Some(u) = &p.hf_username {
@@ -170,11 +183,11 @@ impl<'r> Matcher<'r> {
             if let Some(e) = &p.email {
                 m.by_email.insert(e.to_lowercase(), i);
                 if let Some((local, _)) = e.split_once('@') {
-                    m.by_local.entry(fold(local)).or_default().push(i);
+                    index_unique(&mut m.by_local, fold(local), i);
                 }
             }
             if let Some(n) = &p.full_name {
-                m.by_name.entry(name_key(n)).or_default().push(i);
+                index_unique(&mut m.by_name, name_key(n), i);
             }
         }
         m
@@ -210,14 +223,13 @@ impl<'r> Matcher<'r> {
                 return found(i, e.method);
             }
         }
-        if let Some([i]) = self.by_local.get(&fold(username)).map(Vec::as_slice) {
+        if let Some(Some(i)) = self.by_local.get(&fold(username)) {
             return found(*i, MatchMethod::Heuristic);
         }
-        if let Some([i]) = fullname
+        if let Some(Some(i)) = fullname
             .map(name_key)
             .filter(|k| !k.is_empty())
             .and_then(|k| self.by_name.get(&k))
-            .map(Vec::as_slice)
         {
             return found(*i, MatchMethod::Heuristic);
         }

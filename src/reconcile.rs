@@ -8,9 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::activity::IdpActivity;
 use crate::error::{Error, Result};
-use crate::identity::{Identities, Matcher};
-use crate::model::Collector;
-use crate::model::{InviteSource, MatchMethod, Person};
+use crate::history::OrgHistory;
+use crate::identity::Matcher;
+use crate::model::{Collector, InviteSource, MatchMethod, Person, Snapshot};
 use crate::report::{
     AccessRow, ActivitySummary, OrgSummary, Report, RevokeStats, RosterSummary, Stranger, Unchecked,
 };
@@ -20,13 +20,12 @@ use crate::rules::{self, AuditHistory, OrgAudit, PreviousRoles, Revocation, Seve
 use crate::seats::{self, SeatPrices, seat_rows};
 use crate::store::{Store, snapshot_id};
 
-/// Everything a report is computed from.
+/// Everything a report is computed from, besides what [`load`] read from
+/// the store.
 pub struct Inputs<'a> {
-    pub store: &'a Store,
-    /// Orgs to report on; all orgs of the store when empty.
-    pub orgs: &'a [String],
     pub roster: &'a Roster,
-    pub identities: &'a Identities,
+    /// The roster's people (and the identity mapping), indexed.
+    pub matcher: &'a Matcher<'a>,
     /// The IdP export of last logins (`--activity`).
     pub idp: Option<&'a IdpActivity>,
     pub exceptions: &'a Exceptions,
@@ -37,20 +36,65 @@ pub struct Inputs<'a> {
     pub fail_on: Severity,
 }
 
-pub fn build(input: &Inputs) -> Result<Report> {
-    let orgs = if input.orgs.is_empty() {
-        input.store.orgs()?
+/// One org as the store holds it: the latest complete snapshot (without
+/// its events) and the history before it.
+pub struct Stored {
+    pub org: String,
+    pub snapshot: Snapshot,
+    pub history: AuditHistory,
+}
+
+/// Reads from `store` what [`build`] reconciles: each of `orgs` (all orgs
+/// of the store when empty). Needs nothing from the roster, so it can run
+/// while the roster is read.
+pub fn load(store: &Store, orgs: &[String]) -> Result<Vec<Stored>> {
+    let orgs = if orgs.is_empty() {
+        store.orgs()?
     } else {
-        input.orgs.to_vec()
+        orgs.to_vec()
     };
     if orgs.is_empty() {
         return Err(Error::Usage(format!(
             "the store {} holds no snapshot: run `hfaudit snapshot --org ORG` first",
-            input.store.root().display()
+            store.root().display()
         )));
     }
+    orgs.into_iter()
+        .map(|org| {
+            // The history does not depend on which snapshot is the latest:
+            // scan it while the latest is read.
+            let (snapshot, org_history) = std::thread::scope(|scope| {
+                let history = scope.spawn(|| store.history(&org));
+                let started = std::time::Instant::now();
+                let snapshot = store.latest_without_events(&org);
+                tracing::debug!(
+                    "{org}: latest snapshot read in {} ms",
+                    started.elapsed().as_millis()
+                );
+                (snapshot, crate::report::write::joined(history))
+            });
+            let Some(snapshot) = snapshot? else {
+                return Err(Error::Usage(format!(
+                    "no complete snapshot of {org} in {}: run `hfaudit snapshot --org {org}` first",
+                    store.root().display()
+                )));
+            };
+            let history =
+                audit_history(store, &org, org_history?, &snapshot_id(snapshot.taken_at))?;
+            Ok(Stored {
+                org,
+                snapshot,
+                history,
+            })
+        })
+        .collect()
+}
+
+/// The report on the orgs [`load`] read.
+pub fn build(input: &Inputs, stored: &[Stored]) -> Report {
+    let started = std::time::Instant::now();
     let people = &input.roster.people;
-    let matcher = Matcher::new(people, input.identities);
+    let matcher = input.matcher;
     let mut report = Report {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: input.now,
@@ -71,24 +115,16 @@ pub fn build(input: &Inputs) -> Result<Report> {
         seat_history: Vec::new(),
         warnings: input.roster.warnings.clone(),
     };
-    for org in &orgs {
-        let started = std::time::Instant::now();
-        let Some(snapshot) = input.store.latest_without_events(org)? else {
-            return Err(Error::Usage(format!(
-                "no complete snapshot of {org} in {}: run `hfaudit snapshot --org {org}` first",
-                input.store.root().display()
-            )));
-        };
-        tracing::debug!(
-            "{org}: latest snapshot read in {} ms",
-            started.elapsed().as_millis()
-        );
-        let history = audit_history(input.store, org, &snapshot_id(snapshot.taken_at))?;
-        let started = std::time::Instant::now();
+    for Stored {
+        org,
+        snapshot,
+        history,
+    } in stored
+    {
         let audit = OrgAudit::new(
-            &snapshot,
-            &matcher,
-            &history,
+            snapshot,
+            matcher,
+            history,
             input.idp,
             input.as_of,
             input.now,
@@ -136,7 +172,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
                     _ => None,
                 })
                 .collect(),
-            caveats: invite_source(&snapshot)
+            caveats: invite_source(snapshot)
                 .and_then(|source| invite_caveat(org, source))
                 .map(|reason| Unchecked {
                     collector: "invites".into(),
@@ -144,7 +180,7 @@ pub fn build(input: &Inputs) -> Result<Report> {
                 })
                 .into_iter()
                 .collect(),
-            incomplete: incomplete(&snapshot),
+            incomplete: incomplete(snapshot),
             activity: ActivitySummary {
                 audit_log: history.org.has_audit_log(),
                 audit_log_since: history.org.audit_log_since,
@@ -157,10 +193,10 @@ pub fn build(input: &Inputs) -> Result<Report> {
         report.never_active.extend(rules::never_active(&audit));
         report.revocations.extend(revocations);
         report.findings.extend(findings);
-        tracing::debug!("{org}: reconciled in {} ms", started.elapsed().as_millis());
     }
     rules::sort(&mut report.findings);
-    Ok(report)
+    tracing::debug!("reconciled in {} ms", started.elapsed().as_millis());
+    report
 }
 
 /// Where the snapshot's pending invitations were read from, if they were.
@@ -242,9 +278,13 @@ fn incomplete(snapshot: &crate::model::Snapshot) -> Vec<Unchecked> {
     out
 }
 
-/// The org's history, and the roles of the snapshot before `latest`.
-fn audit_history(store: &Store, org: &str, latest: &str) -> Result<AuditHistory> {
-    let org_history = store.history(org)?;
+/// The org's history, with the roles of the snapshot before `latest`.
+fn audit_history(
+    store: &Store,
+    org: &str,
+    org_history: OrgHistory,
+    latest: &str,
+) -> Result<AuditHistory> {
     // The snapshot before the latest, or the one before it if `prune`
     // deleted it meanwhile.
     let previous = store

@@ -99,6 +99,16 @@
         total += 1;
         shown += visible ? 1 : 0;
       });
+      // A filter shows its matches even in a folded table.
+      if (needle !== "") {
+        var outer = target.closest("details.fold");
+        if (outer) {
+          outer.open = true;
+        }
+        each(target.querySelectorAll("details.fold"), function (fold) {
+          fold.open = true;
+        });
+      }
       each(target.querySelectorAll("[data-group]"), function (group) {
         group.hidden = Number(group.getAttribute("data-rank")) < min;
       });
@@ -115,5 +125,21 @@
     });
     controls.hidden = false;
     apply();
+  });
+  // Printing shows every row: unfold for the print, fold back after.
+  var folded = [];
+  window.addEventListener("beforeprint", function () {
+    folded = Array.prototype.filter.call(doc.querySelectorAll("details.fold"), function (fold) {
+      return !fold.open;
+    });
+    each(folded, function (fold) {
+      fold.open = true;
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    each(folded, function (fold) {
+      fold.open = false;
+    });
+    folded = [];
   });
 })();

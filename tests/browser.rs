@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::harness::{Run, assert_code};
 use crate::report::{HOSTILE_NAMES, hostile_report};
 use crate::support::cdp::{Browser, Page, decode_base64, find_chromium};
+use crate::support::large_org;
 
 mod print;
 mod table;
@@ -278,5 +279,122 @@ fn hostile_names_render_as_text_in_chromium() {
         "document.getElementById('findings').scrollIntoView()",
     );
     screenshot(&mut page, "hostile-report.png");
+    assert_quiet(&mut page, &url, &html);
+}
+
+/// `hfaudit report` on the large org of issue 12 (10,000 members, a
+/// 50,000-person roster) into `dir/out`; the path of its report.html and
+/// the number of findings.
+fn large_report(dir: &Path) -> (PathBuf, usize) {
+    large_org::write(dir);
+    let out = dir.join("out");
+    let run: Run = Command::new(env!("CARGO_BIN_EXE_hfaudit"))
+        .args(["report", "-q", "--as-of", large_org::AS_OF])
+        .args(["--fail-on", "critical"])
+        .arg("--store")
+        .arg(dir.join("store"))
+        .arg("--roster")
+        .arg(dir.join("roster.csv"))
+        .arg("--out")
+        .arg(&out)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run hfaudit report")
+        .into();
+    assert_code(&run, 1);
+    let findings = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+    (out.join("report.html"), findings.lines().count() - 1)
+}
+
+/// The large report opens with its long tables folded and every row in
+/// the page, and prints every row. Prints the time to first paint and to
+/// DOMContentLoaded (a figure, not a timed test: only a generous bound).
+#[test]
+fn large_report_opens_folded_with_every_row_in_chromium() {
+    let Some(mut browser) = browser() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (report, findings) = large_report(dir.path());
+    let html = std::fs::read_to_string(&report).unwrap();
+    let mut page = browser.new_page().unwrap();
+    let url = open(&mut page, &report);
+    assert_quiet(&mut page, &url, &html);
+    let got = eval(
+        &mut page,
+        r##"(() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  return {
+    fcp: paint ? paint.startTime : null,
+    dcl: nav.domContentLoadedEventEnd,
+    load: nav.loadEventEnd,
+    findings: document.querySelectorAll("#findings-list tbody tr").length,
+    access: document.querySelectorAll("#access-table tbody tr").length,
+    folds: Array.from(document.querySelectorAll("details.fold"), d => d.open),
+    shown: Array.from(document.querySelectorAll("details.fold tbody tr:last-child"),
+      r => r.checkVisibility()),
+  };
+})()"##,
+    );
+    note(&format!(
+        "large report ({:.1} MB, {findings} findings): first contentful paint {} ms, \
+         DOMContentLoaded {} ms, load {} ms",
+        html.len() as f64 / 1e6,
+        got["fcp"],
+        got["dcl"],
+        got["load"]
+    ));
+    assert_eq!(got["findings"], json!(findings), "every finding is a row");
+    assert_eq!(
+        got["access"],
+        json!(large_org::MEMBERS + large_org::INVITES),
+        "every account is a row"
+    );
+    // Low, medium and high are long; critical (214) too, and the inventory.
+    let folds = got["folds"].as_array().unwrap();
+    assert!(folds.len() >= 4, "{got}");
+    assert!(folds.iter().all(|open| open == false), "folded: {got}");
+    assert!(
+        got["shown"].as_array().unwrap().iter().all(|s| s == false),
+        "{got}"
+    );
+    assert!(
+        got["dcl"].as_f64().is_some_and(|ms| ms < 60_000.0),
+        "DOMContentLoaded: {got}"
+    );
+
+    // Printed, every folded row is laid out.
+    page.call("Emulation.setEmulatedMedia", json!({"media": "print"}))
+        .unwrap();
+    let printed = eval(
+        &mut page,
+        r##"Array.from(document.querySelectorAll("details.fold tbody tr"))
+  .filter(r => !r.checkVisibility()).length"##,
+    );
+    assert_eq!(printed, json!(0), "rows missing from the print layout");
+    page.call("Emulation.setEmulatedMedia", json!({"media": ""}))
+        .unwrap();
+
+    // A filter unfolds what it finds.
+    eval(
+        &mut page,
+        r##"(() => {
+  const input = document.querySelector('[data-controls="findings-list"] [data-filter]');
+  input.value = "user09999";
+  input.dispatchEvent(new Event("input", {bubbles: true}));
+})()"##,
+    );
+    let found = eval(
+        &mut page,
+        r##"Array.from(document.querySelectorAll("#findings-list tbody tr"))
+  .filter(r => r.checkVisibility())
+  .map(r => r.querySelector(".subject").textContent)"##,
+    );
+    assert!(
+        !found.as_array().unwrap().is_empty()
+            && found.as_array().unwrap().iter().all(|s| s == "user09999"),
+        "{found}"
+    );
     assert_quiet(&mut page, &url, &html);
 }

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::activity::IdpActivity;
 use crate::config::{ReportSettings, Settings};
 use crate::error::{Error, Result};
-use crate::identity::Identities;
+use crate::identity::{Identities, Matcher};
 use crate::reconcile::{self, Inputs};
-use crate::report::{Report, write::write_outputs};
+use crate::report::Report;
+use crate::report::write::{joined, write_outputs};
 use crate::roster::Roster;
 use crate::rules::exceptions::Exceptions;
 use crate::store::Store;
@@ -31,32 +32,30 @@ fn run_relabelled(
     relabel: Option<(&Path, &str)>,
 ) -> Result<Report> {
     let started = std::time::Instant::now();
-    let roster = Roster::load(&r.roster, &r.roster_options).map_err(Error::unreadable_input)?;
-    let identities = match &r.identities {
-        Some(p) => Identities::load(p).map_err(Error::unreadable_input)?,
-        None => Identities::default(),
-    };
-    let idp = match &r.activity {
-        Some(p) => Some(IdpActivity::load(p)?),
-        None => None,
-    };
-    let exceptions = match &r.exceptions {
-        Some(p) => Exceptions::load(p).map_err(Error::unreadable_input)?,
-        None => Exceptions::default(),
-    };
-    tracing::debug!("inputs read in {} ms", started.elapsed().as_millis());
-    let report = reconcile::build(&Inputs {
-        store,
-        orgs,
-        roster: &roster,
-        identities: &identities,
-        idp: idp.as_ref(),
-        exceptions: &exceptions,
-        as_of: r.as_of,
-        now: r.now,
-        thresholds: r.thresholds,
-        prices: &r.prices,
-        fail_on: r.fail_on,
+    // The store and the local files are independent: read them at once.
+    let report = std::thread::scope(|scope| -> Result<_> {
+        let stored = scope.spawn(|| reconcile::load(store, orgs));
+        // A bad input file is reported before any store error, as when the
+        // two were read one after the other.
+        let local = LocalInputs::read(r)?;
+        let matcher = Matcher::new(&local.roster.people, &local.identities);
+        let stored = joined(stored)?;
+        tracing::debug!("inputs read in {} ms", started.elapsed().as_millis());
+        let report = reconcile::build(
+            &Inputs {
+                roster: &local.roster,
+                matcher: &matcher,
+                idp: local.idp.as_ref(),
+                exceptions: &local.exceptions,
+                as_of: r.as_of,
+                now: r.now,
+                thresholds: r.thresholds,
+                prices: &r.prices,
+                fail_on: r.fail_on,
+            },
+            &stored,
+        );
+        Ok(report)
     })?;
     let mut report = report;
     if let Some((root, label)) = relabel {
@@ -66,14 +65,45 @@ fn run_relabelled(
             *w = w.replace(&root, label);
         }
     }
-    let started = std::time::Instant::now();
     let written = write_outputs(&report, &r.out, r.templates.as_deref())?;
-    tracing::debug!("reports written in {} ms", started.elapsed().as_millis());
     for w in &report.warnings {
         tracing::warn!("{w}");
     }
     summarise(&report, &r.out, &written, term);
     Ok(report)
+}
+
+/// The inputs read from local files: the roster, and the optional
+/// identity mapping, IdP export and exceptions.
+struct LocalInputs {
+    roster: Roster,
+    identities: Identities,
+    idp: Option<IdpActivity>,
+    exceptions: Exceptions,
+}
+
+impl LocalInputs {
+    fn read(r: &ReportSettings) -> Result<LocalInputs> {
+        let roster = Roster::load(&r.roster, &r.roster_options).map_err(Error::unreadable_input)?;
+        let identities = match &r.identities {
+            Some(p) => Identities::load(p).map_err(Error::unreadable_input)?,
+            None => Identities::default(),
+        };
+        let idp = match &r.activity {
+            Some(p) => Some(IdpActivity::load(p)?),
+            None => None,
+        };
+        let exceptions = match &r.exceptions {
+            Some(p) => Exceptions::load(p).map_err(Error::unreadable_input)?,
+            None => Exceptions::default(),
+        };
+        Ok(LocalInputs {
+            roster,
+            identities,
+            idp,
+            exceptions,
+        })
+    }
 }
 
 fn summarise(report: &Report, out: &Path, written: &[PathBuf], term: &Term) {

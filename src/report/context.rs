@@ -64,6 +64,11 @@ pub fn money(amount: f64) -> String {
     format!("{sign}{int}.{frac}")
 }
 
+/// Tables longer than this many rows start folded in report.html (a
+/// closed `<details>`): a 10,000-member report opens quickly, while every
+/// row stays in the page for find-in-page (which unfolds them) and print.
+pub const FOLD_ROWS: usize = 200;
+
 /// A point in time: `iso` for `<time datetime>`, `text` for people.
 #[derive(Debug, Clone, Serialize)]
 pub struct Moment {
@@ -73,9 +78,20 @@ pub struct Moment {
 
 impl Moment {
     pub fn new(t: DateTime<Utc>) -> Self {
+        use chrono::{Datelike, Timelike};
+        let (y, mo, d) = (t.year(), t.month(), t.day());
+        if !(0..=9999).contains(&y) {
+            return Moment {
+                iso: t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                text: t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            };
+        }
+        // What the formats above give, without parsing them per value (a
+        // large report formats tens of thousands of these).
+        let (h, mi, s) = (t.hour(), t.minute(), t.second());
         Moment {
-            iso: t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            text: t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            iso: format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
+            text: format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC"),
         }
     }
 
@@ -105,6 +121,8 @@ pub struct ReportView {
     pub severities: Vec<SeverityGroup>,
     pub seat_tables: Vec<SeatTable>,
     pub access: Vec<AccessView>,
+    /// More than [`FOLD_ROWS`] access rows: the inventory starts folded.
+    pub access_folded: bool,
     pub strangers: Vec<StrangerView>,
     /// Time to revoke, per org that had leavers.
     pub revoke_stats: Vec<RevokeStatsView>,
@@ -181,6 +199,8 @@ pub struct SeverityGroup {
     pub open: String,
     pub muted: String,
     pub any_muted: bool,
+    /// More than [`FOLD_ROWS`] findings: the group's table starts folded.
+    pub folded: bool,
     pub findings: Vec<FindingView>,
 }
 
@@ -356,6 +376,7 @@ impl ReportView {
                 .collect(),
             seat_tables: SeatTable::per_org(&report.seats),
             access: report.access.iter().map(AccessView::new).collect(),
+            access_folded: report.access.len() > FOLD_ROWS,
             strangers: report.strangers.iter().map(StrangerView::new).collect(),
             revoke_stats: RevokeStatsView::per_org(&report.orgs),
             still_holding: report
@@ -441,6 +462,7 @@ impl SeverityGroup {
             open: thousands(findings.len() as u64 - muted),
             muted: thousands(muted),
             any_muted: muted > 0,
+            folded: findings.len() > FOLD_ROWS,
             findings,
         }
     }
@@ -576,6 +598,21 @@ mod tests {
             lines("a\u{202E}\nDELETE /x\r"),
             "a\u{FFFD}\nDELETE /x\u{FFFD}"
         );
+    }
+
+    #[test]
+    fn moments_format_as_chrono_does() {
+        use chrono::TimeZone;
+        for t in [
+            Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            Utc.with_ymd_and_hms(999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(12026, 1, 2, 3, 4, 5).unwrap(),
+            Utc.with_ymd_and_hms(-3, 1, 2, 3, 4, 5).unwrap(),
+        ] {
+            let m = Moment::new(t);
+            assert_eq!(m.iso, t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            assert_eq!(m.text, t.format("%Y-%m-%d %H:%M UTC").to_string());
+        }
     }
 
     #[test]

@@ -74,23 +74,25 @@ pub fn write_outputs(
     templates: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
     let started = Instant::now();
-    // The HTML and the JSON are the big ones: render them beside the CSVs.
+    // The HTML and the JSON are the big ones: render them beside the CSVs,
+    // each hashed (for the manifest) in the thread that rendered it.
     let (html, json, csvs) = std::thread::scope(|scope| {
-        let html = scope.spawn(|| html::render(report, templates).map(String::into_bytes));
-        let json = scope.spawn(|| json::render(report));
+        let html = scope.spawn(|| hashed(html::render(report, templates).map(String::into_bytes)));
+        let json = scope.spawn(|| hashed(json::render(report)));
         let csvs = [
-            csv::findings(report),
-            csv::seats(report),
-            csv::seats_history(report),
-            csv::access(report),
+            hashed(csv::findings(report)),
+            hashed(csv::seats(report)),
+            hashed(csv::seats_history(report)),
+            hashed(csv::access(report)),
         ];
         (joined(html), joined(json), csvs)
     });
     let [findings, seats, seats_history, access] = csvs;
-    let mut rendered: Vec<Vec<u8>> = vec![html?, findings?, seats?, seats_history?, access?, json?];
-    rendered.push(set_manifest(&rendered)?);
+    let mut rendered: Vec<Hashed> = vec![html?, findings?, seats?, seats_history?, access?, json?];
+    rendered.push(hashed(set_manifest(&rendered))?);
     let names: Vec<&str> = FILES.iter().copied().chain([SET_MANIFEST]).collect();
     tracing::debug!("reports rendered in {} ms", started.elapsed().as_millis());
+    let started = Instant::now();
     create_dir(out)?;
     sweep_stale_temps(out);
     // Written and fsynced at once: the fsyncs overlap.
@@ -98,7 +100,7 @@ pub fn write_outputs(
         let handles: Vec<_> = names
             .iter()
             .zip(&rendered)
-            .map(|(name, bytes)| scope.spawn(move || write_temp(out, name, bytes)))
+            .map(|(name, file)| scope.spawn(move || write_temp(out, name, &file.bytes)))
             .collect();
         handles.into_iter().map(joined).collect()
     });
@@ -119,7 +121,21 @@ pub fn write_outputs(
         remove_all(&temps);
     }
     published?;
+    tracing::debug!("reports written in {} ms", started.elapsed().as_millis());
     Ok(temps.into_iter().map(|(_, target)| target).collect())
+}
+
+/// A rendered file and its SHA-256.
+struct Hashed {
+    bytes: Vec<u8>,
+    sha256: String,
+}
+
+fn hashed(bytes: Result<Vec<u8>>) -> Result<Hashed> {
+    bytes.map(|bytes| Hashed {
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        bytes,
+    })
 }
 
 /// Renames the temporary files over their targets, the manifest (last of
@@ -142,7 +158,7 @@ fn publish(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<()> {
 }
 
 /// The manifest naming the rendered files (in [`FILES`] order).
-fn set_manifest(rendered: &[Vec<u8>]) -> Result<Vec<u8>> {
+fn set_manifest(rendered: &[Hashed]) -> Result<Vec<u8>> {
     let now = chrono::Utc::now();
     let manifest = SetManifest {
         set_id: format!(
@@ -155,10 +171,10 @@ fn set_manifest(rendered: &[Vec<u8>]) -> Result<Vec<u8>> {
         files: FILES
             .iter()
             .zip(rendered)
-            .map(|(name, bytes)| SetFile {
+            .map(|(name, file)| SetFile {
                 name,
-                bytes: bytes.len(),
-                sha256: hex::encode(Sha256::digest(bytes)),
+                bytes: file.bytes.len(),
+                sha256: file.sha256.clone(),
             })
             .collect(),
     };
@@ -258,8 +274,8 @@ fn process_exists(pid: u32) -> bool {
     }
 }
 
-/// The result of a rendering thread; a panic in it goes on in this one.
-fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+/// The result of a scoped thread; a panic in it goes on in this one.
+pub(crate) fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     handle
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

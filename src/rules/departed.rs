@@ -1,12 +1,15 @@
 //! Leavers who still have a way in: membership, resource groups, accepted
 //! access to gated repos, pending invitations.
 
+use std::collections::HashMap;
+
 use crate::model::{Person, Role};
 use crate::rules::context::OrgAudit;
 use crate::rules::{Finding, Rule, Severity, base_finding, describe_person};
 
 /// `departed_member`: critical for admin or write, else high.
 pub fn departed_member(a: &OrgAudit) -> Vec<Finding> {
+    let gated = gated_repos_by_user(a);
     a.members
         .iter()
         .filter(|m| a.departed(m.person))
@@ -23,7 +26,10 @@ pub fn departed_member(a: &OrgAudit) -> Vec<Finding> {
             f.fullname = member.fullname.clone().or(f.fullname);
             f.role = member.role.clone();
             f.groups = member.resource_groups.clone();
-            f.repos = gated_repos_of(a, &member.username);
+            f.repos = gated
+                .get(&member.username.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or_default();
             f.detail = format!(
                 "{} but is still a member of {} with role {}{}",
                 left(m.person),
@@ -196,22 +202,23 @@ pub(super) fn set_open_since(
     });
 }
 
-/// Gated repos a username holds accepted access to, as `type/namespace/name`.
-fn gated_repos_of(a: &OrgAudit, username: &str) -> Vec<String> {
-    let mut repos: Vec<String> = a
-        .access
-        .iter()
-        .filter(|x| {
-            x.item
-                .username
-                .as_deref()
-                .is_some_and(|u| u.eq_ignore_ascii_case(username))
-        })
-        .map(|x| format!("{}/{}", x.item.repo_type, x.item.repo))
-        .collect();
-    repos.sort();
-    repos.dedup();
-    repos
+/// The gated repos each username (ASCII lower-cased) holds accepted access
+/// to, as `type/namespace/name`, sorted.
+fn gated_repos_by_user(a: &OrgAudit) -> HashMap<String, Vec<String>> {
+    let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
+    for x in &a.access {
+        if let Some(u) = x.item.username.as_deref() {
+            by_user
+                .entry(u.to_ascii_lowercase())
+                .or_default()
+                .push(format!("{}/{}", x.item.repo_type, x.item.repo));
+        }
+    }
+    for repos in by_user.values_mut() {
+        repos.sort();
+        repos.dedup();
+    }
+    by_user
 }
 
 /// A group's resources that are not repos, as evidence: `kind id` or

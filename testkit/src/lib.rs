@@ -6,6 +6,7 @@
 pub mod cdp;
 pub mod fake_hub;
 pub mod generate;
+pub mod large_org;
 
 /// `--name N` from the command line of a bench or example, else `default`.
 pub fn number_arg(name: &str, default: usize) -> usize {
