@@ -1,6 +1,6 @@
 //! Reconciliation: the latest snapshot of each org and its history against
-//! the HR roster, into one [`Report`]. A pure function of its inputs, apart
-//! from reading the store.
+//! the HR roster, into one [`Report`]. [`load`] reads the store (the only
+//! I/O here); [`build`] is a pure function of what it read and the inputs.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
