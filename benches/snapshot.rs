@@ -252,23 +252,8 @@ fn export_bench(events: usize) {
 /// The size of the audit-log export the fake Hub serves (fetched once more,
 /// untimed).
 fn export_bytes(hub: &FakeHub) -> usize {
-    let url = format!("{}/api/organizations/{ORG}/audit-log/export", hub.url());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let body = reqwest::Client::new()
-            .get(url)
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .expect("an answer")
-            .bytes()
-            .await
-            .expect("a body");
-        body.len()
-    })
+    let path = format!("/api/organizations/{ORG}/audit-log/export");
+    hub.get(&path, ADMIN_TOKEN).1.len()
 }
 
 /// Runs `hfaudit snapshot` of the bench org into `store`; its wall time.

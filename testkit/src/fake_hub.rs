@@ -115,6 +115,26 @@ impl FakeHub {
         self.shared.base_url.clone()
     }
 
+    /// GET `path` (with its query) as `bearer` would: the status and the
+    /// body. Judged like every other request.
+    pub fn get(&self, path: &str, bearer: &str) -> (u16, Vec<u8>) {
+        let url = format!("{}{path}", self.url());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let response = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .expect("an answer");
+            let status = response.status().as_u16();
+            (status, response.bytes().await.expect("a body").to_vec())
+        })
+    }
+
     /// Reads or changes the world, e.g. between two snapshots.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut state = self.shared.lock();

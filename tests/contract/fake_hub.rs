@@ -16,21 +16,8 @@ fn get(hub: &FakeHub, path: &str) -> (u16, String) {
 
 /// GET `path` of `hub` with `token`: status and body.
 fn get_with(hub: &FakeHub, path: &str, token: &str) -> (u16, String) {
-    let url = format!("{}{path}", hub.url());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let response = reqwest::Client::new()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("an answer");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("a body"))
-    })
+    let (status, body) = hub.get(path, token);
+    (status, String::from_utf8(body).expect("a UTF-8 body"))
 }
 
 /// The enterprise org's SCIM token (SCIM accepts no other bearer).
