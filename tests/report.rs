@@ -290,24 +290,31 @@ fn endless_or_oversized_inputs_are_exit_2_and_write_nothing() {
         "{}",
         run.stderr
     );
-    let idp = case.dir.path().join("idp.csv");
-    std::fs::write(&idp, format!("username,last_login\namy,{cell}\n")).unwrap();
-    let run = report(&case, &roster, &["--activity", idp.to_str().unwrap()]);
-    assert_code(&run, 2);
-    assert!(
-        run.stderr.contains("idp.csv:2:2: this cell is"),
-        "{}",
-        run.stderr
-    );
-    let ids = case.dir.path().join("ids.csv");
-    std::fs::write(&ids, format!("hf_username,email\n{cell},a@b.c\n")).unwrap();
-    let run = report(&case, &roster, &["--identities", ids.to_str().unwrap()]);
-    assert_code(&run, 2);
-    assert!(
-        run.stderr.contains("ids.csv:2:1: this cell is"),
-        "{}",
-        run.stderr
-    );
+    // The other two CSV inputs, read by the same reader, say the same.
+    for (name, text, flag, at) in [
+        (
+            "idp.csv",
+            format!("username,last_login\namy,{cell}\n"),
+            "--activity",
+            "idp.csv:2:2",
+        ),
+        (
+            "ids.csv",
+            format!("hf_username,email\n{cell},a@b.c\n"),
+            "--identities",
+            "ids.csv:2:1",
+        ),
+    ] {
+        let path = case.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let run = report(&case, &roster, &[flag, path.to_str().unwrap()]);
+        assert_code(&run, 2);
+        assert!(
+            run.stderr.contains(&format!("{at}: this cell is")),
+            "{}",
+            run.stderr
+        );
+    }
     assert!(!out.exists(), "nothing was written");
 }
 
