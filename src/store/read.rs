@@ -229,6 +229,11 @@ impl Loaded {
         ))
     }
 
+    /// The bytes of each file, in order.
+    pub(super) fn files(&self) -> Vec<&[u8]> {
+        self.0.iter().map(|b| &b[..]).collect()
+    }
+
     /// The files at `positions`.
     pub(super) fn some(&self, positions: impl IntoIterator<Item = usize>) -> Loaded {
         Loaded(positions.into_iter().map(|i| self.0[i].clone()).collect())

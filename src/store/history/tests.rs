@@ -483,3 +483,58 @@ mod deleted_while_read {
         assert!(store.previous_roles("acme", &history, latest).is_err());
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Any pattern of presence over the files (read in parts on several
+    /// threads) gives each account its runs of consecutive snapshots and
+    /// the name of its last one, as a scan of every file one by one does.
+    #[test]
+    fn presence_matches_a_file_by_file_reading(
+        days in proptest::collection::vec(proptest::collection::vec(proptest::bool::ANY, 5), 1..9)
+    ) {
+        let users = ["u0", "u1", "U2", "u3", "u4"];
+        let snaps: Vec<Snapshot> = days
+            .iter()
+            .enumerate()
+            .map(|(d, present)| {
+                let here: Vec<&str> = users
+                    .iter()
+                    .zip(present)
+                    .filter(|(_, p)| **p)
+                    .map(|(u, _)| *u)
+                    .collect();
+                let mut s = snap(d as u32 + 1, &here, &[]);
+                for m in &mut s.members {
+                    m.fullname = Some(format!("{} on day {}", m.username, d + 1));
+                }
+                s
+            })
+            .collect();
+        let (_d, store) = store_with(&snaps);
+        let h = store.history("acme").unwrap();
+        for (i, user) in users.iter().enumerate() {
+            let files: Vec<usize> = (0..days.len()).filter(|&d| days[d][i]).collect();
+            let key = user.to_lowercase();
+            if files.is_empty() {
+                proptest::prop_assert!(!h.accounts.contains_key(&key));
+                continue;
+            }
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            for &f in &files {
+                match runs.last_mut() {
+                    Some((_, end)) if *end + 1 == f => *end = f,
+                    _ => runs.push((f, f)),
+                }
+            }
+            proptest::prop_assert_eq!(&h.member_runs[*user], &runs);
+            let last = *files.last().unwrap();
+            let account = &h.accounts[&key];
+            proptest::prop_assert_eq!(account.first, day(files[0] as u32 + 1));
+            proptest::prop_assert_eq!(account.last, day(last as u32 + 1));
+            let name = format!("{user} on day {}", last + 1);
+            proptest::prop_assert_eq!(account.fullname.as_deref(), Some(name.as_str()));
+        }
+    }
+}
