@@ -130,9 +130,9 @@ impl Store {
         let Some(org_dir) = self.checked_org_dir(org)? else {
             return Ok((good, skipped));
         };
-        for id in published_ids(&org_dir)? {
-            let dir = org_dir.join(&id);
-            let checked = read_manifest(&org_dir, org, &id).and_then(|m| {
+        let check = |id: &str| {
+            let dir = org_dir.join(id);
+            read_manifest(&org_dir, org, id).and_then(|m| {
                 for (name, entry) in &m.files {
                     let len = trust::check_path(&dir.join(name), Kind::File).map(|md| md.len());
                     match len {
@@ -147,10 +147,21 @@ impl Store {
                     }
                 }
                 Ok(m)
-            });
+            })
+        };
+        // Hundreds of small files and a few stats each: read on two threads.
+        let ids = published_ids(&org_dir)?;
+        let (older, newer) = ids.split_at(ids.len() / 2);
+        let checked: Vec<_> = std::thread::scope(|scope| {
+            let newer = scope.spawn(|| newer.iter().map(|id| check(id)).collect::<Vec<_>>());
+            let mut all: Vec<_> = older.iter().map(|id| check(id)).collect();
+            all.extend(newer.join().expect("a manifest reader panicked"));
+            all
+        });
+        for (id, checked) in ids.iter().zip(checked) {
             match checked {
                 Ok(m) => good.push(m),
-                Err(_) if trust::vanished(&org_dir, &id) => skip_vanished(org, &id),
+                Err(_) if trust::vanished(&org_dir, id) => skip_vanished(org, id),
                 Err(reason) => skipped.push(format!("{org}/{id}: {reason}")),
             }
         }
@@ -219,16 +230,26 @@ impl Store {
             .iter()
             .map(|&k| manifests[k].members().unwrap_or(0))
             .collect();
-        let scanned = timed(org, "members", || scan::members(&member_files, &rows))
-            .map_err(fail("members"))?;
-        let invites = timed(org, "invites", || {
-            scan::first_by(&files(&tables::INVITES), "invitee")
-        })
-        .map_err(fail("invites"))?;
-        let events = timed(org, "events", || {
-            scan::events(&files(&tables::EVENTS), &MEMBERSHIP_EVENT_KINDS)
-        })
-        .map_err(fail("events"))?;
+        // The audit-log exports are few large files, the members and
+        // invites many small ones: scanned at once, each keeps the cores
+        // busy while the other waits on its reads.
+        let event_files = files(&tables::EVENTS);
+        let (scanned, invites, events) = std::thread::scope(|scope| {
+            let events = scope.spawn(|| {
+                timed(org, "events", || {
+                    scan::events(&event_files, &MEMBERSHIP_EVENT_KINDS)
+                })
+            });
+            let scanned = timed(org, "members", || scan::members(&member_files, &rows));
+            let invites = timed(org, "invites", || {
+                scan::first_by(&files(&tables::INVITES), "invitee")
+            });
+            let events = events.join().expect("the events scan panicked");
+            (scanned, invites, events)
+        });
+        let scanned = scanned.map_err(fail("members"))?;
+        let invites = invites.map_err(fail("invites"))?;
+        let events = events.map_err(fail("events"))?;
         let (accounts, member_runs) = presence(scanned, &with_members, &snapshots);
         let first_seen = FirstSeen {
             members: accounts.iter().map(|(k, p)| (k.clone(), p.first)).collect(),
