@@ -104,7 +104,10 @@ impl Moment {
     }
 }
 
-/// The root of the template context: `{{ report.… }}`.
+/// The root of the template context, `{{ report.… }}`: these fields and
+/// the long lists ([`severity_groups`], [`access_rows`], [`still_holding`],
+/// [`revoked`]), built apart so that each can be built and converted on
+/// its own thread.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportView {
     pub tool_version: String,
@@ -117,19 +120,12 @@ pub struct ReportView {
     /// True when no org had an unavailable collector.
     pub everything_checked: bool,
     pub warnings: Vec<String>,
-    /// Always five groups, critical first, empty ones included.
-    pub severities: Vec<SeverityGroup>,
     pub seat_tables: Vec<SeatTable>,
-    pub access: Vec<AccessView>,
     /// More than [`FOLD_ROWS`] access rows: the inventory starts folded.
     pub access_folded: bool,
     pub strangers: Vec<StrangerView>,
     /// Time to revoke, per org that had leavers.
     pub revoke_stats: Vec<RevokeStatsView>,
-    /// Leavers still holding membership, most days since the last day first.
-    pub still_holding: Vec<RevocationView>,
-    /// Leavers whose membership ended in the history, slowest first.
-    pub revoked: Vec<RevocationView>,
     pub never_active: Vec<NeverActiveView>,
     /// Orgs with a seat history (the charts are passed beside the view).
     pub trends: Vec<String>,
@@ -370,38 +366,10 @@ impl ReportView {
                 o.unavailable.is_empty() && o.caveats.is_empty() && o.incomplete.is_empty()
             }),
             warnings: texts(&report.warnings),
-            severities: Severity::ALL
-                .into_iter()
-                .map(|s| SeverityGroup::new(s, &report.findings))
-                .collect(),
             seat_tables: SeatTable::per_org(&report.seats),
-            access: report.access.iter().map(AccessView::new).collect(),
             access_folded: report.access.len() > FOLD_ROWS,
             strangers: report.strangers.iter().map(StrangerView::new).collect(),
             revoke_stats: RevokeStatsView::per_org(&report.orgs),
-            still_holding: report
-                .revocations
-                .iter()
-                .filter(|r| r.still_member)
-                .map(RevocationView::new)
-                .collect(),
-            revoked: report
-                .revocations
-                .iter()
-                .filter(|r| !r.still_member)
-                .map(|r| {
-                    // Late by the finding's own verdict, so the table and the
-                    // findings agree whatever the SLA was.
-                    let late = report.findings.iter().any(|f| {
-                        f.rule == Rule::LateRevocation
-                            && f.org == r.org
-                            && f.subject.eq_ignore_ascii_case(&r.username)
-                    });
-                    let mut v = RevocationView::new(r);
-                    v.late = late;
-                    v
-                })
-                .collect(),
             never_active: report
                 .never_active
                 .iter()
@@ -415,6 +383,57 @@ impl ReportView {
                 .collect(),
         }
     }
+}
+
+// The long lists of the template context (`report.severities`,
+// `report.access`, `report.still_holding`, `report.revoked`), one function
+// each: a large org's report spends most of its view time here.
+
+/// Always five groups, critical first, empty ones included.
+pub fn severity_groups(report: &Report) -> Vec<SeverityGroup> {
+    Severity::ALL
+        .into_iter()
+        .map(|s| SeverityGroup::new(s, &report.findings))
+        .collect()
+}
+
+/// Every member, invite and service account.
+pub fn access_rows(report: &Report) -> Vec<AccessView> {
+    report.access.iter().map(AccessView::new).collect()
+}
+
+/// Leavers still holding membership, most days since the last day
+/// first.
+pub fn still_holding(report: &Report) -> Vec<RevocationView> {
+    report
+        .revocations
+        .iter()
+        .filter(|r| r.still_member)
+        .map(RevocationView::new)
+        .collect()
+}
+
+/// Leavers whose membership ended in the history, slowest first.
+pub fn revoked(report: &Report) -> Vec<RevocationView> {
+    // (org, lower-cased subject) of every late-revocation finding: late
+    // by the finding's own verdict, so the table and the findings agree
+    // whatever the SLA was.
+    let late: std::collections::HashSet<(&str, String)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::LateRevocation)
+        .map(|f| (f.org.as_str(), f.subject.to_ascii_lowercase()))
+        .collect();
+    report
+        .revocations
+        .iter()
+        .filter(|r| !r.still_member)
+        .map(|r| {
+            let mut v = RevocationView::new(r);
+            v.late = late.contains(&(r.org.as_str(), r.username.to_ascii_lowercase()));
+            v
+        })
+        .collect()
 }
 
 impl OrgView {

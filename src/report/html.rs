@@ -13,13 +13,23 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value, context};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::report::context::ReportView;
+use crate::report::context::{self, ReportView};
 use crate::report::{Report, SeatHistoryRow, chart};
 
 /// The page template; the others are included from it.
 pub const MAIN: &str = "report.html.j2";
 pub const STYLE: &str = "report.css";
 pub const SCRIPT: &str = "report.js";
+
+/// The page's sections, in page order: `{{ sections.NAME }}` in the page
+/// template is the section template rendered.
+pub const SECTIONS: [(&str, &str); 5] = [
+    ("summary", "_summary.html.j2"),
+    ("findings", "_findings.html.j2"),
+    ("history", "_history.html.j2"),
+    ("seats", "_seats.html.j2"),
+    ("access", "_access.html.j2"),
+];
 
 /// Every embedded template, by the file name an override must use.
 pub const EMBEDDED: [(&str, &str); 8] = [
@@ -61,7 +71,35 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
     }
     let env = environment(templates);
     let fail = |e: minijinja::Error| template_error(templates, &e);
-    let view = ReportView::new(report);
+    // The view of a large org is mostly four long lists: each is built and
+    // converted for the templates on its own thread.
+    let (view, lists) = std::thread::scope(|scope| {
+        let list = |build: fn(&Report) -> Value| scope.spawn(move || build(report));
+        let lists = [
+            (
+                "severities",
+                list(|r| Value::from_serialize(context::severity_groups(r))),
+            ),
+            (
+                "access",
+                list(|r| Value::from_serialize(context::access_rows(r))),
+            ),
+            (
+                "still_holding",
+                list(|r| Value::from_serialize(context::still_holding(r))),
+            ),
+            (
+                "revoked",
+                list(|r| Value::from_serialize(context::revoked(r))),
+            ),
+        ];
+        let view = ReportView::new(report);
+        let lists: Vec<(&str, Value)> = lists
+            .into_iter()
+            .map(|(name, h)| (name, h.join().expect("a view builder panicked")))
+            .collect();
+        (view, lists)
+    });
     // The charts are SVG drawn by hfaudit from numbers and dates only: the
     // one piece of markup the templates insert unescaped.
     let charts: Value = view
@@ -76,8 +114,8 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
             chart::seat_trend(&rows).map(|svg| (org.clone(), Value::from_safe_string(svg)))
         })
         .collect();
-    let report = Value::from_serialize(view);
-
+    let lists: Value = lists.into_iter().collect();
+    let report = context! { ..lists, ..Value::from_serialize(view) };
     let asset = |name: &str| -> Result<String> {
         env.get_template(name)
             .and_then(|t| t.render(context! { report => report.clone() }))
@@ -85,8 +123,31 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
     };
     let csp = content_security_policy(&asset(STYLE)?, &asset(SCRIPT)?);
 
+    // The sections are independent pages of rows (a large org's findings
+    // and access inventory are most of the work): each renders on its own
+    // thread, and the page template inserts them as `sections.NAME`. An
+    // override of the page that still includes them works as well.
+    let ctx = context! { report => report.clone(), csp => csp, charts => charts };
+    let rendered: Vec<Result<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = SECTIONS
+            .iter()
+            .map(|(_, file)| {
+                let (env, ctx) = (&env, &ctx);
+                scope.spawn(move || env.get_template(file).and_then(|t| t.render(ctx)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a section renderer panicked").map_err(fail))
+            .collect()
+    });
+    let mut sections = Vec::with_capacity(SECTIONS.len());
+    for ((name, _), html) in SECTIONS.iter().zip(rendered) {
+        sections.push((*name, Value::from_safe_string(html?)));
+    }
+    let sections: Value = sections.into_iter().collect();
     env.get_template(MAIN)
-        .and_then(|t| t.render(context! { report => report.clone(), csp => csp, charts => charts }))
+        .and_then(|t| t.render(context! { sections => sections, ..ctx }))
         .map_err(fail)
 }
 
