@@ -54,6 +54,11 @@ impl Formatter for EscapingFormatter {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Most text is ASCII below DEL, where nothing is hostile (serde_json
+        // escapes the C0 controls itself): one byte scan, one write.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((at, c)) = rest.char_indices().find(|&(_, c)| is_hostile_char(c)) {
             w.write_all(&rest.as_bytes()[..at])?;
