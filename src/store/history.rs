@@ -14,7 +14,7 @@ mod scan;
 mod tests;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::manifest::Manifest;
 use super::read::{RELISTS, hook, published_ids, read_manifest, skip_vanished};
@@ -76,6 +76,20 @@ impl Store {
             first = Some(e);
             verify = true;
         }
+    }
+
+    /// The presence scan alone: every account of `org` over the snapshots
+    /// whose files are all there (what [`Self::history`] gives as
+    /// `accounts`, without its retries over damaged snapshots). The history
+    /// bench times it by itself (`--phase members`), to hold against the
+    /// same query in another engine.
+    pub fn member_presence(&self, org: &str) -> Result<HashMap<String, Presence>> {
+        let (manifests, _) = self.history_manifests(org)?;
+        let org_dir = self.org_dir(org);
+        let (with_members, files, rows) = member_files(&org_dir, &manifests);
+        let scanned = scan::members(&files, &rows)
+            .map_err(|e| Error::store(&org_dir, format!("history scan of members: {e}")))?;
+        Ok(presence(scanned, &with_members, &snapshot_infos(&manifests)).0)
     }
 
     /// Role of every member in snapshot `id` (lower-cased username → role),
@@ -186,16 +200,7 @@ impl Store {
 
     fn history_of(&self, org: &str, manifests: &[Manifest]) -> Result<OrgHistory> {
         let org_dir = self.org_dir(org);
-        let snapshots: Vec<SnapshotInfo> = manifests
-            .iter()
-            .map(|m| SnapshotInfo {
-                id: m.snapshot_id.clone(),
-                taken_at: m.taken_at,
-                members: m.members(),
-                invites: m.invites(),
-                events: m.collector_rows(Collector::Events).is_some(),
-            })
-            .collect();
+        let snapshots = snapshot_infos(manifests);
         let files = |table: &Table| -> Vec<PathBuf> {
             manifests
                 .iter()
@@ -210,26 +215,7 @@ impl Store {
                 Error::store(&org_dir, format!("history scan of {what}: {e}"))
             }
         };
-        // Snapshots with a members table (all of them, unless a manifest
-        // says otherwise), their files and row counts.
-        let with_members: Vec<usize> = (0..manifests.len())
-            .filter(|&k| {
-                manifests[k].files.contains_key(tables::MEMBERS.file)
-                    && manifests[k].members().is_some()
-            })
-            .collect();
-        let member_files: Vec<PathBuf> = with_members
-            .iter()
-            .map(|&k| {
-                org_dir
-                    .join(&manifests[k].snapshot_id)
-                    .join(tables::MEMBERS.file)
-            })
-            .collect();
-        let rows: Vec<u64> = with_members
-            .iter()
-            .map(|&k| manifests[k].members().unwrap_or(0))
-            .collect();
+        let (with_members, member_files, rows) = member_files(&org_dir, manifests);
         // The audit-log exports are few large files, the members and
         // invites many small ones: scanned at once, each keeps the cores
         // busy while the other waits on its reads.
@@ -267,6 +253,45 @@ impl Store {
             skipped: Vec::new(),
         })
     }
+}
+
+/// What the history says of each snapshot of `manifests`.
+fn snapshot_infos(manifests: &[Manifest]) -> Vec<SnapshotInfo> {
+    manifests
+        .iter()
+        .map(|m| SnapshotInfo {
+            id: m.snapshot_id.clone(),
+            taken_at: m.taken_at,
+            members: m.members(),
+            invites: m.invites(),
+            events: m.collector_rows(Collector::Events).is_some(),
+        })
+        .collect()
+}
+
+/// The snapshots of `manifests` with a members table (all of them, unless
+/// a manifest says otherwise) as positions in `manifests`, their
+/// `members.parquet` files and row counts.
+fn member_files(org_dir: &Path, manifests: &[Manifest]) -> (Vec<usize>, Vec<PathBuf>, Vec<u64>) {
+    let with_members: Vec<usize> = (0..manifests.len())
+        .filter(|&k| {
+            manifests[k].files.contains_key(tables::MEMBERS.file)
+                && manifests[k].members().is_some()
+        })
+        .collect();
+    let files = with_members
+        .iter()
+        .map(|&k| {
+            org_dir
+                .join(&manifests[k].snapshot_id)
+                .join(tables::MEMBERS.file)
+        })
+        .collect();
+    let rows = with_members
+        .iter()
+        .map(|&k| manifests[k].members().unwrap_or(0))
+        .collect();
+    (with_members, files, rows)
 }
 
 /// Presence per lower-cased username (spellings merged, the latest one

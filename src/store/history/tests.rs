@@ -332,6 +332,11 @@ fn an_account_that_left_and_came_back_has_two_runs() {
         "from the last run"
     );
     assert_eq!(h.accounts["bob"].last, day(4));
+    assert_eq!(
+        store.member_presence("acme").unwrap(),
+        h.accounts,
+        "the presence scan alone"
+    );
 
     let holders = HashMap::from([
         ("alice".to_string(), Holder::Unmatched),
