@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::manifest::Manifest;
-use super::read::{RELISTS, hook, published_ids, read_manifest, skip_vanished};
+use super::read::{RELISTS, hook, in_parallel, published_ids, read_manifest, skip_vanished};
 use super::tables::{self, Table};
 use super::trust::{self, Kind};
 use super::{Listed, Store};
@@ -163,15 +163,13 @@ impl Store {
                 Ok(m)
             })
         };
-        // Hundreds of small files and a few stats each: read on two threads.
+        // Hundreds of small files and a few stats each: read on every core.
         let ids = published_ids(&org_dir)?;
-        let (older, newer) = ids.split_at(ids.len() / 2);
-        let checked: Vec<_> = std::thread::scope(|scope| {
-            let newer = scope.spawn(|| newer.iter().map(|id| check(id)).collect::<Vec<_>>());
-            let mut all: Vec<_> = older.iter().map(|id| check(id)).collect();
-            all.extend(newer.join().expect("a manifest reader panicked"));
-            all
-        });
+        let checked = in_parallel(&ids, |_, part| {
+            part.iter().map(|id| check(id)).collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten();
         for (id, checked) in ids.iter().zip(checked) {
             match checked {
                 Ok(m) => good.push(m),

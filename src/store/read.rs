@@ -204,7 +204,7 @@ pub(super) fn scan_files(paths: &[PathBuf]) -> PolarsResult<LazyFrame> {
 pub(super) struct Loaded(Arc<[Buffer<u8>]>);
 
 impl Loaded {
-    /// Reads `paths` with plain reads, on two threads.
+    /// Reads `paths` with plain reads, on every core.
     pub(super) fn read(paths: &[PathBuf]) -> PolarsResult<Loaded> {
         let read = |part: &[PathBuf]| -> PolarsResult<Vec<Vec<u8>>> {
             part.iter()
@@ -214,19 +214,11 @@ impl Loaded {
                 })
                 .collect()
         };
-        let (first, second) = paths.split_at(paths.len() / 2);
-        let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| read(second));
-            (read(first), second.join())
-        });
-        let second = second.map_err(|_| polars_err!(ComputeError: "a file reader panicked"))?;
-        Ok(Loaded(
-            first?
-                .into_iter()
-                .chain(second?)
-                .map(Buffer::from_vec)
-                .collect(),
-        ))
+        let mut files = Vec::with_capacity(paths.len());
+        for part in in_parallel(paths, |_, part| read(part)) {
+            files.extend(part?.into_iter().map(Buffer::from_vec));
+        }
+        Ok(Loaded(files.into()))
     }
 
     /// The bytes of each file, in order.
@@ -247,6 +239,34 @@ impl Loaded {
         };
         LazyFrame::scan_parquet_sources(ScanSources::Buffers(self.0.clone()), args)
     }
+}
+
+/// `work(first, part)` over contiguous parts of `items`, one per core
+/// (`first` is the position of `part[0]`), results in order: how the
+/// store reads and tallies many small files at once. A panic in `work` is
+/// the caller's.
+pub(super) fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(usize, &[T]) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let per = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .enumerate()
+            .map(|(i, part)| {
+                let work = &work;
+                scope.spawn(move || work(i * per, part))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Names of the published snapshot directories of an org (those with a

@@ -17,7 +17,7 @@ use polars::prelude::*;
 use super::cover::covering;
 use super::{AuthorActivity, MembershipEvent, snapshot_time};
 use crate::model::event_kind;
-use crate::store::read::{Loaded, scan_files};
+use crate::store::read::{Loaded, in_parallel, scan_files};
 
 /// One account as the Hub spells it, over a list of `members.parquet` files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,9 +197,9 @@ fn spans(loaded: &Loaded, files: &Files) -> PolarsResult<Spans> {
         }
         Ok(out)
     };
-    in_parallel(&loaded.files(), tally)?
+    in_parallel(&loaded.files(), tally)
         .into_iter()
-        .try_fold(Spans::default(), |all, part| Ok(all.then(part)))
+        .try_fold(Spans::default(), |all, part| Ok(all.then(part?)))
 }
 
 /// Step 2 of [`members`]: the name and email at each of `rows` (global
@@ -239,7 +239,12 @@ fn names(loaded: &Loaded, files: &Files, rows: &[u64]) -> PolarsResult<Vec<Named
         Ok(out)
     };
     let mut named = vec![(None, None); rows.len()];
-    for (account, n) in in_parallel(&by_file, read)?.into_iter().flatten() {
+    for (account, n) in in_parallel(&by_file, read)
+        .into_iter()
+        .collect::<PolarsResult<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
         named[account] = n;
     }
     Ok(named)
@@ -247,35 +252,6 @@ fn names(loaded: &Loaded, files: &Files, rows: &[u64]) -> PolarsResult<Vec<Named
 
 /// A name and an email, as a members file has them.
 type Named = (Option<String>, Option<String>);
-
-/// `work(first, part)` over contiguous parts of `items`, one per core
-/// (`first` is the position of `part[0]`), results in order.
-fn in_parallel<T: Sync, R: Send>(
-    items: &[T],
-    work: impl Fn(usize, &[T]) -> PolarsResult<R> + Sync,
-) -> PolarsResult<Vec<R>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let per = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(per)
-            .enumerate()
-            .map(|(i, part)| {
-                let work = &work;
-                scope.spawn(move || work(i * per, part))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(polars_err!(ComputeError: "a members reader panicked")))
-            })
-            .collect()
-    })
-}
 
 /// Row numbers over a list of files read as one.
 struct Files {
@@ -349,7 +325,8 @@ pub(super) fn first_by(
         }
         Ok(first)
     };
-    for part in in_parallel(&loaded.files(), tally)? {
+    for part in in_parallel(&loaded.files(), tally) {
+        let part = part?;
         for (k, id) in part {
             let Some(t) = snapshot_time(&id) else {
                 continue;
@@ -487,7 +464,8 @@ fn activity(paths: &[PathBuf]) -> PolarsResult<(HashMap<String, AuthorActivity>,
     };
     let mut activity: HashMap<String, AuthorActivity> = HashMap::new();
     let mut oldest: Option<i64> = None;
-    for (part, part_oldest) in in_parallel(paths, tally)? {
+    for part in in_parallel(paths, tally) {
+        let (part, part_oldest) = part?;
         oldest = match (oldest, part_oldest) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
