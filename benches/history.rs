@@ -9,6 +9,12 @@
 //! The generated store is deterministic (seeded) and cached under
 //! `target/bench-data/history-v1/`, so only the first run pays for it.
 //!
+//! The report keeps a presence index next to the snapshots
+//! (`STORE/ORG/.presence-index`): the runs timed find it up to date; the
+//! bench also times (3 runs each) the daily cron case, where it is one
+//! snapshot behind, and the first report after an upgrade or a prune,
+//! which finds none and scans every members file.
+//!
 //! `cargo bench --bench history [-- --runs N]` (default 5 runs: this
 //! machine's timings vary by a fifth from one run to the next).
 //! `-- --phase members` prints one phase alone (median, min, max): the
@@ -29,7 +35,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use hfaudit::store::Store;
+use hfaudit::store::{INDEX_FILE, Store};
 
 use world::World;
 
@@ -177,19 +183,43 @@ fn main() {
             .expect("run hfaudit")
     };
     let phase_arg = std::env::args().skip_while(|a| a != "--phase").nth(1);
-    let mut walls = Vec::new();
-    // Phase name (the log line without its figure) → times (ms), in the
-    // order the first run logged them.
-    let mut phases: Vec<(String, Vec<f64>)> = Vec::new();
-    for i in 0..runs {
+    let store = Store::new(dir.join("store"));
+    let org_dir = store.org_dir(world::ORG);
+    restore_hidden(&org_dir);
+    let wall_of = |i: usize| {
         let started = Instant::now();
         let out = report();
-        walls.push(started.elapsed());
+        let wall = started.elapsed();
         assert!(
             matches!(out.status.code(), Some(0 | 1)),
             "run {i} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        (wall, out)
+    };
+    // The report that finds no presence index (the first after an upgrade
+    // or a prune) scans every members file and writes the index; the daily
+    // cron report finds it one snapshot behind and scans that one.
+    let special = if phase_arg.is_none() { runs.min(3) } else { 0 };
+    let mut cold = Vec::new();
+    let mut behind = Vec::new();
+    for i in 0..special {
+        let _ = std::fs::remove_file(org_dir.join(INDEX_FILE));
+        cold.push(wall_of(i).0);
+        let _ = std::fs::remove_file(org_dir.join(INDEX_FILE));
+        {
+            let _hidden = Hidden::latest(&org_dir);
+            store.history(world::ORG).expect("index all but the latest");
+        }
+        behind.push(wall_of(i).0);
+    }
+    let mut walls = Vec::new();
+    // Phase name (the log line without its figure) → times (ms), in the
+    // order the first run logged them.
+    let mut phases: Vec<(String, Vec<f64>)> = Vec::new();
+    for i in 0..runs {
+        let (wall, out) = wall_of(i);
+        walls.push(wall);
         for (name, ms) in logged_phases(&String::from_utf8_lossy(&out.stderr)) {
             match phases.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, times)) => times.push(ms),
@@ -213,7 +243,6 @@ fn main() {
         if wanted == "members" {
             // The same scan with nothing beside it: the figure to hold
             // against DuckDB's query on this store.
-            let store = Store::new(dir.join("store"));
             let mut alone = Vec::new();
             let mut accounts = 0;
             for _ in 0..runs {
@@ -236,15 +265,35 @@ fn main() {
     let rows = |name: &str| read(name).lines().count().saturating_sub(1);
     let median = ms(walls[walls.len() / 2]);
     println!(
-        "  wall (median of {runs})  {median:.0} ms   (min {:.0} ms, max {:.0} ms; goal < 1000 ms)",
+        "  wall (median of {runs})  {median:.0} ms   (min {:.0} ms, max {:.0} ms; goal < 1000 ms; \
+         presence index up to date)",
         ms(walls[0]),
         ms(walls[walls.len() - 1])
     );
+    // The goal holds for the reports cron runs every day; the one-off
+    // rebuild is printed beside them.
+    let mut worst = median;
+    for (what, mut times, daily) in [
+        ("index one snapshot behind (daily cron)", behind, true),
+        ("no index (one-off: builds it)", cold, false),
+    ] {
+        times.sort();
+        let m = ms(times[times.len() / 2]);
+        if daily {
+            worst = worst.max(m);
+        }
+        println!(
+            "  {what:<40} median of {} {m:.0} ms (min {:.0} ms, max {:.0} ms)",
+            times.len(),
+            ms(times[0]),
+            ms(times[times.len() - 1])
+        );
+    }
     let rss = support::max_rss_children_kib() as f64 / 1024.0;
     println!("  peak memory          {rss:.1} MiB (max RSS; goal < 512 MiB)");
     println!(
         "  goal                 {}",
-        if median < 1000.0 && rss < 512.0 {
+        if worst < 1000.0 && rss < 512.0 {
             "met"
         } else {
             "MISSED"
@@ -265,6 +314,50 @@ fn main() {
             .collect::<Vec<_>>()
             .join(" ")
     );
+}
+
+/// The latest snapshot of an org, moved out of sight (a dot name) while
+/// this lives, so that the presence index can be built without it.
+struct Hidden {
+    from: PathBuf,
+    to: PathBuf,
+}
+
+const HIDDEN_PREFIX: &str = ".bench-hidden-";
+
+impl Hidden {
+    fn latest(org_dir: &Path) -> Hidden {
+        let mut ids: Vec<String> = std::fs::read_dir(org_dir)
+            .expect("read the org dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        ids.sort();
+        let latest = ids.pop().expect("a snapshot");
+        let from = org_dir.join(&latest);
+        let to = org_dir.join(format!("{HIDDEN_PREFIX}{latest}"));
+        std::fs::rename(&from, &to).expect("hide the latest snapshot");
+        Hidden { from, to }
+    }
+}
+
+impl Drop for Hidden {
+    fn drop(&mut self) {
+        std::fs::rename(&self.to, &self.from).expect("put the latest snapshot back");
+    }
+}
+
+/// Puts back a snapshot an interrupted run left hidden.
+fn restore_hidden(org_dir: &Path) {
+    for entry in std::fs::read_dir(org_dir)
+        .expect("read the org dir")
+        .flatten()
+    {
+        let name = entry.file_name().into_string().unwrap_or_default();
+        if let Some(id) = name.strip_prefix(HIDDEN_PREFIX) {
+            std::fs::rename(entry.path(), org_dir.join(id)).expect("restore a hidden snapshot");
+        }
+    }
 }
 
 /// `(phase, ms)` for every `... in N ms` line of a `-vv` log.

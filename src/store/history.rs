@@ -9,12 +9,16 @@
 //! snapshots are named and skipped, and the scan runs again.
 
 mod cover;
+mod index;
 mod scan;
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+pub use index::INDEX_FILE;
+pub(super) use index::{TEMP_FILE_PREFIX as INDEX_TEMP_PREFIX, remove as remove_index};
 
 use super::manifest::Manifest;
 use super::read::{RELISTS, hook, in_parallel, published_ids, read_manifest, skip_vanished};
@@ -52,7 +56,9 @@ impl Store {
                 timed(org, "manifests", || self.history_manifests(org))?
             };
             hook("history: scan");
-            let e = match self.history_of(org, &manifests) {
+            // After a damaged file, everything comes from the verified
+            // snapshots: the presence index is not used.
+            let e = match self.history_of(org, &manifests, !verify) {
                 Ok(mut h) => {
                     h.skipped = skipped;
                     return Ok(h);
@@ -196,7 +202,7 @@ impl Store {
         Ok((good, skipped))
     }
 
-    fn history_of(&self, org: &str, manifests: &[Manifest]) -> Result<OrgHistory> {
+    fn history_of(&self, org: &str, manifests: &[Manifest], use_index: bool) -> Result<OrgHistory> {
         let org_dir = self.org_dir(org);
         let snapshots = snapshot_infos(manifests);
         let files = |table: &Table| -> Vec<PathBuf> {
@@ -214,6 +220,15 @@ impl Store {
             }
         };
         let (with_members, member_files, rows) = member_files(&org_dir, manifests);
+        let keys: Vec<index::Key> = with_members
+            .iter()
+            .zip(&rows)
+            .map(|(&k, &rows)| index::Key {
+                snapshot_id: manifests[k].snapshot_id.clone(),
+                sha256: manifests[k].files[tables::MEMBERS.file].sha256.clone(),
+                rows,
+            })
+            .collect();
         // The audit-log exports are few large files, the members and
         // invites many small ones: scanned at once, each keeps the cores
         // busy while the other waits on its reads.
@@ -224,7 +239,9 @@ impl Store {
                     scan::events(&event_files, &MEMBERSHIP_EVENT_KINDS)
                 })
             });
-            let scanned = timed(org, "members", || scan::members(&member_files, &rows));
+            let scanned = timed(org, "members", || {
+                index::members(&org_dir, &keys, &member_files, &rows, use_index)
+            });
             let invites = timed(org, "invites", || {
                 scan::first_by(&files(&tables::INVITES), "invitee")
             });

@@ -10,6 +10,7 @@
 //! STORE/ORG/SNAPSHOT_ID/<table>.parquet     one file per table of an `ok` collector
 //! STORE/ORG/.tmp-SNAPSHOT_ID-PID/           a snapshot being written (never read)
 //! STORE/ORG/.lock                           held while a snapshot is written
+//! STORE/ORG/.presence-index                 a cache of the members history (`history/index.rs`)
 //! ```
 //!
 //! A snapshot becomes visible by one `rename` of a complete, fsynced
@@ -46,6 +47,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub use crate::model::snapshot_id;
+pub use history::INDEX_FILE;
 pub use lock::OrgLock;
 pub use manifest::{CollectorEntry, FileEntry, Manifest};
 pub use write::{RepoAccessWriter, StagedSnapshot};
@@ -131,9 +133,11 @@ impl Store {
         Ok(org_dir)
     }
 
-    /// Removes stale `.tmp-*` directories left by killed runs. Only safe
+    /// Removes stale `.tmp-*` directories left by killed runs (and
+    /// presence indexes a killed report left half-written). Only safe
     /// while holding the org's lock (which the argument proves), since a
-    /// running writer's temp dir looks exactly the same.
+    /// running writer's temp dir looks exactly the same; a report writing
+    /// its index meanwhile only loses that index.
     pub fn sweep_temp(&self, lock: &OrgLock) -> Result<usize> {
         let org_dir = self.locked_org_dir(lock, lock.org())?;
         let entries = match std::fs::read_dir(&org_dir) {
@@ -144,10 +148,15 @@ impl Store {
         let mut removed = 0;
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(&org_dir, e))?;
-            let is_temp = entry
-                .file_name()
-                .to_str()
-                .is_some_and(|name| name.starts_with(TEMP_PREFIX));
+            let name = entry.file_name();
+            let name = name.to_str().unwrap_or_default();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if name.starts_with(history::INDEX_TEMP_PREFIX) && is_file {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                continue;
+            }
+            let is_temp = name.starts_with(TEMP_PREFIX);
             if is_temp && entry.file_type().is_ok_and(|t| t.is_dir()) {
                 let path = entry.path();
                 write::remove_incomplete(&path).map_err(|e| Error::io(&path, e))?;

@@ -190,6 +190,10 @@ impl Store {
         let dir = org_dir.join(id);
         let hidden = org_dir.join(format!("{TEMP_PREFIX}prune-{id}-{}", std::process::id()));
         std::fs::rename(&dir, &hidden).map_err(|e| Error::io(&dir, e))?;
+        // The presence index may describe the snapshot: it goes with it
+        // (the next history read rebuilds it from what is left).
+        let index = org_dir.join(super::history::INDEX_FILE);
+        super::history::remove_index(&org_dir).map_err(|e| Error::io(&index, e))?;
         write::sync_dir(&org_dir)?;
         write::remove_incomplete(&hidden).map_err(|e| Error::io(&hidden, e))
     }

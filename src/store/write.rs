@@ -24,7 +24,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use polars::prelude::{ParquetCompression, ParquetWriter};
 
-use files::{Unpublished, write_private_file};
+use files::Unpublished;
+pub(super) use files::write_private_file;
 pub(crate) use files::{remove_incomplete, sync_dir};
 pub use stream::RepoAccessWriter;
 

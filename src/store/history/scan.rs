@@ -20,7 +20,7 @@ use crate::model::event_kind;
 use crate::store::read::{Loaded, in_parallel, scan_files};
 
 /// One account as the Hub spells it, over a list of `members.parquet` files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Account {
     pub username: String,
     /// Name and email in the last file listing the account.

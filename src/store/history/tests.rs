@@ -543,3 +543,177 @@ proptest::proptest! {
         }
     }
 }
+
+mod presence_index {
+    use super::*;
+    use crate::store::history::INDEX_FILE;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn add(store: &Store, s: &Snapshot) {
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        store.write_snapshot(&lock, s, "t").unwrap();
+    }
+
+    fn index_path(store: &Store) -> std::path::PathBuf {
+        store.org_dir("acme").join(INDEX_FILE)
+    }
+
+    /// What the history says of presence, read without the index.
+    fn scanned(store: &Store) -> (HashMap<String, Presence>, MemberRuns) {
+        let _ = std::fs::remove_file(index_path(store));
+        let h = store.history("acme").unwrap();
+        (h.accounts, h.member_runs)
+    }
+
+    fn named(mut s: Snapshot, day: u32) -> Snapshot {
+        for m in &mut s.members {
+            m.fullname = Some(format!("{} on day {day}", m.username));
+        }
+        s
+    }
+
+    #[test]
+    fn a_report_writes_it_private_and_the_next_one_reads_only_new_snapshots() {
+        let (_d, store) = store_with(&[
+            named(snap(1, &["alice", "bob"], &[]), 1),
+            named(snap(2, &["alice"], &[]), 2),
+        ]);
+        assert!(!index_path(&store).exists(), "snapshots do not write it");
+        let first = store.history("acme").unwrap();
+        let meta = std::fs::symlink_metadata(index_path(&store)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        // The files the index covers are not read again: a members file
+        // it covers can go (size unchanged) and nothing changes.
+        let id = crate::store::snapshot_id(day(1));
+        let path = store.snapshot_dir("acme", &id).join("members.parquet");
+        let len = std::fs::metadata(&path).unwrap().len() as usize;
+        std::fs::write(&path, vec![0u8; len]).unwrap();
+        let again = store.history("acme").unwrap();
+        assert_eq!(again.accounts, first.accounts);
+        assert!(again.skipped.is_empty());
+        // A new snapshot is scanned and added.
+        add(&store, &named(snap(3, &["alice", "bob", "carol"], &[]), 3));
+        let third = store.history("acme").unwrap();
+        assert_eq!(third.member_runs["alice"], vec![(0, 2)]);
+        assert_eq!(third.member_runs["bob"], vec![(0, 0), (2, 2)]);
+        assert_eq!(third.member_runs["carol"], vec![(2, 2)]);
+        assert_eq!(
+            third.accounts["alice"].fullname.as_deref(),
+            Some("alice on day 3")
+        );
+        assert_eq!(third.accounts["bob"].first, day(1));
+    }
+
+    #[test]
+    fn a_damaged_foreign_or_stale_index_is_rebuilt_from_the_snapshots() {
+        let (_d, store) = store_with(&[snap(1, &["alice"], &[]), snap(2, &["alice", "bob"], &[])]);
+        let truth = scanned(&store);
+        let path = index_path(&store);
+        // One byte changed: refused by its checksum.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes.len() - 5;
+        bytes[at] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let h = store.history("acme").unwrap();
+        assert_eq!((h.accounts, h.member_runs), truth);
+        assert_ne!(std::fs::read(&path).unwrap(), bytes, "rewritten");
+        // Another store's index (other files): not used, replaced.
+        let (_e, other) = store_with(&[snap(1, &["mallory"], &[])]);
+        other.history("acme").unwrap();
+        std::fs::copy(index_path(&other), &path).unwrap();
+        let h = store.history("acme").unwrap();
+        assert_eq!((h.accounts, h.member_runs), truth);
+        // A symlink: not followed, neither read nor written through.
+        let target = store.org_dir("acme").with_file_name("elsewhere");
+        std::fs::copy(index_path(&other), &target).unwrap();
+        let before = std::fs::read(&target).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let h = store.history("acme").unwrap();
+        assert_eq!((h.accounts, h.member_runs), truth);
+        assert_eq!(std::fs::read(&target).unwrap(), before);
+        assert!(!std::fs::symlink_metadata(&path).unwrap().is_symlink());
+    }
+
+    #[test]
+    fn pruning_deletes_it_and_the_history_without_the_snapshot_is_rescanned() {
+        let (_d, store) = store_with(&[
+            snap(1, &["gone"], &[]),
+            snap(2, &["alice"], &[]),
+            snap(3, &["alice"], &[]),
+        ]);
+        store.history("acme").unwrap();
+        let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+        store
+            .delete_snapshot(&lock, &crate::store::snapshot_id(day(1)))
+            .unwrap();
+        drop(lock);
+        assert!(!index_path(&store).exists());
+        let h = store.history("acme").unwrap();
+        assert!(!h.accounts.contains_key("gone"));
+        assert_eq!(h.member_runs["alice"], vec![(0, 1)]);
+    }
+
+    #[test]
+    fn an_index_that_cannot_be_written_leaves_the_history_whole() {
+        let (_d, store) = store_with(&[snap(1, &["alice"], &[])]);
+        // A directory where the index goes: the rename fails, even as root.
+        let path = index_path(&store);
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("x"), "x").unwrap();
+        let h = store.history("acme").unwrap();
+        assert!(h.accounts.contains_key("alice"));
+        let left: Vec<String> = std::fs::read_dir(store.org_dir("acme"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "no temporary file left: {left:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+
+        /// However often the history is read between snapshots (so the
+        /// index covers any prefix), and after pruning any snapshot, it
+        /// says what a scan of every file says.
+        #[test]
+        fn reading_through_the_index_is_reading_every_file(
+            days in proptest::collection::vec(
+                (proptest::collection::vec(proptest::bool::ANY, 4), proptest::bool::ANY),
+                1..8,
+            ),
+            pruned in proptest::option::of(0usize..8),
+        ) {
+            let users = ["u0", "u1", "U2", "u3"];
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::new(dir.path().join("store"));
+            for (d, (present, read)) in days.iter().enumerate() {
+                let here: Vec<&str> = users
+                    .iter()
+                    .zip(present)
+                    .filter(|(_, p)| **p)
+                    .map(|(u, _)| *u)
+                    .collect();
+                add(&store, &named(snap(d as u32 + 1, &here, &[]), d as u32 + 1));
+                if *read {
+                    store.history("acme").unwrap();
+                }
+            }
+            let h = store.history("acme").unwrap();
+            let indexed = (h.accounts, h.member_runs);
+            proptest::prop_assert_eq!(&indexed, &scanned(&store));
+            if let Some(p) = pruned.filter(|p| *p < days.len() && days.len() > 1) {
+                store.history("acme").unwrap();
+                let lock = store.lock_org("acme", Duration::ZERO).unwrap();
+                store
+                    .delete_snapshot(&lock, &crate::store::snapshot_id(day(p as u32 + 1)))
+                    .unwrap();
+                drop(lock);
+                let h = store.history("acme").unwrap();
+                let indexed = (h.accounts, h.member_runs);
+                proptest::prop_assert_eq!(&indexed, &scanned(&store));
+            }
+        }
+    }
+}

@@ -66,7 +66,7 @@ pub(crate) fn remove_incomplete(dir: &Path) -> io::Result<()> {
 /// Creates `path` (which must not exist, not even as a symlink: `O_EXCL`)
 /// with mode 0600, lets `fill` write it, fsyncs it, and returns the sha256
 /// and size of what was written.
-pub(super) fn write_private_file(
+pub(in crate::store) fn write_private_file(
     path: &Path,
     fill: impl FnOnce(&mut HashingWriter<BufWriter<File>>) -> io::Result<()>,
 ) -> Result<FileEntry> {
@@ -97,7 +97,7 @@ pub(super) fn write_private_file(
 }
 
 /// Passes writes through while hashing exactly the bytes accepted.
-pub(super) struct HashingWriter<W> {
+pub(in crate::store) struct HashingWriter<W> {
     inner: W,
     hasher: Sha256,
     bytes: u64,

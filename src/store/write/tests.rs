@@ -193,7 +193,7 @@ fn the_lock_must_be_for_the_same_org() {
 }
 
 #[test]
-fn sweep_removes_only_temp_dirs() {
+fn sweep_removes_only_temp_dirs_and_temp_indexes() {
     let (_dir, store) = store();
     let lock = store.lock_org("acme", Duration::ZERO).unwrap();
     store
@@ -204,10 +204,16 @@ fn sweep_removes_only_temp_dirs() {
         std::fs::create_dir(org_dir.join(stale)).unwrap();
         std::fs::write(org_dir.join(stale).join("members.parquet"), b"half").unwrap();
     }
+    // A presence index a killed report left half-written goes too (not
+    // counted: it is no snapshot); the index itself stays.
+    std::fs::write(org_dir.join(".tmp-presence-7-123"), b"sha256:").unwrap();
+    std::fs::write(org_dir.join(".presence-index"), b"sha256:").unwrap();
     assert_eq!(store.sweep_temp(&lock).unwrap(), 2);
     assert_eq!(store.sweep_temp(&lock).unwrap(), 0);
     assert_eq!(store.list("acme").unwrap().len(), 1);
     assert!(org_dir.join(".lock").exists());
+    assert!(!org_dir.join(".tmp-presence-7-123").exists());
+    assert!(org_dir.join(".presence-index").exists());
 }
 
 /// Only `collector`'s rows of `snap`, as that collector hands them over.
