@@ -489,6 +489,24 @@ mod deleted_while_read {
     }
 }
 
+/// The `users` whose flag is set.
+fn present_of<'a>(users: &[&'a str], flags: &[bool]) -> Vec<&'a str> {
+    users
+        .iter()
+        .zip(flags)
+        .filter(|(_, p)| **p)
+        .map(|(u, _)| *u)
+        .collect()
+}
+
+/// `s` with every member named `USERNAME on day DAY`.
+fn named(mut s: Snapshot, day: u32) -> Snapshot {
+    for m in &mut s.members {
+        m.fullname = Some(format!("{} on day {day}", m.username));
+    }
+    s
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
 
@@ -504,17 +522,7 @@ proptest::proptest! {
             .iter()
             .enumerate()
             .map(|(d, present)| {
-                let here: Vec<&str> = users
-                    .iter()
-                    .zip(present)
-                    .filter(|(_, p)| **p)
-                    .map(|(u, _)| *u)
-                    .collect();
-                let mut s = snap(d as u32 + 1, &here, &[]);
-                for m in &mut s.members {
-                    m.fullname = Some(format!("{} on day {}", m.username, d + 1));
-                }
-                s
+                named(snap(d as u32 + 1, &present_of(&users, present), &[]), d as u32 + 1)
             })
             .collect();
         let (_d, store) = store_with(&snaps);
@@ -563,13 +571,6 @@ mod presence_index {
         let _ = std::fs::remove_file(index_path(store));
         let h = store.history("acme").unwrap();
         (h.accounts, h.member_runs)
-    }
-
-    fn named(mut s: Snapshot, day: u32) -> Snapshot {
-        for m in &mut s.members {
-            m.fullname = Some(format!("{} on day {day}", m.username));
-        }
-        s
     }
 
     #[test]
@@ -689,12 +690,7 @@ mod presence_index {
             let dir = tempfile::tempdir().unwrap();
             let store = Store::new(dir.path().join("store"));
             for (d, (present, read)) in days.iter().enumerate() {
-                let here: Vec<&str> = users
-                    .iter()
-                    .zip(present)
-                    .filter(|(_, p)| **p)
-                    .map(|(u, _)| *u)
-                    .collect();
+                let here = present_of(&users, present);
                 add(&store, &named(snap(d as u32 + 1, &here, &[]), d as u32 + 1));
                 if *read {
                     store.history("acme").unwrap();
