@@ -72,6 +72,10 @@ pub enum Command {
     Run(RunArgs),
     /// Delete old snapshots by a daily/weekly/monthly retention (dry run unless --apply)
     Prune(PruneArgs),
+    /// Write the Hub calls that would fix the open findings, for a person to review
+    Plan(PlanArgs),
+    /// Apply a reviewed plan (re-reads each fact first; asks unless --yes)
+    Apply(ApplyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -132,9 +136,10 @@ pub struct PruneArgs {
     pub apply: bool,
 }
 
-/// Inputs and outputs of a report.
-#[derive(Debug, Args, Clone)]
-pub struct ReportArgs {
+/// What a reconciliation reads besides the store: the roster and its
+/// companions, the report date and the thresholds.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
     /// The HR roster export (CSV, comma or semicolon, UTF-8)
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
@@ -159,17 +164,6 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    #[arg(long, value_name = "DIR", help = out_help())]
-    pub out: Option<PathBuf>,
-
-    /// A directory whose templates replace the embedded ones, by file name
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-
-    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity,
-          help = with_default("Exit with 1 when a finding is at or above this severity", DEFAULT_FAIL_ON))]
-    pub fail_on: Option<crate::rules::Severity>,
-
     #[arg(long, value_name = "DAYS",
           help = with_default("Days after which a pending invite is stale", DEFAULT_STALE_INVITE_DAYS))]
     pub stale_invite_days: Option<u32>,
@@ -191,6 +185,63 @@ pub struct ReportArgs {
     pub activity: Option<PathBuf>,
 }
 
+/// Inputs and outputs of a report.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+
+    #[arg(long, value_name = "DIR", help = out_help())]
+    pub out: Option<PathBuf>,
+
+    /// A directory whose templates replace the embedded ones, by file name
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity,
+          help = with_default("Exit with 1 when a finding is at or above this severity", DEFAULT_FAIL_ON))]
+    pub fail_on: Option<crate::rules::Severity>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+
+    /// Plan fixes for the findings of RULE only (repeatable) [default: departed_member, departed_group_access, departed_gated_access, departed_invite, departed_token, departed_token_used]
+    #[arg(long = "rule", value_name = "RULE", value_parser = parse_rule)]
+    pub rules: Vec<crate::rules::Rule>,
+
+    /// Plan fixes for the findings on SUBJECT only: a username or a finding's subject (repeatable)
+    #[arg(long = "subject", value_name = "S")]
+    pub subjects: Vec<String>,
+
+    /// Where the plan is written (JSON, with its sha256)
+    #[arg(long, value_name = "PLAN.json")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan written by `hfaudit plan`
+    #[arg(value_name = "PLAN.json")]
+    pub plan: PathBuf,
+
+    /// Apply without asking (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+
+    #[arg(long, value_name = "HOURS", value_parser = bounded(1, MAX_PLAN_AGE_HOURS),
+          help = with_default("Refuse a plan older than this many hours", DEFAULT_PLAN_MAX_AGE_HOURS))]
+    pub max_age: Option<u64>,
+
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     #[arg(long, value_name = "DIR", help = out_help())]
@@ -202,6 +253,10 @@ pub struct DemoArgs {
 }
 
 fn parse_severity(s: &str) -> Result<crate::rules::Severity, String> {
+    s.parse()
+}
+
+fn parse_rule(s: &str) -> Result<crate::rules::Rule, String> {
     s.parse()
 }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cli::{GlobalArgs, HubArgs, MailArgs, ReportArgs};
+use crate::cli::{GlobalArgs, HubArgs, InputArgs, MailArgs, ReportArgs};
 use crate::error::{Error, Result};
 use crate::hub::{ClientOptions, TokenEnv};
 use crate::roster::RosterOptions;
@@ -245,6 +245,20 @@ impl Settings {
 
     /// Report settings: this command's flags over the config file's.
     pub fn report(&self, args: &ReportArgs, now: DateTime<Utc>) -> Result<ReportSettings> {
+        let mut r = self.reconcile(&args.inputs, now)?;
+        if let Some(out) = &args.out {
+            r.out = out.clone();
+        }
+        r.templates = args.templates.clone();
+        if let Some(fail_on) = args.fail_on {
+            r.fail_on = fail_on;
+        }
+        Ok(r)
+    }
+
+    /// The settings of a reconciliation (`report`, `plan`): the input
+    /// flags over the config file's; the outputs as the config file says.
+    pub fn reconcile(&self, args: &InputArgs, now: DateTime<Utc>) -> Result<ReportSettings> {
         let file = &self.report;
         let roster = args.roster.clone().or(file.roster.clone()).ok_or_else(|| {
             Error::Usage("no roster: pass --roster FILE or set `roster` in hfaudit.toml".into())
@@ -270,9 +284,9 @@ impl Settings {
             exceptions: args.exceptions.clone().or(file.exceptions.clone()),
             as_of,
             now,
-            out: args.out.clone().unwrap_or_else(|| file.out.clone()),
-            templates: args.templates.clone(),
-            fail_on: args.fail_on.unwrap_or(file.fail_on),
+            out: file.out.clone(),
+            templates: None,
+            fail_on: file.fail_on,
             thresholds: Thresholds {
                 stale_invite_days: days(args.stale_invite_days, t.stale_invite_days),
                 inactive_days: days(args.inactive_days, t.inactive_days),

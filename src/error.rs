@@ -77,6 +77,11 @@ pub enum Error {
     #[error("{message}")]
     Mail { message: String, hint: String },
 
+    /// `hfaudit apply` will not apply the plan (stale, too old, not
+    /// confirmed, a permission missing): nothing was sent (exit 2).
+    #[error("{message}")]
+    Refused { message: String, hint: String },
+
     /// Several orgs failed; the worst decides the exit code.
     #[error("{} org(s) failed", .0.len())]
     Many(Vec<Error>),
@@ -155,7 +160,10 @@ impl Error {
     /// their input, 3 when the Hub or the store could not be used completely.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Config { .. } | Error::Input { .. } => 2,
+            Error::Usage(_)
+            | Error::Config { .. }
+            | Error::Input { .. }
+            | Error::Refused { .. } => 2,
             Error::Mail { .. } => 4,
             Error::Many(errors) => errors.iter().map(Error::exit_code).max().unwrap_or(3),
             Error::Auth { .. }
@@ -170,7 +178,9 @@ impl Error {
     /// Advice on what to do about the error, when we have some.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Auth { hint, .. } | Error::Mail { hint, .. } => Some(hint.clone()),
+            Error::Auth { hint, .. } | Error::Mail { hint, .. } | Error::Refused { hint, .. } => {
+                Some(hint.clone())
+            }
             Error::Locked { .. } => Some(
                 "wait for the other run to finish, or raise --lock-wait; the store was not changed"
                     .into(),

@@ -19,6 +19,7 @@ pub mod input_file;
 pub mod logging;
 pub mod model;
 pub mod reconcile;
+pub mod remediate;
 pub mod report;
 pub mod roster;
 pub mod rules;

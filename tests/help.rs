@@ -174,7 +174,7 @@ fn every_command_help_shows_the_defaults_the_settings_use() {
     };
     let hub = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
     let mut report_args = args.report.clone();
-    report_args.roster = Some("hr.csv".into());
+    report_args.inputs.roster = Some("hr.csv".into());
     let report = settings.report(&report_args, chrono::Utc::now()).unwrap();
     let t = report.thresholds;
 
@@ -220,6 +220,16 @@ fn every_command_help_shows_the_defaults_the_settings_use() {
             .concat(),
         ),
         (&["demo"], vec![("--out", out.clone())]),
+        (&["plan"], [&hub_flags[..], &report_flags[2..]].concat()),
+        (
+            &["apply"],
+            [
+                &hub_flags[..],
+                std::slice::from_ref(&lock_wait),
+                &[("--max-age", DEFAULT_PLAN_MAX_AGE_HOURS.to_string())],
+            ]
+            .concat(),
+        ),
     ];
     for (_, flags) in &mut expected {
         flags.extend(global.iter().cloned());

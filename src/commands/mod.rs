@@ -2,9 +2,11 @@
 //! code is made of. The settings are resolved here, before any command
 //! starts: a bad config value stops every command alike.
 
+mod apply;
 mod diff;
 mod doctor;
 mod history;
+pub mod plan;
 mod prune;
 mod report;
 mod run;
@@ -65,6 +67,8 @@ pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
         Command::Diff(args) => diff::run(&settings, args, term).map(|()| Done::Clean),
         Command::Run(args) => run::run(&settings, args, term),
         Command::Prune(args) => prune::run(&settings, args, term).map(|()| Done::Clean),
+        Command::Plan(args) => plan::run(&settings, args, term).map(|_| Done::Clean),
+        Command::Apply(args) => apply::run(&settings, args, term),
         Command::Demo(args) => {
             report::demo(&settings, args.out.clone(), args.fixtures.clone(), term)
                 .map(|()| Done::Clean)

@@ -31,9 +31,33 @@ fn run_relabelled(
     term: &Term,
     relabel: Option<(&Path, &str)>,
 ) -> Result<Report> {
+    let (report, _) = reconciled(store, orgs, r)?;
+    let mut report = report;
+    if let Some((root, label)) = relabel {
+        let root = root.display().to_string();
+        report.roster.path = report.roster.path.replace(&root, label);
+        for w in &mut report.warnings {
+            *w = w.replace(&root, label);
+        }
+    }
+    let written = write_outputs(&report, &r.out, r.templates.as_deref())?;
+    for w in &report.warnings {
+        tracing::warn!("{w}");
+    }
+    summarise(&report, &r.out, &written, term);
+    Ok(report)
+}
+
+/// Reads every input and reconciles, writing nothing: the report, and the
+/// stored snapshots and history it was built from.
+pub(crate) fn reconciled(
+    store: &Store,
+    orgs: &[String],
+    r: &ReportSettings,
+) -> Result<(Report, Vec<reconcile::Stored>)> {
     let started = std::time::Instant::now();
     // The store and the local files are independent: read them at once.
-    let report = std::thread::scope(|scope| -> Result<_> {
+    std::thread::scope(|scope| -> Result<_> {
         let stored = scope.spawn(|| reconcile::load(store, orgs));
         // A bad input file is reported before any store error, as when the
         // two were read one after the other.
@@ -55,22 +79,8 @@ fn run_relabelled(
             },
             &stored,
         );
-        Ok(report)
-    })?;
-    let mut report = report;
-    if let Some((root, label)) = relabel {
-        let root = root.display().to_string();
-        report.roster.path = report.roster.path.replace(&root, label);
-        for w in &mut report.warnings {
-            *w = w.replace(&root, label);
-        }
-    }
-    let written = write_outputs(&report, &r.out, r.templates.as_deref())?;
-    for w in &report.warnings {
-        tracing::warn!("{w}");
-    }
-    summarise(&report, &r.out, &written, term);
-    Ok(report)
+        Ok((report, stored))
+    })
 }
 
 /// The inputs read from local files: the roster, and the optional
@@ -183,20 +193,16 @@ pub fn demo(
         .find_map(|l| l.strip_prefix("as_of = "))
         .map(|v| v.trim().trim_matches('"').to_string());
     let args = crate::cli::ReportArgs {
-        roster: Some(dir.join("roster.csv")),
-        roster_map: None,
-        date_format: None,
-        identities: Some(dir.join("identities.csv")),
-        exceptions: Some(dir.join("exceptions.toml")),
-        as_of,
+        inputs: crate::cli::InputArgs {
+            roster: Some(dir.join("roster.csv")),
+            identities: Some(dir.join("identities.csv")),
+            exceptions: Some(dir.join("exceptions.toml")),
+            as_of,
+            ..Default::default()
+        },
         out: Some(out.unwrap_or_else(|| settings.report.out.clone())),
         templates: None,
         fail_on: None,
-        stale_invite_days: None,
-        inactive_days: None,
-        revoke_sla_days: None,
-        stale_token_days: None,
-        activity: None,
     };
     let r = settings.report(&args, chrono::Utc::now())?;
     let store = Store::new(dir.join("store"));

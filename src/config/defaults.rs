@@ -31,6 +31,9 @@ pub const MAX_RETRIES_FLAG: u32 = 20;
 /// run's lock on an org.
 pub const DEFAULT_LOCK_WAIT_SECS: u64 = 300;
 pub const MAX_LOCK_WAIT_SECS: u64 = 7 * 86_400;
+/// `hfaudit apply --max-age`: a plan older than this is refused.
+pub const DEFAULT_PLAN_MAX_AGE_HOURS: u64 = 24;
+pub const MAX_PLAN_AGE_HOURS: u64 = 30 * 24;
 /// `hub.max_body_mib` / `--max-body-mib`: the cap on one response body, far
 /// above any real org's largest page.
 pub const DEFAULT_MAX_BODY_MIB: u64 = 512;

@@ -167,6 +167,12 @@ impl OrgAccess {
         }
     }
 
+    /// What the token lacks for `hfaudit apply`'s calls of `kind` (see
+    /// [`scope::WRITES`]), if anything.
+    pub fn write_missing(&self, kind: &str) -> Option<String> {
+        scope::WriteNeed::of(kind).and_then(|n| n.missing(&self.standing()))
+    }
+
     /// Whether the token has what `collector` needs (see [`scope::NEEDS`]);
     /// `Yes` for a name that is not a collector.
     pub fn check(&self, collector: Collector) -> Verdict {

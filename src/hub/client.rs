@@ -1,13 +1,14 @@
-//! The HTTP client: one GET with retries, rate-limit pacing and error
-//! messages that say what the Hub said. Paging builds on it (`paging`),
-//! collectors on both (`collect`).
+//! The HTTP client: one GET (or one write, for `hfaudit apply`) with
+//! retries, rate-limit pacing and error messages that say what the Hub
+//! said. Paging builds on it (`paging`), collectors on both (`collect`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
+use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -54,6 +55,20 @@ impl Default for ClientOptions {
             max_body_bytes: DEFAULT_MAX_BODY_MIB * MIB,
         }
     }
+}
+
+/// What one request sends besides its URL and the token.
+struct Outgoing<'a> {
+    method: Method,
+    /// A JSON body.
+    body: Option<&'a [u8]>,
+}
+
+impl Outgoing<'static> {
+    const GET: Outgoing<'static> = Outgoing {
+        method: Method::GET,
+        body: None,
+    };
 }
 
 /// A response whose body was read completely.
@@ -219,7 +234,7 @@ impl HubClient {
         url: &Url,
     ) -> Result<(T, HeaderMap)> {
         self.retrying(url, |attempt| async move {
-            let fetched = self.attempt(url, attempt, None).await?;
+            let fetched = self.attempt(url, attempt, None, &Outgoing::GET).await?;
             match decode::<T>(fetched.body).await {
                 Ok(value) => Ok((value, fetched.headers)),
                 Err(e) => Err(self.undecodable(e, attempt)),
@@ -239,7 +254,9 @@ impl HubClient {
     ) -> Result<T> {
         let timeout = self.opts.timeout.saturating_mul(EXPORT_TIMEOUT_FACTOR);
         self.retrying(url, |attempt| async move {
-            let (final_url, response) = self.follow(url, attempt, Some(timeout)).await?;
+            let (final_url, response) = self
+                .follow(url, attempt, Some(timeout), &Outgoing::GET)
+                .await?;
             if !response.status().is_success() {
                 // Judged (and its body read) like any other answer.
                 let fetched = self.read(&final_url, response, attempt).await?;
@@ -248,6 +265,29 @@ impl HubClient {
                     .map_err(|e| self.undecodable(e, attempt));
             }
             self.decode_streamed(&final_url, response, attempt).await
+        })
+        .await
+    }
+
+    /// Sends one write (`PUT`/`POST`/`DELETE`) with an optional JSON body,
+    /// retried like a GET on 408/429/5xx and a cut connection: hfaudit only
+    /// sends writes that are idempotent (setting a role, rejecting a
+    /// request, revoking a token), so a retry after a lost answer is safe.
+    /// The answer's body is not used; its status is judged as for a GET.
+    pub(crate) async fn write(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        let body = body.map(|b| serde_json::to_vec(b).expect("JSON values serialize"));
+        let out = Outgoing {
+            method,
+            body: body.as_deref(),
+        };
+        self.retrying(url, |attempt| {
+            let out = &out;
+            async move { self.attempt(url, attempt, None, out).await.map(|_| ()) }
         })
         .await
     }
@@ -362,13 +402,16 @@ impl HubClient {
         url: &Url,
         attempt: u32,
         timeout: Option<Duration>,
+        out: &Outgoing<'_>,
     ) -> Result<Fetched, Failure> {
-        let (current, response) = self.follow(url, attempt, timeout).await?;
+        let (current, response) = self.follow(url, attempt, timeout, out).await?;
         self.read(&current, response, attempt).await
     }
 
-    /// Sends the GET and follows its redirects (see [`attempt`]); the URL
-    /// that answered and its response, headers in, body unread.
+    /// Sends the request and follows its redirects (see [`attempt`]); the
+    /// URL that answered and its response, headers in, body unread. A write
+    /// is never redirected: the Hub does not redirect its API writes, and
+    /// re-sending a write elsewhere is not something to do unasked.
     ///
     /// [`attempt`]: Self::attempt
     async fn follow(
@@ -376,15 +419,28 @@ impl HubClient {
         url: &Url,
         attempt: u32,
         timeout: Option<Duration>,
+        out: &Outgoing<'_>,
     ) -> Result<(Url, reqwest::Response), Failure> {
         let mut current = url.clone();
         let mut hops: Vec<Url> = Vec::new();
         loop {
             self.check_same_origin(&current).map_err(Failure::Final)?;
-            let response = self.send(&current, attempt, timeout).await?;
+            let response = self.send(&current, attempt, timeout, out).await?;
             let status = response.status().as_u16();
             if !matches!(status, 301 | 302 | 303 | 307 | 308) {
                 return Ok((current, response));
+            }
+            if out.method != Method::GET {
+                return Err(Failure::Final(Error::Hub {
+                    url: self.shown(&current),
+                    status: Some(status),
+                    message: format!(
+                        "{status} {}: the Hub redirected a {} request; a write is not \
+                         re-sent elsewhere, and nothing was changed by hfaudit",
+                        reason_phrase(status),
+                        out.method
+                    ),
+                }));
             }
             let Some(location) = header_str(response.headers(), LOCATION.as_str()) else {
                 // A redirect to nowhere: reported like any other non-2xx.
@@ -448,13 +504,14 @@ impl HubClient {
         Ok(to)
     }
 
-    /// Sends one GET to `url`, paced by the rate-limit budget, and returns
-    /// the response once its headers are in.
+    /// Sends one request to `url`, paced by the rate-limit budget, and
+    /// returns the response once its headers are in.
     async fn send(
         &self,
         url: &Url,
         attempt: u32,
         timeout: Option<Duration>,
+        out: &Outgoing<'_>,
     ) -> Result<reqwest::Response, Failure> {
         let pace = self.budget.reserve();
         if pace > self.opts.max_rate_wait {
@@ -475,12 +532,17 @@ impl HubClient {
             tokio::time::sleep(pace).await;
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(url = %self.shown(url), "GET");
+        tracing::debug!(url = %self.shown(url), "{}", out.method);
         let mut request = self
             .http
-            .get(url.clone())
+            .request(out.method.clone(), url.clone())
             .header(AUTHORIZATION, self.auth.clone())
             .header("Accept", "application/json");
+        if let Some(body) = out.body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }

@@ -10,6 +10,7 @@ mod client;
 pub mod collect;
 mod paging;
 mod ratelimit;
+pub mod remediate;
 mod retry;
 pub mod scope;
 pub mod wire;

@@ -139,6 +139,70 @@ fn includes(granted: &str, wanted: &str) -> bool {
             .is_some_and(|base| granted.strip_suffix(".write") == Some(base))
 }
 
+/// What one kind of `hfaudit apply` call needs: the Hub's docs say the
+/// role call needs write or admin (and a paid plan), the access-request
+/// call write or admin, revoking a member's token admin (and Enterprise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteNeed {
+    /// The plan's step kind (`set_access`, `reject_access`, `revoke_token`).
+    pub kind: &'static str,
+    pub roles: &'static [&'static str],
+    /// Fine-grained permissions on the org; any one of them suffices.
+    pub permissions: &'static [&'static str],
+}
+
+pub const WRITES: &[WriteNeed] = &[
+    WriteNeed {
+        kind: "set_access",
+        roles: &["admin", "write"],
+        permissions: &["org.members.write", "org.write"],
+    },
+    WriteNeed {
+        kind: "reject_access",
+        roles: &["admin", "write"],
+        permissions: &["repo.access.write", "repo.write", "org.write"],
+    },
+    WriteNeed {
+        kind: "revoke_token",
+        roles: &["admin"],
+        permissions: &["org.write"],
+    },
+];
+
+impl WriteNeed {
+    /// The need of a step kind.
+    pub fn of(kind: &str) -> Option<&'static WriteNeed> {
+        WRITES.iter().find(|w| w.kind == kind)
+    }
+
+    /// What the token lacks for this kind of call, if anything.
+    pub fn missing(&self, s: &Standing) -> Option<String> {
+        let mut lacks = Vec::new();
+        match s.role_in_org {
+            Some(role) if self.roles.contains(&role) => {}
+            role => lacks.push(format!(
+                "the role {} in {} (the user's is {})",
+                self.roles.join(" or "),
+                s.org,
+                role.unwrap_or("unknown")
+            )),
+        }
+        if s.token_role == Some("read") {
+            lacks.push("a token that is not read-only".into());
+        }
+        if let Some(granted) = s.permissions
+            && !holds_any(granted, self.permissions)
+        {
+            lacks.push(format!(
+                "the fine-grained permission {} on {}",
+                or_list(self.permissions.iter().copied()),
+                s.org
+            ));
+        }
+        (!lacks.is_empty()).then(|| format!("{} needs {}", self.kind, lacks.join(" and ")))
+    }
+}
+
 /// Whether `granted` holds one of `wanted`.
 pub fn holds_any(granted: &[String], wanted: &[&str]) -> bool {
     wanted

@@ -14,4 +14,4 @@ pub mod mail;
 pub mod write;
 
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;

@@ -274,6 +274,28 @@ fn process_exists(pid: u32) -> bool {
     }
 }
 
+/// Writes one private file (0600) at `path`, given as `what`, atomically:
+/// a temporary file beside it, fsynced, renamed over it. A missing parent
+/// is created (0700).
+pub(crate) fn write_private(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::input(path, format!("{what} must name a file")))?
+        .to_string_lossy()
+        .into_owned();
+    create_dir(dir)?;
+    let temp = write_temp(dir, &name, bytes)?;
+    if let Err(e) = fs::rename(&temp, path) {
+        let _ = fs::remove_file(&temp);
+        return Err(Error::io(path, e));
+    }
+    sync_dir(dir)
+}
+
 /// The result of a scoped thread; a panic in it goes on in this one.
 pub(crate) fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     handle

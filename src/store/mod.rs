@@ -11,6 +11,7 @@
 //! STORE/ORG/.tmp-SNAPSHOT_ID-PID/           a snapshot being written (never read)
 //! STORE/ORG/.lock                           held while a snapshot is written
 //! STORE/ORG/.presence-index                 a cache of the members history (`history/index.rs`)
+//! STORE/ORG/_remediation.jsonl              what `hfaudit apply` did, one line per call (`remediation`)
 //! ```
 //!
 //! A snapshot becomes visible by one `rename` of a complete, fsynced
@@ -35,6 +36,7 @@ mod lock;
 pub mod manifest;
 pub mod prune;
 mod read;
+pub mod remediation;
 mod tables;
 mod trust;
 mod write;

@@ -1,0 +1,188 @@
+//! The Hub calls of `hfaudit apply`: the three writes the Hub's own OpenAPI
+//! description documents (`PUT .../members/{username}/role`,
+//! `POST /api/models/.../user-access-request/handle`,
+//! `POST .../settings/tokens/{tokenId}/revoke`) and, before each, the one
+//! read that says whether it is still needed.
+//!
+//! Each read asks about one subject (`search=`, `q=`) instead of listing
+//! the org again; the answer is matched exactly, since the Hub's search
+//! also returns near names.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::error::Result;
+use crate::hub::HubClient;
+use crate::hub::wire;
+
+/// Page size of the one-subject reads: a search matches a few rows.
+const SEARCH_PAGE: usize = 100;
+/// The access-request listing's smallest page is 10 (its OpenAPI bounds).
+const ACCESS_SEARCH_PAGE: usize = 100;
+
+/// One resource group a member is in, as the members listing says now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveGroup {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// A member as the Hub lists them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveMember {
+    pub role: Option<String>,
+    pub groups: Vec<LiveGroup>,
+}
+
+/// `username` in `org` now, or `None` when they are no longer a member.
+pub async fn member_now(c: &HubClient, org: &str, username: &str) -> Result<Option<LiveMember>> {
+    let limit = SEARCH_PAGE.to_string();
+    let url = c.url(
+        &["api", "organizations", org, "members"],
+        &[("search", username), ("limit", &limit)],
+    );
+    let found: Vec<wire::OrgMember> = c
+        .get_all(
+            &url,
+            SEARCH_PAGE,
+            |m: &wire::OrgMember| m.user.to_lowercase(),
+            &|_| {},
+            std::future::ready(None),
+        )
+        .await?;
+    Ok(found
+        .into_iter()
+        .find(|m| m.user.eq_ignore_ascii_case(username))
+        .map(|m| LiveMember {
+            role: m.role,
+            groups: m
+                .resource_groups
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|g| {
+                    Some(LiveGroup {
+                        id: g.id?,
+                        name: g.name,
+                        role: g.role.unwrap_or_else(|| "read".into()),
+                    })
+                })
+                .collect(),
+        }))
+}
+
+/// Whether `username` still holds an accepted request on the model `repo`
+/// (`namespace/name`).
+pub async fn access_accepted(c: &HubClient, repo: &str, username: &str) -> Result<bool> {
+    let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
+    let limit = ACCESS_SEARCH_PAGE.to_string();
+    let url = c.url(
+        &[
+            "api",
+            "models",
+            namespace,
+            name,
+            "user-access-request",
+            "accepted",
+        ],
+        &[("q", username), ("limit", &limit)],
+    );
+    let found: Vec<wire::AccessRequest> = c
+        .get_all(
+            &url,
+            ACCESS_SEARCH_PAGE,
+            |r: &wire::AccessRequest| r.user.as_ref().map(|u| u.user.to_lowercase()),
+            &|_| {},
+            std::future::ready(None),
+        )
+        .await?;
+    Ok(found.iter().any(|r| {
+        r.status.as_deref().is_none_or(|s| s == "accepted")
+            && r.user
+                .as_ref()
+                .is_some_and(|u| u.user.eq_ignore_ascii_case(username))
+    }))
+}
+
+/// Whether the token `token_id` of `owner` still has access to `org`:
+/// listed and not revoked. A token no longer listed at all (deleted by
+/// its owner) has none.
+pub async fn token_active(c: &HubClient, org: &str, owner: &str, token_id: &str) -> Result<bool> {
+    let q = format!("owner:{owner} status:all");
+    let listed = crate::hub::collect::token_listing(c, org, &q).await?;
+    Ok(listed.iter().any(|t| {
+        t.id == token_id
+            && t.authorization
+                .as_ref()
+                .is_none_or(|a| a.status != "revoked")
+    }))
+}
+
+/// `PUT /api/organizations/{org}/members/{username}/role`: `role`, and the
+/// member's resource groups replaced by `groups` (id, role).
+pub async fn set_role(
+    c: &HubClient,
+    org: &str,
+    username: &str,
+    role: &str,
+    groups: &[(String, String)],
+) -> Result<()> {
+    let url = c.url(
+        &["api", "organizations", org, "members", username, "role"],
+        &[],
+    );
+    c.write(Method::PUT, &url, Some(&role_body(role, groups)))
+        .await
+}
+
+/// The body of the role call (also what a plan shows).
+pub fn role_body(role: &str, groups: &[(String, String)]) -> serde_json::Value {
+    let groups: Vec<serde_json::Value> = groups
+        .iter()
+        .map(|(id, role)| json!({"id": id, "role": role}))
+        .collect();
+    json!({"role": role, "resourceGroups": groups})
+}
+
+/// `POST /api/models/{repo}/user-access-request/handle`, rejecting
+/// `username`'s request.
+pub async fn reject_access(c: &HubClient, repo: &str, username: &str, reason: &str) -> Result<()> {
+    let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
+    let url = c.url(
+        &[
+            "api",
+            "models",
+            namespace,
+            name,
+            "user-access-request",
+            "handle",
+        ],
+        &[],
+    );
+    c.write(Method::POST, &url, Some(&reject_body(username, reason)))
+        .await
+}
+
+/// The body of the reject call; the reason is cut to the Hub's 200
+/// characters.
+pub fn reject_body(username: &str, reason: &str) -> serde_json::Value {
+    let reason: String = reason.chars().take(200).collect();
+    json!({"user": username, "status": "rejected", "rejectionReason": reason})
+}
+
+/// `POST /api/organizations/{org}/settings/tokens/{token_id}/revoke`.
+pub async fn revoke_token(c: &HubClient, org: &str, token_id: &str) -> Result<()> {
+    let url = c.url(
+        &[
+            "api",
+            "organizations",
+            org,
+            "settings",
+            "tokens",
+            token_id,
+            "revoke",
+        ],
+        &[],
+    );
+    c.write(Method::POST, &url, None).await
+}

@@ -1,0 +1,359 @@
+//! Sending a plan: before each call, the one read that says whether it is
+//! still needed; every call and its outcome logged before the next; a
+//! failure does not stop the steps that do not depend on it. Then, from
+//! a fresh snapshot, whether each step's finding is closed.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use futures_util::stream;
+
+use crate::error::{Error, Result};
+use crate::hub::HubClient;
+use crate::hub::remediate::{self as calls, LiveMember};
+use crate::model::Snapshot;
+use crate::remediate::plan::{Action, Call, Step};
+use crate::remediate::{Plan, Sealed};
+use crate::store::Store;
+use crate::store::remediation::{LogLine, Outcome};
+
+/// What became of one step in this run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub step: String,
+    pub outcome: Outcome,
+    /// What the re-read found, or the Hub's message.
+    pub message: Option<String>,
+    /// Settled by an earlier run of the same plan (from the log).
+    pub earlier: bool,
+}
+
+/// The steps an earlier run of this plan settled, from the orgs' logs.
+pub fn settled_before(store: &Store, sealed: &Sealed) -> Result<HashSet<String>> {
+    let mut settled = HashSet::new();
+    for org in &sealed.plan.orgs {
+        for line in store.remediation_log(&org.org)? {
+            if line.plan_sha256 != sealed.sha256 {
+                continue;
+            }
+            if line.outcome.settled() {
+                settled.insert(line.step);
+            } else {
+                settled.remove(&line.step);
+            }
+        }
+    }
+    Ok(settled)
+}
+
+/// Applies every step not in `settled`: grants and tokens first (at most
+/// `concurrency` at once), then the role calls.
+pub async fn apply(
+    client: &HubClient,
+    store: &Store,
+    sealed: &Sealed,
+    settled: &HashSet<String>,
+    on_step: &(dyn Fn(&Step, &Applied) + Sync),
+) -> Vec<Applied> {
+    let concurrency = client.options().concurrency.max(1);
+    let runner = Runner {
+        client,
+        store,
+        sha256: &sealed.sha256,
+    };
+    let mut results = Vec::with_capacity(sealed.plan.steps.len());
+    let (roles, others): (Vec<&Step>, Vec<&Step>) = sealed
+        .plan
+        .steps
+        .iter()
+        .partition(|s| matches!(s.action, Action::SetAccess { .. }));
+    for phase in [others, roles] {
+        let runner = &runner;
+        let done: Vec<Applied> = stream::iter(phase)
+            .map(|step| async move {
+                let applied = if settled.contains(&step.id) {
+                    Applied {
+                        step: step.id.clone(),
+                        outcome: Outcome::Done,
+                        message: Some("settled by an earlier run of this plan (log)".into()),
+                        earlier: true,
+                    }
+                } else {
+                    runner.run(step).await
+                };
+                on_step(step, &applied);
+                applied
+            })
+            .buffered(concurrency)
+            .collect()
+            .await;
+        results.extend(done);
+    }
+    results
+}
+
+struct Runner<'a> {
+    client: &'a HubClient,
+    store: &'a Store,
+    sha256: &'a str,
+}
+
+/// What the re-read says.
+enum Needed {
+    /// Nothing to do, and why.
+    No(String),
+    /// This call; for a role call, the groups to keep (id, role).
+    Yes {
+        call: Call,
+        keep: Vec<(String, String)>,
+    },
+}
+
+impl Runner<'_> {
+    async fn run(&self, step: &Step) -> Applied {
+        let (outcome, message) = match self.needed(step).await {
+            Err(e) => {
+                let message = format!("could not re-read before the call, nothing sent: {e}");
+                if let Err(e) = self.log(step, &step.call, Outcome::Failed, Some(message.clone())) {
+                    tracing::error!("{}: cannot write the log: {e}", step.id);
+                }
+                (Outcome::Failed, Some(message))
+            }
+            Ok(Needed::No(why)) => {
+                match self.log(step, &step.call, Outcome::AlreadyDone, Some(why.clone())) {
+                    Ok(()) => (Outcome::AlreadyDone, Some(why)),
+                    Err(e) => (Outcome::Failed, Some(format!("cannot write the log: {e}"))),
+                }
+            }
+            Ok(Needed::Yes { call, keep }) => self.send(step, call, &keep).await,
+        };
+        Applied {
+            step: step.id.clone(),
+            outcome,
+            message,
+            earlier: false,
+        }
+    }
+
+    /// Logs `started`, sends the call, logs its outcome.
+    async fn send(
+        &self,
+        step: &Step,
+        call: Call,
+        keep: &[(String, String)],
+    ) -> (Outcome, Option<String>) {
+        if let Err(e) = self.log(step, &call, Outcome::Started, None) {
+            return (
+                Outcome::Failed,
+                Some(format!("cannot write the log, nothing sent: {e}")),
+            );
+        }
+        let sent = self.call(step, &call, keep).await;
+        let (outcome, message) = match sent {
+            Ok(()) => (Outcome::Done, None),
+            Err(e) => (Outcome::Failed, Some(e.to_string())),
+        };
+        if let Err(e) = self.log(step, &call, outcome, message.clone()) {
+            tracing::error!("{}: the call was made but cannot be logged: {e}", step.id);
+        }
+        (outcome, message)
+    }
+
+    fn log(
+        &self,
+        step: &Step,
+        call: &Call,
+        outcome: Outcome,
+        message: Option<String>,
+    ) -> Result<()> {
+        self.store.append_remediation(
+            &step.org,
+            &LogLine {
+                at: Utc::now(),
+                plan_sha256: self.sha256.to_string(),
+                step: step.id.clone(),
+                kind: step.action.kind().to_string(),
+                method: call.method.clone(),
+                path: call.path.clone(),
+                body: call.body.clone(),
+                outcome,
+                message,
+            },
+        )
+    }
+
+    /// Re-reads the one fact the step depends on.
+    async fn needed(&self, step: &Step) -> Result<Needed> {
+        let c = self.client;
+        let org = step.org.as_str();
+        Ok(match &step.action {
+            Action::SetAccess {
+                username,
+                role_to,
+                remove,
+                ..
+            } => match calls::member_now(c, org, username).await? {
+                None => Needed::No(format!("{username} is no longer a member of {org}")),
+                Some(live) if access_set(&live, role_to, remove) => Needed::No(format!(
+                    "{username} already has role {role_to} and none of those groups"
+                )),
+                Some(live) => {
+                    // The groups the Hub lists now, less those to leave: a
+                    // group joined since the plan is kept.
+                    let keep: Vec<(String, String)> = live
+                        .groups
+                        .iter()
+                        .filter(|g| !remove.iter().any(|r| r.id == g.id))
+                        .map(|g| (g.id.clone(), g.role.clone()))
+                        .collect();
+                    Needed::Yes {
+                        call: Call {
+                            body: Some(calls::role_body(role_to, &keep)),
+                            ..step.call.clone()
+                        },
+                        keep,
+                    }
+                }
+            },
+            Action::RejectAccess { username, repo, .. } => {
+                if calls::access_accepted(c, repo, username).await? {
+                    Needed::Yes {
+                        call: step.call.clone(),
+                        keep: Vec::new(),
+                    }
+                } else {
+                    Needed::No(format!(
+                        "{username} no longer holds accepted access to {repo}"
+                    ))
+                }
+            }
+            Action::RevokeToken {
+                token_id,
+                owner,
+                label,
+                ..
+            } => {
+                if calls::token_active(c, org, owner, token_id).await? {
+                    Needed::Yes {
+                        call: step.call.clone(),
+                        keep: Vec::new(),
+                    }
+                } else {
+                    Needed::No(format!(
+                        "{owner}'s token {label} is already revoked or deleted"
+                    ))
+                }
+            }
+        })
+    }
+
+    async fn call(&self, step: &Step, call: &Call, keep: &[(String, String)]) -> Result<()> {
+        let c = self.client;
+        let org = step.org.as_str();
+        match &step.action {
+            Action::SetAccess {
+                username, role_to, ..
+            } => calls::set_role(c, org, username, role_to, keep).await,
+            Action::RejectAccess { username, repo, .. } => {
+                let reason = call
+                    .body
+                    .as_ref()
+                    .and_then(|b| b["rejectionReason"].as_str())
+                    .unwrap_or("hfaudit");
+                calls::reject_access(c, repo, username, reason).await
+            }
+            Action::RevokeToken { token_id, .. } => calls::revoke_token(c, org, token_id).await,
+        }
+    }
+}
+
+/// Whether `live` already has role `role_to` and none of `remove`.
+fn access_set(
+    live: &LiveMember,
+    role_to: &str,
+    remove: &[crate::remediate::plan::GroupRef],
+) -> bool {
+    live.role.as_deref() == Some(role_to)
+        && !live
+            .groups
+            .iter()
+            .any(|g| remove.iter().any(|r| r.id == g.id))
+}
+
+/// Whether a step's effect shows in `snapshot` (taken after the apply).
+pub fn closed_in(step: &Step, snapshot: &Snapshot) -> bool {
+    match &step.action {
+        Action::SetAccess {
+            username,
+            role_to,
+            remove,
+            ..
+        } => {
+            let Some(member) = snapshot
+                .members
+                .iter()
+                .find(|m| m.username.eq_ignore_ascii_case(username))
+            else {
+                return true;
+            };
+            member.role.as_deref() == Some(role_to.as_str())
+                && !snapshot.group_members.iter().any(|g| {
+                    g.username.eq_ignore_ascii_case(username)
+                        && remove.iter().any(|r| r.id == g.group_id)
+                })
+        }
+        Action::RejectAccess { username, repo, .. } => !snapshot.repo_access.iter().any(|a| {
+            a.repo_type == "model"
+                && a.repo == *repo
+                && a.username
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(username))
+        }),
+        Action::RevokeToken { token_id, .. } => snapshot
+            .tokens
+            .iter()
+            .find(|t| t.id == *token_id)
+            .is_none_or(|t| t.is_revoked()),
+    }
+}
+
+/// Whether `username` is still a member in `snapshot`.
+pub fn still_member(snapshot: &Snapshot, username: &str) -> bool {
+    snapshot
+        .members
+        .iter()
+        .any(|m| m.username.eq_ignore_ascii_case(username))
+}
+
+/// The plan's orgs whose latest snapshot in `store` is not the plan's.
+pub fn stale_orgs(plan: &Plan, latest: &[(String, Option<String>)]) -> Vec<String> {
+    plan.orgs
+        .iter()
+        .filter(|o| {
+            latest
+                .iter()
+                .find(|(org, _)| *org == o.org)
+                .is_none_or(|(_, id)| id.as_deref() != Some(o.snapshot_id.as_str()))
+        })
+        .map(|o| {
+            let now = latest
+                .iter()
+                .find(|(org, _)| *org == o.org)
+                .and_then(|(_, id)| id.clone())
+                .unwrap_or_else(|| "none".into());
+            format!(
+                "{}: the plan was made from snapshot {}, the latest is {now}",
+                o.org, o.snapshot_id
+            )
+        })
+        .collect()
+}
+
+/// The refusal for a plan that must not be applied (exit 2).
+pub fn refused(message: String, hint: &str) -> Error {
+    Error::Refused {
+        message,
+        hint: hint.to_string(),
+    }
+}

@@ -1,0 +1,428 @@
+//! Plans built from findings of real rule runs: zero, one and many leavers,
+//! the refusals (last admin, the token's own user), manual steps, and the
+//! sealed file.
+
+use super::file;
+use super::plan::*;
+use crate::model::{GroupMember, RepoAccess, ResourceGroup, Snapshot};
+use crate::report::Report;
+use crate::rules::testkit::*;
+use crate::rules::{Finding, Rule};
+
+const RESEARCH: &str = "6771d4700000000000000001";
+const INFRA: &str = "6771d4700000000000000002";
+
+fn group(id: &str, name: &str) -> ResourceGroup {
+    ResourceGroup {
+        id: id.into(),
+        name: name.into(),
+        description: None,
+        auto_join: false,
+        repos: vec![],
+        resources: vec![],
+    }
+}
+
+fn in_group(snap: &mut Snapshot, user: &str, id: &str, role: &str) {
+    let name = snap
+        .groups
+        .iter()
+        .find(|g| g.id == id)
+        .unwrap()
+        .name
+        .clone();
+    snap.group_members.push(GroupMember {
+        group_id: id.into(),
+        group_name: name.clone(),
+        username: user.into(),
+        fullname: None,
+        role: Some(role.into()),
+        added_by: None,
+    });
+    let m = snap
+        .members
+        .iter_mut()
+        .find(|m| m.username == user)
+        .unwrap();
+    m.resource_groups.push(name);
+}
+
+fn grant(snap: &mut Snapshot, user: &str, kind: &str, repo: &str) {
+    snap.repo_access.push(RepoAccess {
+        repo_type: kind.into(),
+        repo: repo.into(),
+        gated: "manual".into(),
+        request_id: None,
+        username: Some(user.into()),
+        fullname: None,
+        email: None,
+        requested_at: Some(days_ago(100)),
+        reviewed_at: Some(days_ago(99)),
+        granted_by: None,
+    });
+}
+
+/// An Enterprise org: `boss` (admin, active) and the given members.
+fn org(members: Vec<crate::model::Member>) -> Snapshot {
+    let mut all = vec![member("boss", "admin")];
+    all.extend(members);
+    let mut s = with_tokens(snapshot(all), vec![]);
+    s.plan = Some("enterprise".into());
+    s.groups = vec![group(RESEARCH, "research"), group(INFRA, "infra")];
+    s
+}
+
+fn report_of(findings: Vec<Finding>) -> Report {
+    let mut r = crate::report::testdata::empty_report();
+    r.findings = findings;
+    r
+}
+
+fn plan_for(snap: &Snapshot, people: &[crate::model::Person], selection: &Selection) -> Plan {
+    plan_as(snap, people, selection, "boss")
+}
+
+fn plan_as(
+    snap: &Snapshot,
+    people: &[crate::model::Person],
+    selection: &Selection,
+    principal: &str,
+) -> Plan {
+    let report = report_of(run(snap, people));
+    build(
+        &report,
+        &Basis {
+            snapshots: &[snap],
+            snapshot_ids: &["20260630T110000.000Z".to_string()],
+            principal,
+            endpoint: "https://huggingface.co",
+            now: now(),
+        },
+        selection,
+    )
+}
+
+fn kinds(plan: &Plan) -> Vec<&'static str> {
+    plan.steps.iter().map(|s| s.action.kind()).collect()
+}
+
+/// A leaver `bob` (write) in both groups, with a model grant, a dataset
+/// grant and two tokens.
+fn bob_everywhere() -> (Snapshot, Vec<crate::model::Person>) {
+    let mut s = org(vec![member("bob", "write")]);
+    in_group(&mut s, "bob", RESEARCH, "write");
+    in_group(&mut s, "bob", INFRA, "read");
+    grant(&mut s, "bob", "model", "acme/secret-model");
+    grant(&mut s, "bob", "dataset", "acme/secret-data");
+    s = with_tokens(
+        s,
+        vec![
+            token("bob", "t-bob-1", Some(10)),
+            token("bob", "t-bob-2", None),
+        ],
+    );
+    (s, vec![active("boss"), gone("bob")])
+}
+
+#[test]
+fn nothing_to_fix_is_an_empty_plan() {
+    let s = org(vec![member("alice", "write")]);
+    let plan = plan_for(
+        &s,
+        &[active("boss"), active("alice")],
+        &Selection::default(),
+    );
+    assert!(plan.steps.is_empty());
+    assert!(plan.manual.is_empty());
+    assert!(plan.refused.is_empty());
+    assert_eq!(plan.orgs[0].snapshot_id, "20260630T110000.000Z");
+}
+
+#[test]
+fn one_leaver_gets_every_call_in_order_and_the_removal_as_a_manual_step() {
+    let (s, people) = bob_everywhere();
+    let plan = plan_for(&s, &people, &Selection::default());
+    assert_eq!(
+        kinds(&plan),
+        [
+            "reject_access",
+            "revoke_token",
+            "revoke_token",
+            "set_access"
+        ]
+    );
+    let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["acme#1", "acme#2", "acme#3", "acme#4"]);
+
+    let reject = &plan.steps[0];
+    assert_eq!(reject.call.method, "POST");
+    assert_eq!(
+        reject.call.path,
+        "/api/models/acme/secret-model/user-access-request/handle"
+    );
+    let body = reject.call.body.as_ref().unwrap();
+    assert_eq!(body["user"], "bob");
+    assert_eq!(body["status"], "rejected");
+    assert!(body["rejectionReason"].as_str().unwrap().len() <= 200);
+
+    let revoke = &plan.steps[1];
+    assert_eq!(
+        revoke.call.path,
+        "/api/organizations/acme/settings/tokens/t-bob-1/revoke"
+    );
+    assert!(revoke.call.body.is_none());
+    let rules: Vec<Rule> = revoke.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.contains(&Rule::DepartedToken), "{rules:?}");
+
+    // One role call: no_access and no group left, answering the member
+    // finding and both group findings.
+    let role = &plan.steps[3];
+    assert_eq!(role.call.method, "PUT");
+    assert_eq!(role.call.path, "/api/organizations/acme/members/bob/role");
+    assert_eq!(
+        role.call.body.as_ref().unwrap(),
+        &serde_json::json!({"role": "no_access", "resourceGroups": []})
+    );
+    let mut answered: Vec<Rule> = role.findings.iter().map(|f| f.rule).collect();
+    answered.sort();
+    assert_eq!(
+        answered,
+        [
+            Rule::DepartedMember,
+            Rule::DepartedGroupAccess,
+            Rule::DepartedGroupAccess
+        ]
+    );
+    match &role.action {
+        Action::SetAccess {
+            role_from,
+            remove,
+            groups_before,
+            ..
+        } => {
+            assert_eq!(role_from.as_deref(), Some("write"));
+            assert_eq!(remove.len(), 2);
+            assert_eq!(groups_before.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Removing from the org and the dataset rejection have no documented call.
+    let manual: Vec<&str> = plan.manual.iter().map(|m| m.what.as_str()).collect();
+    assert!(
+        manual.iter().any(|m| m.contains("remove bob from the org")),
+        "{manual:?}"
+    );
+    assert!(
+        manual
+            .iter()
+            .any(|m| m.contains("dataset acme/secret-data")),
+        "{manual:?}"
+    );
+    assert!(plan.refused.is_empty());
+}
+
+#[test]
+fn a_group_finding_alone_keeps_the_role_and_the_other_groups() {
+    let (s, people) = bob_everywhere();
+    let selection = Selection {
+        rules: vec![Rule::DepartedGroupAccess],
+        subjects: vec!["bob@research".into()],
+    };
+    let plan = plan_for(&s, &people, &selection);
+    assert_eq!(kinds(&plan), ["set_access"]);
+    assert_eq!(
+        plan.steps[0].call.body.as_ref().unwrap(),
+        &serde_json::json!({"role": "write", "resourceGroups": [{"id": INFRA, "role": "read"}]})
+    );
+    assert_eq!(
+        plan.steps[0].action.describe(),
+        "remove bob from resource group(s) research"
+    );
+}
+
+#[test]
+fn many_leavers_are_planned_each_with_their_own_calls() {
+    let mut s = org(vec![
+        member("bob", "write"),
+        member("carol", "read"),
+        member("dave", "contributor"),
+        member("alice", "write"),
+    ]);
+    in_group(&mut s, "carol", RESEARCH, "read");
+    grant(&mut s, "dave", "model", "acme/m1");
+    grant(&mut s, "dave", "model", "acme/m2");
+    let people = [
+        active("boss"),
+        active("alice"),
+        gone("bob"),
+        gone("carol"),
+        gone("dave"),
+    ];
+    let plan = plan_for(&s, &people, &Selection::default());
+    assert_eq!(
+        kinds(&plan),
+        [
+            "reject_access",
+            "reject_access",
+            "set_access",
+            "set_access",
+            "set_access"
+        ]
+    );
+    let users: Vec<String> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::SetAccess { username, .. } => Some(username.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(users, ["bob", "carol", "dave"]);
+    assert_eq!(plan.manual.len(), 3, "{:?}", plan.manual);
+    // Nobody active is touched.
+    assert!(plan.steps.iter().all(|s| !s.call.path.contains("alice")));
+}
+
+#[test]
+fn the_last_admin_is_never_demoted() {
+    // boss (the token's user) stays admin; ann, the only other admin,
+    // leaves: demoting her leaves boss, so it is planned. Alone, it is not.
+    let s = org(vec![member("ann", "admin")]);
+    let people = [active("boss"), gone("ann")];
+    let plan = plan_for(&s, &people, &Selection::default());
+    assert_eq!(kinds(&plan), ["set_access"]);
+
+    let mut alone = snapshot(vec![member("ann", "admin"), member("zed", "read")]);
+    alone.plan = Some("enterprise".into());
+    let plan = plan_as(
+        &alone,
+        &[gone("ann"), active("zed")],
+        &Selection::default(),
+        "zed",
+    );
+    assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+    assert_eq!(plan.refused.len(), 1);
+    assert!(
+        plan.refused[0].reason.contains("last admin"),
+        "{:?}",
+        plan.refused
+    );
+
+    // Two leaving admins and no other: one is demoted, the other refused.
+    let mut two = snapshot(vec![
+        member("ann", "admin"),
+        member("ben", "admin"),
+        member("zed", "read"),
+    ]);
+    two.plan = Some("enterprise".into());
+    let plan = plan_as(
+        &two,
+        &[gone("ann"), gone("ben"), active("zed")],
+        &Selection::default(),
+        "zed",
+    );
+    assert_eq!(kinds(&plan), ["set_access"]);
+    assert_eq!(plan.refused.len(), 1);
+}
+
+#[test]
+fn the_tokens_own_user_is_never_acted_on() {
+    let (s, _) = bob_everywhere();
+    let people = [active("boss"), gone("bob")];
+    let plan = plan_as(&s, &people, &Selection::default(), "bob");
+    assert!(plan.steps.is_empty(), "{:?}", kinds(&plan));
+    assert!(!plan.refused.is_empty());
+    assert!(
+        plan.refused
+            .iter()
+            .all(|r| r.reason == "it is the token's own user")
+    );
+}
+
+#[test]
+fn tokens_on_a_team_plan_are_a_manual_step() {
+    let (mut s, people) = bob_everywhere();
+    s.plan = Some("team".into());
+    let plan = plan_for(&s, &people, &Selection::default());
+    assert!(!kinds(&plan).contains(&"revoke_token"));
+    assert!(
+        plan.manual
+            .iter()
+            .any(|m| m.how.contains("needs Enterprise")),
+        "{:?}",
+        plan.manual
+    );
+}
+
+#[test]
+fn muted_and_unselected_findings_are_not_planned() {
+    let (s, people) = bob_everywhere();
+    let mut findings = run(&s, &people);
+    for f in &mut findings {
+        if f.rule == Rule::DepartedGatedAccess {
+            f.muted = Some("accepted until the audit".into());
+        }
+    }
+    let report = report_of(findings);
+    let plan = build(
+        &report,
+        &Basis {
+            snapshots: &[&s],
+            snapshot_ids: &["x".to_string()],
+            principal: "boss",
+            endpoint: "https://huggingface.co",
+            now: now(),
+        },
+        &Selection::default(),
+    );
+    assert!(!kinds(&plan).contains(&"reject_access"));
+
+    let only_tokens = Selection {
+        rules: vec![Rule::DepartedToken],
+        subjects: vec![],
+    };
+    assert_eq!(
+        kinds(&plan_for(&s, &people, &only_tokens)),
+        ["revoke_token", "revoke_token"]
+    );
+    let someone_else = Selection {
+        rules: vec![],
+        subjects: vec!["carol".into()],
+    };
+    assert!(plan_for(&s, &people, &someone_else).steps.is_empty());
+}
+
+#[test]
+fn a_sealed_plan_reads_back_and_any_change_is_refused() {
+    let (s, people) = bob_everywhere();
+    let plan = plan_for(&s, &people, &Selection::default());
+    let sealed = file::seal(&plan);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, sealed.to_bytes()).unwrap();
+    let read = file::read(&path).unwrap();
+    assert_eq!(read.plan, plan);
+    assert_eq!(read.sha256, sealed.sha256);
+
+    // Layout may change; meaning may not.
+    let text = String::from_utf8(sealed.to_bytes()).unwrap();
+    let compact: serde_json::Value = serde_json::from_str(&text).unwrap();
+    std::fs::write(&path, serde_json::to_vec(&compact).unwrap()).unwrap();
+    assert_eq!(file::read(&path).unwrap().sha256, sealed.sha256);
+
+    for (from, to) in [
+        ("\"bob\"", "\"boss\""),
+        ("\"no_access\"", "\"admin\""),
+        ("\"version\": 1", "\"version\": 1, \"extra\": 2"),
+    ] {
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let err = file::read(&path).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+    }
+    std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+    let err = file::read(&path).unwrap_err().to_string();
+    assert!(err.contains("plan.json:"), "{err}");
+    assert!(err.contains("not a plan"), "{err}");
+}
