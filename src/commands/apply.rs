@@ -35,7 +35,8 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
     let sealed = file::read(&args.plan)?;
     let plan = &sealed.plan;
     let store = Store::new(&settings.store);
-    check_fresh(&sealed, &store, args)?;
+    let (settled, closing) = apply::earlier_runs(&store, &sealed)?;
+    check_fresh(&sealed, &store, args, &closing)?;
     let hub_settings = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
     let client = client(&hub_settings)?;
     let endpoint = client.endpoint().as_str().trim_end_matches('/');
@@ -56,7 +57,6 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
         confirm(&sealed, args.yes, term)?;
     }
 
-    let settled = apply::settled_before(&store, &sealed)?;
     if !settled.is_empty() {
         term.line(&format!(
             "continuing an earlier run of this plan: {} step(s) already settled (log)",
@@ -75,8 +75,10 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
                 .unwrap_or_default()
         ));
     };
+    let started = std::time::Instant::now();
     let results = runtime.block_on(apply::apply(&client, &store, &sealed, &settled, &show));
     drop(runtime);
+    tracing::debug!("calls applied in {} ms", started.elapsed().as_millis());
     let failed = results
         .iter()
         .filter(|a| a.outcome == Outcome::Failed)
@@ -97,8 +99,10 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
     // What the Hub holds now, from a fresh snapshot.
     let mut closing = settings.clone();
     closing.orgs = plan.orgs.iter().map(|o| o.org.clone()).collect();
+    let started = std::time::Instant::now();
     let snapshot_failed = match super::snapshot::run(&closing, &hub_settings, term) {
         Ok(_) => {
+            tracing::debug!("closing snapshot in {} ms", started.elapsed().as_millis());
             closed(&store, &sealed, term)?;
             false
         }
@@ -117,7 +121,12 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
 
 /// Refuses a plan older than `--max-age`, dated in the future, or made
 /// from a snapshot that is no longer an org's latest.
-fn check_fresh(sealed: &Sealed, store: &Store, args: &ApplyArgs) -> Result<()> {
+fn check_fresh(
+    sealed: &Sealed,
+    store: &Store,
+    args: &ApplyArgs,
+    closing: &[(String, String)],
+) -> Result<()> {
     let plan = &sealed.plan;
     let now = Utc::now();
     let hours = args.max_age.unwrap_or(DEFAULT_PLAN_MAX_AGE_HOURS);
@@ -148,7 +157,7 @@ fn check_fresh(sealed: &Sealed, store: &Store, args: &ApplyArgs) -> Result<()> {
             .map(|s| snapshot_id(s.taken_at));
         latest.push((o.org.clone(), id));
     }
-    let stale = stale_orgs(plan, &latest);
+    let stale = stale_orgs(plan, &latest, closing);
     if !stale.is_empty() {
         return Err(refused(
             format!("the plan is stale: {}", stale.join("; ")),
@@ -265,6 +274,7 @@ fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
         let Some(snapshot) = store.latest_without_events(&org.org)? else {
             continue;
         };
+        apply::log_closing_snapshot(store, sealed, &org.org, &snapshot_id(snapshot.taken_at))?;
         let (mut closed, mut open) = (0, 0);
         for step in plan.steps.iter().filter(|s| s.org == org.org) {
             let step_closed = closed_in(step, &snapshot);

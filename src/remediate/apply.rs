@@ -29,12 +29,26 @@ pub struct Applied {
     pub earlier: bool,
 }
 
-/// The steps an earlier run of this plan settled, from the orgs' logs.
-pub fn settled_before(store: &Store, sealed: &Sealed) -> Result<HashSet<String>> {
+/// The log's step name for the snapshot `apply` takes at the end.
+pub const CLOSING_SNAPSHOT: &str = "closing-snapshot";
+
+/// What earlier runs of this plan left in the orgs' logs: the steps they
+/// settled, and the closing snapshots they took ((org, snapshot id): a
+/// plan stays fresh through its own closing snapshots, so that it can be
+/// applied again, to find everything already done).
+pub fn earlier_runs(
+    store: &Store,
+    sealed: &Sealed,
+) -> Result<(HashSet<String>, Vec<(String, String)>)> {
     let mut settled = HashSet::new();
+    let mut closing = Vec::new();
     for org in &sealed.plan.orgs {
         for line in store.remediation_log(&org.org)? {
             if line.plan_sha256 != sealed.sha256 {
+                continue;
+            }
+            if line.step == CLOSING_SNAPSHOT {
+                closing.extend(line.message.map(|id| (org.org.clone(), id)));
                 continue;
             }
             if line.outcome.settled() {
@@ -44,7 +58,25 @@ pub fn settled_before(store: &Store, sealed: &Sealed) -> Result<HashSet<String>>
             }
         }
     }
-    Ok(settled)
+    Ok((settled, closing))
+}
+
+/// Logs the snapshot taken after applying `sealed` to `org`.
+pub fn log_closing_snapshot(store: &Store, sealed: &Sealed, org: &str, id: &str) -> Result<()> {
+    store.append_remediation(
+        org,
+        &LogLine {
+            at: Utc::now(),
+            plan_sha256: sealed.sha256.clone(),
+            step: CLOSING_SNAPSHOT.into(),
+            kind: "snapshot".into(),
+            method: "GET".into(),
+            path: String::new(),
+            body: None,
+            outcome: Outcome::Done,
+            message: Some(id.to_string()),
+        },
+    )
 }
 
 /// Applies every step not in `settled`: grants and tokens first (at most
@@ -156,6 +188,10 @@ impl Runner<'_> {
         };
         if let Err(e) = self.log(step, &call, outcome, message.clone()) {
             tracing::error!("{}: the call was made but cannot be logged: {e}", step.id);
+        }
+        // Tests stop the process here, between two calls.
+        if let Err(e) = crate::fault::point("apply-call", std::path::Path::new(&step.id)) {
+            tracing::error!("{e}");
         }
         (outcome, message)
     }
@@ -326,15 +362,23 @@ pub fn still_member(snapshot: &Snapshot, username: &str) -> bool {
         .any(|m| m.username.eq_ignore_ascii_case(username))
 }
 
-/// The plan's orgs whose latest snapshot in `store` is not the plan's.
-pub fn stale_orgs(plan: &Plan, latest: &[(String, Option<String>)]) -> Vec<String> {
+/// The plan's orgs whose latest snapshot in `store` is neither the plan's
+/// nor one of the plan's own closing snapshots (`closing`).
+pub fn stale_orgs(
+    plan: &Plan,
+    latest: &[(String, Option<String>)],
+    closing: &[(String, String)],
+) -> Vec<String> {
     plan.orgs
         .iter()
         .filter(|o| {
             latest
                 .iter()
                 .find(|(org, _)| *org == o.org)
-                .is_none_or(|(_, id)| id.as_deref() != Some(o.snapshot_id.as_str()))
+                .is_none_or(|(_, id)| {
+                    let Some(id) = id else { return true };
+                    *id != o.snapshot_id && !closing.contains(&(o.org.clone(), id.clone()))
+                })
         })
         .map(|o| {
             let now = latest

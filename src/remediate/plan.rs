@@ -616,6 +616,10 @@ impl OrgPlanner<'_> {
             } else {
                 fix.remove.into_iter().collect()
             };
+            if current.as_deref() == Some(role_to.as_str()) && remove.is_empty() {
+                // Nothing a role call would change (set by an earlier apply).
+                continue;
+            }
             let action = Action::SetAccess {
                 username: member.username.clone(),
                 role_from: current.clone(),

@@ -426,3 +426,63 @@ fn a_sealed_plan_reads_back_and_any_change_is_refused() {
     assert!(err.contains("plan.json:"), "{err}");
     assert!(err.contains("not a plan"), "{err}");
 }
+
+#[test]
+fn a_leaver_already_without_access_gets_no_call_but_still_the_removal() {
+    let s = org(vec![member("bob", "no_access")]);
+    let plan = plan_for(&s, &[active("boss"), gone("bob")], &Selection::default());
+    assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+    assert_eq!(plan.manual.len(), 1);
+    assert!(plan.manual[0].what.contains("remove bob from the org"));
+}
+
+#[test]
+fn invites_and_judgement_calls_are_manual_steps() {
+    let mut s = org(vec![member("alice", "write")]);
+    s.invites = vec![invite("eve", 3), invite("zoe", 90)];
+    s = with_tokens(s, vec![token("alice", "t-alice", Some(400))]);
+    let people = [active("boss"), active("alice"), gone("eve"), active("zoe")];
+
+    // By default: the leaver's invitation only.
+    let plan = plan_for(&s, &people, &Selection::default());
+    assert!(plan.steps.is_empty());
+    let what: Vec<&str> = plan.manual.iter().map(|m| m.what.as_str()).collect();
+    assert_eq!(what, ["cancel the invitation of eve"]);
+    assert!(
+        plan.manual[0].how.contains("Invitations"),
+        "{:?}",
+        plan.manual
+    );
+
+    // Named: the stale invite (manual) and the stale token (a call).
+    let named = Selection {
+        rules: vec![Rule::StaleInvite, Rule::StaleToken],
+        subjects: vec![],
+    };
+    let plan = plan_for(&s, &people, &named);
+    assert_eq!(kinds(&plan), ["revoke_token"]);
+    assert!(
+        plan.steps[0]
+            .call
+            .path
+            .ends_with("/settings/tokens/t-alice/revoke")
+    );
+    assert_eq!(plan.manual.len(), 1, "{:?}", plan.manual);
+    assert!(plan.manual[0].what.contains("zoe"));
+
+    // A rule no call fixes is a decision for a person.
+    let judgement = Selection {
+        rules: vec![Rule::MemberWithout2fa],
+        subjects: vec![],
+    };
+    let mut no_2fa = s.clone();
+    no_2fa.members[1].two_fa = Some(false);
+    let plan = plan_for(&no_2fa, &people, &judgement);
+    assert!(plan.steps.is_empty());
+    assert_eq!(plan.manual.len(), 1);
+    assert!(
+        plan.manual[0].what.starts_with("decide on alice"),
+        "{:?}",
+        plan.manual
+    );
+}
