@@ -35,8 +35,9 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
     let sealed = file::read(&args.plan)?;
     let plan = &sealed.plan;
     let store = Store::new(&settings.store);
-    let (settled, closing) = apply::earlier_runs(&store, &sealed)?;
-    check_fresh(&sealed, &store, args, &closing)?;
+    let earlier = apply::earlier_runs(&store, &sealed)?;
+    let settled = earlier.settled;
+    check_fresh(&sealed, &store, args, &earlier.closing)?;
     let hub_settings = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
     let client = client(&hub_settings)?;
     let endpoint = client.endpoint().as_str().trim_end_matches('/');

@@ -32,14 +32,19 @@ pub struct Applied {
 /// The log's step name for the snapshot `apply` takes at the end.
 pub const CLOSING_SNAPSHOT: &str = "closing-snapshot";
 
-/// What earlier runs of this plan left in the orgs' logs: the steps they
-/// settled, and the closing snapshots they took ((org, snapshot id): a
-/// plan stays fresh through its own closing snapshots, so that it can be
-/// applied again, to find everything already done).
-pub fn earlier_runs(
-    store: &Store,
-    sealed: &Sealed,
-) -> Result<(HashSet<String>, Vec<(String, String)>)> {
+/// What earlier runs of a plan left in the orgs' logs.
+#[derive(Debug, Default)]
+pub struct EarlierRuns {
+    /// The steps they settled.
+    pub settled: HashSet<String>,
+    /// The closing snapshots they took, (org, snapshot id): a plan stays
+    /// fresh through its own closing snapshots, so that it can be applied
+    /// again, to find everything already done.
+    pub closing: Vec<(String, String)>,
+}
+
+/// What earlier runs of `sealed` left in the orgs' logs.
+pub fn earlier_runs(store: &Store, sealed: &Sealed) -> Result<EarlierRuns> {
     let mut settled = HashSet::new();
     let mut closing = Vec::new();
     for org in &sealed.plan.orgs {
@@ -58,7 +63,7 @@ pub fn earlier_runs(
             }
         }
     }
-    Ok((settled, closing))
+    Ok(EarlierRuns { settled, closing })
 }
 
 /// Logs the snapshot taken after applying `sealed` to `org`.
