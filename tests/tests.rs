@@ -21,6 +21,7 @@ mod mail;
 mod numbers;
 mod pending_invites;
 mod prune;
+mod remediate;
 mod report;
 mod run;
 mod scope;

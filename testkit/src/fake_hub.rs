@@ -3,7 +3,10 @@
 //! It serves the endpoints hfaudit reads (see `shared/HUB_API.md`) from a
 //! `World` the test controls, pages them like the Hub (absolute `Link`
 //! cursors, or `offset` on a legacy deployment), sends `RateLimit` headers,
-//! records every request, and misbehaves on demand through `Fault`s.
+//! records every request, and misbehaves on demand through `Fault`s. It
+//! also makes the three writes of the Hub's description (a member's role,
+//! handling an access request, revoking a member's token: `writes.rs`),
+//! which change that world.
 //!
 //! The server runs on its own thread with its own tokio runtime, so that
 //! synchronous tests that run the `hfaudit` binary and async code can both
@@ -20,6 +23,7 @@ mod server;
 mod verdicts;
 mod views;
 mod world;
+mod writes;
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -48,6 +52,8 @@ pub struct Recorded {
     pub status: u16,
     /// The `Authorization` header as sent.
     pub authorization: Option<String>,
+    /// The request body as sent; `None` when there was none (a GET).
+    pub body: Option<Vec<u8>>,
 }
 
 /// A running fake Hub.

@@ -7,6 +7,9 @@
 //! Paths the description does not cover (`overview`, the repo listings,
 //! `pending-members`) and statuses it gives no schema for (errors) are not
 //! judged; [`Contract::check`] says so instead of passing them silently.
+//!
+//! The bodies a client sends to a write are judged the same way, against
+//! the operation's `requestBody` schema ([`Contract::check_request`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,6 +35,7 @@ pub struct Violation {
     pub path: String,
     /// The operation's path template, e.g. `/api/organizations/{name}/members`.
     pub operation: String,
+    /// The status of the response judged; 0 for a request body.
     pub status: u16,
     /// What is wrong, each `JSON pointer: message`.
     pub errors: Vec<String>,
@@ -39,6 +43,10 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let judged = match self.status {
+            0 => "request body".to_string(),
+            status => status.to_string(),
+        };
         write!(
             f,
             "{} {} ({} {}, {}): {}",
@@ -46,7 +54,7 @@ impl fmt::Display for Violation {
             self.path,
             self.method,
             self.operation,
-            self.status,
+            judged,
             self.errors.join("; ")
         )
     }
@@ -101,6 +109,8 @@ struct Operation {
     template: String,
     segments: Vec<String>,
     responses: BTreeMap<u16, Validator>,
+    /// The `requestBody` JSON schema, if the operation takes a body.
+    request: Option<Validator>,
 }
 
 /// Every operation of a description, compiled.
@@ -134,9 +144,11 @@ impl Contract {
     }
 
     /// Compiles every `paths.*.*.responses.*.content.application/json.schema`
-    /// of `doc`, as draft 2020-12. `$ref`s into the document
-    /// (`#/components/...`) resolve: each schema is compiled with the
-    /// document's `components` beside it.
+    /// and `paths.*.*.requestBody.content.application/json.schema` of `doc`,
+    /// as draft 2020-12. `$ref`s into the document (`#/components/...`)
+    /// resolve: each schema is compiled with the document's `components`
+    /// beside it. A request schema also gets the rules its descriptions
+    /// state in prose ([`prose_rules`]).
     pub fn compile(doc: &Value) -> Result<Contract, String> {
         let paths = doc["paths"].as_object().ok_or("no `paths` object")?;
         let mut operations = Vec::new();
@@ -145,11 +157,20 @@ impl Contract {
                 continue;
             };
             for (method, operation) in methods {
-                let Some(responses) = operation["responses"].as_object() else {
+                let request = &operation["requestBody"]["content"]["application/json"]["schema"];
+                let responses = operation["responses"].as_object();
+                if responses.is_none() && request.is_null() {
                     continue;
+                }
+                let request = match request.is_null() {
+                    true => None,
+                    false => Some(
+                        validator(doc, &prose_rules(request))
+                            .map_err(|e| format!("{method} {template} request: {e}"))?,
+                    ),
                 };
                 let mut compiled = BTreeMap::new();
-                for (status, response) in responses {
+                for (status, response) in responses.into_iter().flatten() {
                     let schema = &response["content"]["application/json"]["schema"];
                     if schema.is_null() {
                         continue;
@@ -166,6 +187,7 @@ impl Contract {
                     template: template.clone(),
                     segments: split(template),
                     responses: compiled,
+                    request,
                 });
             }
         }
@@ -193,40 +215,29 @@ impl Contract {
         let Some(validator) = operation.responses.get(&status) else {
             return Checked::NotDescribed;
         };
-        let violation = |errors| Violation {
-            method: method.to_string(),
-            path: path.to_string(),
-            operation: operation.template.clone(),
-            status,
-            errors,
+        judge(operation, validator, method, path, status, body)
+    }
+
+    /// Judges `body`, sent by a client with `method path`, against the
+    /// operation's `requestBody` schema; an empty body is judged as
+    /// missing. A violation has status 0.
+    pub fn check_request(&self, method: &str, path: &str, body: &[u8]) -> Checked {
+        let Some(operation) = self.operation(method, path) else {
+            return Checked::NotDescribed;
         };
-        let value: Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(e) => {
-                let start = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
-                let error = format!("the body is not JSON ({e}); it starts {start:?}");
-                return Checked::Invalid(violation(vec![error]));
-            }
+        let Some(validator) = &operation.request else {
+            return Checked::NotDescribed;
         };
-        let mut errors = Vec::new();
-        let mut more = 0usize;
-        for error in validator.iter_errors(&value) {
-            if errors.len() < ERRORS_SHOWN {
-                errors.push(format!(
-                    "{}: {error}",
-                    pointer(error.instance_path().as_str())
-                ));
-            } else {
-                more += 1;
-            }
+        if body.is_empty() {
+            return Checked::Invalid(Violation {
+                method: method.to_string(),
+                path: path.to_string(),
+                operation: operation.template.clone(),
+                status: 0,
+                errors: vec!["/: the request has no body; the operation takes a JSON one".into()],
+            });
         }
-        if errors.is_empty() {
-            return Checked::Valid(operation.template.clone());
-        }
-        if more > 0 {
-            errors.push(format!("and {more} more"));
-        }
-        Checked::Invalid(violation(errors))
+        judge(operation, validator, method, path, 0, body)
     }
 
     /// The operation `method path` is an instance of: the matching template
@@ -245,6 +256,51 @@ impl Contract {
             })
             .max_by_key(|o| o.segments.iter().filter(|t| !is_parameter(t)).count())
     }
+}
+
+/// Judges `body` with `validator`, one of `operation`'s (`status` 0: its request).
+fn judge(
+    operation: &Operation,
+    validator: &Validator,
+    method: &str,
+    path: &str,
+    status: u16,
+    body: &[u8],
+) -> Checked {
+    let violation = |errors| Violation {
+        method: method.to_string(),
+        path: path.to_string(),
+        operation: operation.template.clone(),
+        status,
+        errors,
+    };
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(e) => {
+            let start = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
+            let error = format!("the body is not JSON ({e}); it starts {start:?}");
+            return Checked::Invalid(violation(vec![error]));
+        }
+    };
+    let mut errors = Vec::new();
+    let mut more = 0usize;
+    for error in validator.iter_errors(&value) {
+        if errors.len() < ERRORS_SHOWN {
+            errors.push(format!(
+                "{}: {error}",
+                pointer(error.instance_path().as_str())
+            ));
+        } else {
+            more += 1;
+        }
+    }
+    if errors.is_empty() {
+        return Checked::Valid(operation.template.clone());
+    }
+    if more > 0 {
+        errors.push(format!("and {more} more"));
+    }
+    Checked::Invalid(violation(errors))
 }
 
 impl Deviation {
@@ -290,6 +346,36 @@ fn requests_may_be_reset(schema: &mut Value) {
     );
     statuses.push(json!("reset"));
     item["properties"]["resetReason"] = json!({"type": "string"});
+}
+
+/// `schema` with the rules its property descriptions state in prose made
+/// schema: "Either userId or user must be provided" (the access-request
+/// `handle` body) becomes an `anyOf` requiring one of the two. Without it
+/// a body naming no one would pass the description's schema.
+fn prose_rules(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    let properties = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut pairs: Vec<(String, String)> = properties
+        .values()
+        .filter_map(|p| p["description"].as_str())
+        .filter_map(|d| d.strip_prefix("Either ")?.strip_suffix(" must be provided"))
+        .filter_map(|d| d.split_once(" or "))
+        .filter(|(a, b)| properties.contains_key(*a) && properties.contains_key(*b))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let rules: Vec<Value> = pairs
+        .iter()
+        .map(|(a, b)| json!({"anyOf": [{"required": [a]}, {"required": [b]}]}))
+        .collect();
+    if let (false, Some(object)) = (rules.is_empty(), schema.as_object_mut()) {
+        object.insert("allOf".into(), Value::Array(rules));
+    }
+    schema
 }
 
 fn validator(doc: &Value, schema: &Value) -> Result<Validator, String> {

@@ -5,6 +5,11 @@
 //! it applies to: the first `skip` are served normally, the next `times`
 //! (forever when `None`) meet the fault. The first armed fault that fires
 //! wins; the others still count the request towards their `skip`.
+//!
+//! On a write, a fault that replaces the answer (a status, a 429, a reset,
+//! a redirect, a huge body) is met before the write: nothing changes. A
+//! `Truncate` or `InvalidJson` damages the answer of a write that was made
+//! (the Hub did it, the client cannot tell), and `Slow` delays it.
 
 use std::time::Duration;
 
@@ -24,6 +29,12 @@ pub enum Endpoint {
     AuditLog,
     Tokens,
     ServiceAccounts,
+    /// `PUT /api/organizations/{name}/members/{username}/role`.
+    RoleChange,
+    /// `POST /api/models/{namespace}/{repo}/user-access-request/handle`.
+    HandleAccessRequest,
+    /// `POST /api/organizations/{name}/settings/tokens/{tokenId}/revoke`.
+    RevokeToken,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! form); gated-repo access lists need write or admin in the org (and a
 //! token that is not `read`); the audit log and tokens need an admin;
 //! resource groups list only the caller's own groups unless an admin asks.
+//! The routes of the three writes are parsed here and answered by `writes.rs`.
 
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ use super::faults::Endpoint;
 use super::paging::{self, Limits, Paging};
 use super::reply::{Query, Reply};
 use super::views;
-use super::world::{MemberToken, Org, Repo, TokenInfo, World};
+use super::world::{AccessGrant, MemberToken, Org, Repo, TokenInfo, World};
 
 const MEMBERS: Limits = Limits {
     default: 500,
@@ -70,6 +71,22 @@ pub(super) enum Route {
         repo: String,
         status: String,
     },
+    /// `PUT members/{username}/role` (answered by `writes.rs`).
+    MemberRole {
+        org: String,
+        user: String,
+    },
+    /// `POST /api/models/{namespace}/{repo}/user-access-request/handle`:
+    /// models only, as in the Hub's description (answered by `writes.rs`).
+    HandleAccessRequest {
+        org: String,
+        repo: String,
+    },
+    /// `POST settings/tokens/{tokenId}/revoke` (answered by `writes.rs`).
+    RevokeToken {
+        org: String,
+        token: String,
+    },
 }
 
 impl Route {
@@ -111,6 +128,28 @@ impl Route {
                 repo: repo.to_string(),
                 status: status.to_string(),
             },
+            ["api", "organizations", o, "members", user, "role"] => Route::MemberRole {
+                org: org(o),
+                user: user.to_string(),
+            },
+            ["api", "models", o, repo, "user-access-request", "handle"] => {
+                Route::HandleAccessRequest {
+                    org: org(o),
+                    repo: repo.to_string(),
+                }
+            }
+            [
+                "api",
+                "organizations",
+                o,
+                "settings",
+                "tokens",
+                token,
+                "revoke",
+            ] => Route::RevokeToken {
+                org: org(o),
+                token: token.to_string(),
+            },
             _ => return None,
         };
         Some(route)
@@ -130,7 +169,24 @@ impl Route {
             Route::RepoList(kind) if kind == "models" => Endpoint::Models,
             Route::RepoList(_) => Endpoint::Datasets,
             Route::AccessRequests { .. } => Endpoint::AccessRequests,
+            Route::MemberRole { .. } => Endpoint::RoleChange,
+            Route::HandleAccessRequest { .. } => Endpoint::HandleAccessRequest,
+            Route::RevokeToken { .. } => Endpoint::RevokeToken,
         }
+    }
+
+    /// The method the route answers (`GET` also answers `HEAD`).
+    pub fn method(&self) -> &'static str {
+        match self {
+            Route::MemberRole { .. } => "PUT",
+            Route::HandleAccessRequest { .. } | Route::RevokeToken { .. } => "POST",
+            _ => "GET",
+        }
+    }
+
+    /// A write: answered by `writes.rs`, which changes the world.
+    pub fn is_write(&self) -> bool {
+        self.method() != "GET"
     }
 }
 
@@ -259,10 +315,15 @@ fn try_respond(world: &World, call: &Call) -> Result<Reply, Reply> {
             let org = org_for(world, who, org)?;
             access_requests(org, who, kind, repo, status, query, &paging)?
         }
+        Route::MemberRole { .. }
+        | Route::HandleAccessRequest { .. }
+        | Route::RevokeToken { .. } => {
+            return Err(Reply::error(405, "Method not allowed"));
+        }
     })
 }
 
-fn not_found() -> Reply {
+pub(super) fn not_found() -> Reply {
     Reply::error(404, "Sorry, we can't find the page you are looking for.")
 }
 
@@ -274,7 +335,7 @@ pub(super) fn unknown_path(world: &World, token: Option<&str>) -> Reply {
     }
 }
 
-fn caller<'w>(world: &'w World, token: Option<&str>) -> Result<&'w TokenInfo, Reply> {
+pub(super) fn caller<'w>(world: &'w World, token: Option<&str>) -> Result<&'w TokenInfo, Reply> {
     token
         .and_then(|t| world.tokens.get(t))
         .ok_or_else(|| Reply::error(401, "Invalid credentials in Authorization header"))
@@ -286,7 +347,7 @@ fn belongs(org: &Org, who: &TokenInfo) -> bool {
 
 /// The org, if the caller may see it: 404 like the Hub when not a member,
 /// 403 for a fine-grained token without any scope on it.
-fn org_for<'w>(world: &'w World, who: &TokenInfo, name: &str) -> Result<&'w Org, Reply> {
+pub(super) fn org_for<'w>(world: &'w World, who: &TokenInfo, name: &str) -> Result<&'w Org, Reply> {
     let org = world.orgs.get(name).filter(|org| belongs(org, who));
     let org = org.ok_or_else(|| Reply::error(404, "Organization not found"))?;
     let any_scope = who
@@ -333,7 +394,7 @@ fn require_permission(org: &Org, who: &TokenInfo, permissions: &[&str]) -> Resul
 
 /// 403 unless the caller's role in the org is one of `roles` and the token
 /// itself may act on it (not `read`; fine-grained with one of `permissions`).
-fn require_role(
+pub(super) fn require_role(
     org: &Org,
     who: &TokenInfo,
     roles: &[&str],
@@ -444,7 +505,8 @@ impl TokenFilter {
     }
 }
 
-/// `/api/{kind}/{org}/{repo}/user-access-request/{status}`: only `accepted` has rows.
+/// `/api/{kind}/{org}/{repo}/user-access-request/{status}`: the repo's
+/// requests of that status, filtered by `q`.
 fn access_requests(
     org: &Org,
     who: &TokenInfo,
@@ -466,16 +528,40 @@ fn access_requests(
     if repo.gated.is_none() {
         return Err(Reply::error(400, "Repo is not gated"));
     }
-    let grants: &[_] = if status == "accepted" {
-        &repo.accepted
-    } else {
-        &[]
+    let grants = match status {
+        "accepted" => &repo.accepted,
+        "pending" => &repo.pending,
+        _ => &repo.rejected,
     };
-    let render = |g: &_| views::grant(org, g);
-    Ok(paging::page(grants, render, query, ACCESS_REQUESTS, paging))
+    let q = query.get("q").map(str::to_lowercase);
+    let rows: Vec<&AccessGrant> = grants
+        .iter()
+        .filter(|g| q.as_deref().is_none_or(|q| request_matches(org, g, q)))
+        .collect();
+    let render = |g: &&AccessGrant| views::grant(org, g, status);
+    Ok(paging::page(&rows, render, query, ACCESS_REQUESTS, paging))
 }
 
-fn repos_of<'o>(org: &'o Org, kind: &str) -> &'o [Repo] {
+/// The `q` of access-request lists: "requester username, fullname, email,
+/// email domain or verified organization", as a case-insensitive
+/// substring (`q` lowercased). A request without a requester never matches.
+fn request_matches(org: &Org, g: &AccessGrant, q: &str) -> bool {
+    let Some(u) = &g.user else {
+        return false;
+    };
+    let verified = org.member(&u.user).map(|_| org.name.as_str());
+    [
+        Some(u.user.as_str()),
+        Some(u.fullname.as_str()),
+        u.email.as_deref(),
+        verified,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|field| field.to_lowercase().contains(q))
+}
+
+pub(super) fn repos_of<'o>(org: &'o Org, kind: &str) -> &'o [Repo] {
     if kind == "models" {
         &org.models
     } else {

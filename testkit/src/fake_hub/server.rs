@@ -1,5 +1,7 @@
 //! The HTTP side of the fake Hub: one axum handler that routes by hand, so
 //! that recording, faults and the `RateLimit` headers happen in one place.
+//! Reads render from a snapshot of the world; writes (`writes.rs`) change
+//! it under the lock, copy-on-write.
 
 use std::collections::HashMap;
 use std::io;
@@ -23,6 +25,7 @@ use super::reply::{Query, Reply};
 use super::routes::{self, Call, Route};
 use super::verdicts::{self, Verdicts};
 use super::world::World;
+use super::writes::{self, Write};
 
 /// The rate-limit window, as in `RateLimit-Policy: ...;w=300`.
 const WINDOW_SECS: u64 = 300;
@@ -166,10 +169,14 @@ struct Incoming {
     query: Query,
     authorization: Option<String>,
     route: Option<Route>,
+    /// The request body as sent (empty for none).
+    body: Bytes,
+    /// What the Hub's description finds wrong with `body`, for a write.
+    body_errors: Vec<String>,
 }
 
 impl Incoming {
-    fn new(method: Method, uri: Uri, headers: &HeaderMap) -> Incoming {
+    fn new(method: Method, uri: Uri, headers: &HeaderMap, body: Bytes) -> Incoming {
         let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri);
         let authorization = headers
             .get(header::AUTHORIZATION)
@@ -180,7 +187,16 @@ impl Incoming {
             route: Route::parse(uri.path()),
             method,
             uri,
+            body,
+            body_errors: Vec::new(),
         }
+    }
+
+    /// The route, when it is a write asked for with its own method.
+    fn write(&self) -> Option<&Route> {
+        self.route
+            .as_ref()
+            .filter(|r| r.is_write() && r.method() == self.method.as_str())
     }
 
     fn token(&self) -> Option<&str> {
@@ -195,8 +211,16 @@ pub(super) async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    let request = Incoming::new(method, uri, &headers);
+    let mut request = Incoming::new(method, uri, &headers, body);
+    // Every body sent to a write is judged, whatever answers it.
+    if let Some(route) = request.write() {
+        let endpoint = Some(route.endpoint());
+        let (method, path) = (request.method.as_str(), request.uri.path());
+        request.body_errors =
+            verdicts::judge_request(&shared, method, path, endpoint, &request.body);
+    }
     let (latency, fault, budget) = admit(&shared, &request);
     // Recorded on arrival, so a request the client gave up on (a slow
     // response, a timeout) still counts; the status is filled in on answer
@@ -209,6 +233,7 @@ pub(super) async fn handle(
             query: request.uri.query().unwrap_or_default().to_string(),
             status: 0,
             authorization: request.authorization.clone(),
+            body: (!request.body.is_empty()).then(|| request.body.to_vec()),
         });
         state.log.len() - 1
     };
@@ -360,6 +385,11 @@ fn answer(
 
 /// The normal answer, shaped by a paging fault if there is one.
 fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Reply {
+    if let Some(route) = request.write() {
+        return serve_write(shared, request, route);
+    }
+    // Only reads are cached: another method on the same URI answers 405.
+    let cacheable = fault.is_none() && matches!(request.method, Method::GET | Method::HEAD);
     let paging = Paging {
         base_url: shared.base_url.clone(),
         path: request.uri.path().to_string(),
@@ -374,9 +404,7 @@ fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Repl
     let key = (request.uri.to_string(), request.token().map(str::to_string));
     let (world, generation) = {
         let state = shared.lock();
-        if fault.is_none()
-            && let Some(reply) = state.rendered.get(&key)
-        {
+        if cacheable && let Some(reply) = state.rendered.get(&key) {
             return reply.clone();
         }
         (Arc::clone(&state.world), state.generation)
@@ -384,10 +412,32 @@ fn serve(shared: &Shared, request: &Incoming, fault: Option<&FaultKind>) -> Repl
     let reply = render(request, &world, paging);
     judge(shared, request, reply.status, &reply.body);
     let mut state = shared.lock();
-    if fault.is_none() && state.generation == generation {
+    if cacheable && state.generation == generation {
         state.rendered.insert(key, reply.clone());
     }
     reply
+}
+
+/// A write, decided and made under the lock (so that two writes never
+/// decide on the same world): when it is allowed, the world changes
+/// copy-on-write as in `FakeHub::with_world`, and later reads see it.
+fn serve_write(shared: &Shared, request: &Incoming, route: &Route) -> Reply {
+    let call = Write {
+        route,
+        token: request.token(),
+        body: &request.body,
+        body_errors: &request.body_errors,
+    };
+    let mut state = shared.lock();
+    match writes::decide(&state.world, &call) {
+        Err(reply) => reply,
+        Ok(change) => {
+            state.generation += 1;
+            state.rendered.clear();
+            change.apply(Arc::make_mut(&mut state.world));
+            writes::done()
+        }
+    }
 }
 
 fn render(request: &Incoming, world: &World, paging: Paging) -> Reply {
@@ -396,6 +446,7 @@ fn render(request: &Incoming, world: &World, paging: Paging) -> Reply {
 }
 
 fn render_true(request: &Incoming, world: &World, paging: Paging) -> Reply {
+    // Writes were answered by `serve_write`; any other method is 405.
     let readable = matches!(request.method, Method::GET | Method::HEAD);
     match (&request.route, readable) {
         (Some(_), false) => Reply::error(405, "Method not allowed"),

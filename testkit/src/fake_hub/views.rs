@@ -318,12 +318,13 @@ pub(super) fn repo(r: &Repo) -> Value {
     json!({"_id": fake_id(&r.id), "id": r.id, "private": r.private, "gated": gated})
 }
 
-/// One access request, as the Hub sends it: no request id; `grantedBy`
-/// the full user who granted it, or `{}` (auto-approved); status
-/// `accepted`, or `reset` with its reason.
-pub(super) fn grant(org: &Org, g: &AccessGrant) -> Value {
+/// One access request of the `listed` list (`accepted`, `pending`,
+/// `rejected`), as the Hub sends it: no request id; `grantedBy` the full
+/// user who reviewed it, or `{}` (auto-approved, or not reviewed); status
+/// the list's, or `reset` with its reason.
+pub(super) fn grant(org: &Org, g: &AccessGrant, listed: &str) -> Value {
     let mut row = object(json!({
-        "status": if g.reset_reason.is_some() { "reset" } else { "accepted" },
+        "status": if g.reset_reason.is_some() { "reset" } else { listed },
         "timestamp": g.timestamp,
         "reviewedAt": g.reviewed_at,
     }));

@@ -283,7 +283,15 @@ pub struct Repo {
     pub private: bool,
     /// `None`: not gated; `Some("auto")` or `Some("manual")`.
     pub gated: Option<String>,
+    /// Accepted requests (and reset ones, by their `reset_reason`).
     pub accepted: Vec<AccessGrant>,
+    /// Requests awaiting review (`user-access-request/pending`).
+    pub pending: Vec<AccessGrant>,
+    /// Rejected requests (`user-access-request/rejected`).
+    pub rejected: Vec<AccessGrant>,
+    /// The `rejectionReason` a handled request was given, by username:
+    /// kept for tests, not served (the listing's schema has no field for it).
+    pub rejection_reasons: BTreeMap<String, String>,
     /// The access-request lists of this repo answer this status instead
     /// (403: a repo the token may not see; 404: gone since the listing).
     pub access_status: Option<u16>,
@@ -474,6 +482,9 @@ impl Repo {
             private,
             gated: gated.map(str::to_string),
             accepted: Vec::new(),
+            pending: Vec::new(),
+            rejected: Vec::new(),
+            rejection_reasons: BTreeMap::new(),
             access_status: None,
         }
     }
