@@ -74,19 +74,8 @@ pub async fn member_now(c: &HubClient, org: &str, username: &str) -> Result<Opti
 /// Whether `username` still holds an accepted request on the model `repo`
 /// (`namespace/name`).
 pub async fn access_accepted(c: &HubClient, repo: &str, username: &str) -> Result<bool> {
-    let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
     let limit = ACCESS_SEARCH_PAGE.to_string();
-    let url = c.url(
-        &[
-            "api",
-            "models",
-            namespace,
-            name,
-            "user-access-request",
-            "accepted",
-        ],
-        &[("q", username), ("limit", &limit)],
-    );
+    let url = access_request_url(c, repo, "accepted", &[("q", username), ("limit", &limit)]);
     let found: Vec<wire::AccessRequest> = c
         .get_all(
             &url,
@@ -118,6 +107,23 @@ pub async fn token_active(c: &HubClient, org: &str, owner: &str, token_id: &str)
     }))
 }
 
+/// `/api/models/{namespace}/{name}/user-access-request/{last}` for the
+/// model `repo` (`namespace/name`).
+fn access_request_url(c: &HubClient, repo: &str, last: &str, query: &[(&str, &str)]) -> url::Url {
+    let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
+    c.url(
+        &[
+            "api",
+            "models",
+            namespace,
+            name,
+            "user-access-request",
+            last,
+        ],
+        query,
+    )
+}
+
 /// `PUT /api/organizations/{org}/members/{username}/role`: `role`, and the
 /// member's resource groups replaced by `groups` (id, role).
 pub async fn set_role(
@@ -147,18 +153,7 @@ pub fn role_body(role: &str, groups: &[(String, String)]) -> serde_json::Value {
 /// `POST /api/models/{repo}/user-access-request/handle`, rejecting
 /// `username`'s request.
 pub async fn reject_access(c: &HubClient, repo: &str, username: &str, reason: &str) -> Result<()> {
-    let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
-    let url = c.url(
-        &[
-            "api",
-            "models",
-            namespace,
-            name,
-            "user-access-request",
-            "handle",
-        ],
-        &[],
-    );
+    let url = access_request_url(c, repo, "handle", &[]);
     c.write(Method::POST, &url, Some(&reject_body(username, reason)))
         .await
 }
