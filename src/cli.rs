@@ -76,6 +76,117 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply a reviewed plan (re-reads each fact first; asks unless --yes)
     Apply(ApplyArgs),
+    /// Access reviews: freeze the population, collect each reviewer's decisions, close with evidence
+    Review(ReviewArgs),
+    /// Copy a closed review's evidence pack (--review ID --out DIR), or check one (verify DIR)
+    Evidence(EvidenceArgs),
+}
+
+/// Access-review campaigns, kept in STORE/_reviews/ID/.
+///
+/// `start` freezes the population (every member and service account of the
+/// latest snapshots) and writes one worksheet per reviewer; `import` records
+/// the filled-in worksheets; `status` shows what is left; `close` writes the
+/// evidence pack.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[command(subcommand)]
+    pub command: ReviewCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Freeze the population of the latest snapshots and write one worksheet per reviewer
+    Start(Box<ReviewStartArgs>),
+    /// Record the decisions of filled-in worksheets (all checked first; nothing recorded on error)
+    Import(ReviewImportArgs),
+    /// Lines, decided and overdue per reviewer; exit 0 when every line is decided, 1 when not
+    Status(ReviewStatusArgs),
+    /// Verify the decisions against later snapshots and write the evidence pack
+    Close(ReviewCloseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewStartArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+
+    /// Who reviews each line: `manager` (each person's manager_email in the roster) or one EMAIL
+    #[arg(long, value_name = "manager|EMAIL", default_value = "manager")]
+    pub reviewers: String,
+
+    /// Reviewer of the lines without a manager (unmatched accounts, people without manager_email); required when there are such lines
+    #[arg(long, value_name = "EMAIL")]
+    pub fallback_reviewer: Option<String>,
+
+    /// The date decisions are due, YYYY-MM-DD (undecided lines are overdue after it)
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewImportArgs {
+    /// Filled-in worksheets (CSV as Excel, LibreOffice or Google Sheets save it)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// The campaign [default: the one the worksheets name, else the only open one]
+    #[arg(long, value_name = "ID")]
+    pub review: Option<String>,
+}
+
+/// Exit codes: 0 every line is decided; 1 lines are undecided; 2 usage error.
+#[derive(Debug, Args)]
+pub struct ReviewStatusArgs {
+    /// The campaign [default: the only open one]
+    #[arg(long, value_name = "ID")]
+    pub review: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewCloseArgs {
+    /// The campaign [default: the only open one]
+    #[arg(long, value_name = "ID")]
+    pub review: Option<String>,
+
+    /// Close even though lines are undecided (they are listed as undecided in the pack)
+    #[arg(long)]
+    pub allow_undecided: bool,
+}
+
+/// The evidence pack of a closed review.
+///
+/// `hfaudit evidence --review ID --out DIR` copies it; `hfaudit evidence
+/// verify DIR` recomputes every checksum in DIR/manifest.json and names
+/// each file changed, missing or not in the manifest. Exit codes of verify:
+/// 0 intact; 1 a file was changed, is missing or is extra; 2 no readable
+/// manifest.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EvidenceArgs {
+    #[command(subcommand)]
+    pub command: Option<EvidenceCommand>,
+
+    /// The closed campaign whose pack is copied
+    #[arg(long, value_name = "ID")]
+    pub review: Option<String>,
+
+    /// Where the pack is copied (created 0700, files 0600)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Recompute every checksum of a pack; exit 0 intact, 1 if a file changed, is missing or extra
+    Verify {
+        /// The pack's directory (holding manifest.json)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

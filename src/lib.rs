@@ -21,6 +21,7 @@ pub mod model;
 pub mod reconcile;
 pub mod remediate;
 pub mod report;
+pub mod review;
 pub mod roster;
 pub mod rules;
 pub mod seats;

@@ -5,10 +5,12 @@
 mod apply;
 mod diff;
 mod doctor;
+mod evidence;
 mod history;
 pub mod plan;
 mod prune;
 mod report;
+mod review;
 mod run;
 pub mod snapshot;
 
@@ -69,6 +71,8 @@ pub fn run(cli: &Cli, env: &Env, term: &Term) -> Result<Done> {
         Command::Prune(args) => prune::run(&settings, args, term).map(|()| Done::Clean),
         Command::Plan(args) => plan::run(&settings, args, term).map(|_| Done::Clean),
         Command::Apply(args) => apply::run(&settings, args, term),
+        Command::Review(args) => review::run(&settings, args, term),
+        Command::Evidence(args) => evidence::run(&settings, args, term),
         Command::Demo(args) => {
             report::demo(&settings, args.out.clone(), args.fixtures.clone(), term)
                 .map(|()| Done::Clean)

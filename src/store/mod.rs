@@ -37,6 +37,7 @@ pub mod manifest;
 pub mod prune;
 mod read;
 pub mod remediation;
+pub mod reviews;
 mod tables;
 mod trust;
 mod write;

@@ -1,0 +1,544 @@
+//! What closing a campaign proves, and the evidence pack that says it.
+//!
+//! **Verification.** For every `revoke` and `change` decision, the
+//! snapshots taken after it was recorded show whether it happened: `done on
+//! SNAPSHOT (N days after the decision)` when one shows the account gone
+//! (revoke) or with the new role (change; gone counts too), `reverted on
+//! SNAPSHOT` when a later one shows the access back, `not yet` otherwise.
+//!
+//! **The pack** (`STORE/_reviews/ID/evidence/`): `campaign.json`,
+//! `population.csv`, `decisions.csv`, `verification.csv`, `report.html`
+//! (the report of the frozen population, rendered at start), `controls.md`,
+//! and `manifest.json` with the sha256 of each of them, of every snapshot
+//! manifest relied on and of the roster. [`verify_dir`] recomputes them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::decisions::Verdict;
+use super::worksheet::{csv_table, timestamp};
+use super::{Campaign, Decision, HashedFile, Population, SnapshotRef};
+use crate::error::{Error, Result};
+use crate::model::Snapshot;
+use crate::report::csv::text;
+use crate::store::FileEntry;
+
+/// The pack's index, written last.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The files of a pack besides [`MANIFEST`], in order.
+pub const FILES: [&str; 6] = [
+    "campaign.json",
+    "population.csv",
+    "decisions.csv",
+    "verification.csv",
+    "report.html",
+    "controls.md",
+];
+
+/// What one snapshot shows of an account: `None` when it is gone, else its
+/// org role (`None` for a service account).
+pub type Seen = Option<Option<String>>;
+
+/// What a snapshot shows of `username` (`kind` as in the population).
+pub fn seen(snapshot: &Snapshot, username: &str, kind: &str) -> Seen {
+    let key = username.to_lowercase();
+    if kind == "service_account" {
+        return snapshot
+            .service_accounts
+            .iter()
+            .any(|s| s.username.to_lowercase() == key)
+            .then_some(None);
+    }
+    snapshot
+        .members
+        .iter()
+        .find(|m| m.username.to_lowercase() == key)
+        .map(|m| m.role.clone())
+}
+
+/// One later snapshot's view of a decided account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub snapshot_id: String,
+    pub taken_at: DateTime<Utc>,
+    pub seen: Seen,
+}
+
+/// Whether a revoke or change decision happened, from history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub line_id: String,
+    pub org: String,
+    pub username: String,
+    pub decision: Verdict,
+    pub new_role: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    /// `done`, `not_yet` or `reverted`.
+    pub status: &'static str,
+    /// The snapshot that shows it done (or, when reverted, back).
+    pub snapshot_id: Option<String>,
+    pub days_after: Option<i64>,
+    /// The newest snapshot looked at.
+    pub latest_snapshot: Option<String>,
+}
+
+impl Verification {
+    /// How the status reads: `done on ID (N days after the decision)`.
+    pub fn describe(&self) -> String {
+        match (self.status, &self.snapshot_id) {
+            ("done", Some(id)) => format!(
+                "done on {id} ({} days after the decision)",
+                self.days_after.unwrap_or(0)
+            ),
+            ("reverted", Some(id)) => format!("reverted on {id}"),
+            _ => "not yet".into(),
+        }
+    }
+}
+
+/// Verifies `d` against `observations` (any order; those taken before the
+/// decision was recorded are ignored).
+pub fn verify(d: &Decision, observations: &[Observation]) -> Verification {
+    let mut later: Vec<&Observation> = observations
+        .iter()
+        .filter(|o| o.taken_at > d.recorded_at)
+        .collect();
+    later.sort_by_key(|o| o.taken_at);
+    let done = |o: &Observation| match (&o.seen, d.decision) {
+        (None, _) => true,
+        (Some(role), Verdict::Change) => role.as_deref() == d.new_role.as_deref(),
+        _ => false,
+    };
+    let mut v = Verification {
+        line_id: d.line_id.clone(),
+        org: d.org.clone(),
+        username: d.username.clone(),
+        decision: d.decision,
+        new_role: d.new_role.clone(),
+        recorded_at: d.recorded_at,
+        status: "not_yet",
+        snapshot_id: None,
+        days_after: None,
+        latest_snapshot: later.last().map(|o| o.snapshot_id.clone()),
+    };
+    let Some(first) = later.iter().position(|o| done(o)) else {
+        return v;
+    };
+    let o = later[first];
+    v.status = "done";
+    v.snapshot_id = Some(o.snapshot_id.clone());
+    v.days_after = Some((o.taken_at - d.recorded_at).num_days());
+    if let Some(back) = later[first..].iter().find(|o| !done(o)) {
+        v.status = "reverted";
+        v.snapshot_id = Some(back.snapshot_id.clone());
+        v.days_after = Some((back.taken_at - d.recorded_at).num_days());
+    }
+    v
+}
+
+/// `manifest.json` of a pack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackManifest {
+    pub schema_version: u32,
+    pub review_id: String,
+    /// The version that closed the campaign (`campaign.json` has the one
+    /// that started it).
+    pub tool_version: String,
+    pub principal: String,
+    pub endpoint: String,
+    pub started_at: DateTime<Utc>,
+    pub as_of: NaiveDate,
+    pub due: Option<NaiveDate>,
+    pub closed_at: DateTime<Utc>,
+    pub lines: usize,
+    pub decided: usize,
+    pub undecided: usize,
+    pub roster: HashedFile,
+    /// The snapshots the population was frozen from.
+    pub snapshots: Vec<SnapshotRef>,
+    /// The later snapshots the verification read.
+    pub verification_snapshots: Vec<SnapshotRef>,
+    /// Every other file of the pack: name → sha256 and size.
+    pub files: BTreeMap<String, FileEntry>,
+}
+
+/// What closing needs besides the campaign's own files.
+pub struct Closing<'a> {
+    pub campaign: &'a Campaign,
+    pub campaign_json: &'a [u8],
+    pub population: &'a Population,
+    pub population_csv: &'a [u8],
+    pub report_html: &'a [u8],
+    pub decisions: &'a [Decision],
+    pub verifications: &'a [Verification],
+    pub verification_snapshots: Vec<SnapshotRef>,
+    pub closed_at: DateTime<Utc>,
+}
+
+/// The files of the pack, [`MANIFEST`] last.
+pub fn pack(c: &Closing<'_>) -> Vec<(String, Vec<u8>)> {
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (FILES[0].into(), c.campaign_json.to_vec()),
+        (FILES[1].into(), c.population_csv.to_vec()),
+        (FILES[2].into(), decisions_csv(c.population, c.decisions)),
+        (FILES[3].into(), verification_csv(c.verifications)),
+        (FILES[4].into(), c.report_html.to_vec()),
+        (FILES[5].into(), controls(c.campaign).into_bytes()),
+    ];
+    let undecided = super::status::undecided(c.population, c.decisions).len();
+    let manifest = PackManifest {
+        schema_version: super::SCHEMA_VERSION,
+        review_id: c.campaign.review_id.clone(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        principal: c.campaign.principal.clone(),
+        endpoint: c.campaign.endpoint.clone(),
+        started_at: c.campaign.started_at,
+        as_of: c.campaign.as_of,
+        due: c.campaign.due,
+        closed_at: c.closed_at,
+        lines: c.population.lines.len(),
+        decided: c.population.lines.len() - undecided,
+        undecided,
+        roster: c.campaign.roster.clone(),
+        snapshots: c.campaign.snapshots.clone(),
+        verification_snapshots: c.verification_snapshots.clone(),
+        files: files
+            .iter()
+            .map(|(name, bytes)| (name.clone(), FileEntry::of(bytes)))
+            .collect(),
+    };
+    let mut json = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
+    json.push(b'\n');
+    let mut files = files;
+    files.push((MANIFEST.into(), json));
+    files
+}
+
+const DECISIONS_COLUMNS: [&str; 11] = [
+    "line_id",
+    "org",
+    "username",
+    "reviewer",
+    "decision",
+    "new_role",
+    "note",
+    "recorded_at",
+    "worksheet",
+    "worksheet_sha256",
+    "worksheet_line",
+];
+
+/// `decisions.csv`: every line of the population with its decision, or
+/// `undecided` (a campaign closed with `--allow-undecided`).
+pub fn decisions_csv(population: &Population, decisions: &[Decision]) -> Vec<u8> {
+    let by_line: BTreeMap<&str, &Decision> =
+        decisions.iter().map(|d| (d.line_id.as_str(), d)).collect();
+    csv_table(
+        &DECISIONS_COLUMNS,
+        population
+            .lines
+            .iter()
+            .map(|l| match by_line.get(l.line_id.as_str()) {
+                Some(d) => vec![
+                    text(&d.line_id),
+                    text(&d.org),
+                    text(&d.username),
+                    text(&d.reviewer),
+                    text(d.decision.as_str()),
+                    d.new_role.as_deref().map(text).unwrap_or_default(),
+                    d.note.as_deref().map(text).unwrap_or_default(),
+                    timestamp(d.recorded_at),
+                    text(&d.worksheet),
+                    text(&d.worksheet_sha256),
+                    d.worksheet_line.to_string(),
+                ],
+                None => vec![
+                    text(&l.line_id),
+                    text(&l.org),
+                    text(&l.username),
+                    text(&l.reviewer),
+                    "undecided".into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+            }),
+    )
+}
+
+const VERIFICATION_COLUMNS: [&str; 10] = [
+    "line_id",
+    "org",
+    "username",
+    "decision",
+    "new_role",
+    "recorded_at",
+    "status",
+    "snapshot_id",
+    "days_after",
+    "latest_snapshot",
+];
+
+/// `verification.csv`: one row per revoke or change decision.
+pub fn verification_csv(verifications: &[Verification]) -> Vec<u8> {
+    csv_table(
+        &VERIFICATION_COLUMNS,
+        verifications.iter().map(|v| {
+            vec![
+                text(&v.line_id),
+                text(&v.org),
+                text(&v.username),
+                text(v.decision.as_str()),
+                v.new_role.as_deref().map(text).unwrap_or_default(),
+                timestamp(v.recorded_at),
+                text(&v.describe()),
+                v.snapshot_id.as_deref().map(text).unwrap_or_default(),
+                v.days_after.map(|d| d.to_string()).unwrap_or_default(),
+                v.latest_snapshot.as_deref().map(text).unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+/// `controls.md`: which file answers which control.
+pub fn controls(c: &Campaign) -> String {
+    let orgs: Vec<String> = c
+        .snapshots
+        .iter()
+        .map(|s| format!("`{}` (snapshot {})", s.org, s.snapshot_id))
+        .collect();
+    format!(
+        "# Access review {id}: evidence and controls\n\
+         \n\
+         Population frozen {started} (as of {as_of}) from {orgs}, by hfaudit {version} \
+         with the token of `{principal}` on {endpoint}. `manifest.json` holds the sha256 \
+         of every file below, of each snapshot's `manifest.json` (which holds the sha256 \
+         of every data file of the snapshot) and of the HR roster; \
+         `hfaudit evidence verify DIR` recomputes them.\n\
+         \n\
+         | control | what it asks | answered by |\n\
+         |---|---|---|\n\
+         | SOC 2 CC6.2 | registration and removal of access: access is removed when no longer needed | `population.csv` (who held access, tied to the HR roster, with the open findings such as `departed_member`), `decisions.csv` (each `revoke`), `verification.csv` (the snapshot showing each removal done, not yet done, or reverted) |\n\
+         | SOC 2 CC6.3 | role changes and least privilege | `population.csv` (org role, resource-group roles, gated repos, tokens), `decisions.csv` (each `change` with its `new_role`), `verification.csv` (the snapshot showing the new role) |\n\
+         | ISO 27001:2022 A.5.15 | access control: access granted by business need | `population.csv`, `report.html` (the reconciled report of the frozen population) |\n\
+         | ISO 27001:2022 A.5.18 | access rights are reviewed at planned intervals | `campaign.json` (when, by whom, the due date, the reviewers), `decisions.csv` (a decision and its reviewer on every line, the worksheet and its sha256), `manifest.json` |\n",
+        id = c.review_id,
+        started = timestamp(c.started_at),
+        as_of = c.as_of,
+        orgs = orgs.join(", "),
+        version = c.tool_version,
+        principal = crate::text::clean_line(&c.principal, 100),
+        endpoint = c.endpoint,
+    )
+}
+
+/// What `evidence verify` found wrong with one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub what: String,
+}
+
+/// Recomputes every checksum of the pack in `dir`: the files whose bytes
+/// changed, that are missing, or that the manifest does not name. A missing
+/// or unreadable `manifest.json` is an input error.
+pub fn verify_dir(dir: &Path) -> Result<(PackManifest, Vec<Problem>)> {
+    let path = dir.join(MANIFEST);
+    let bytes = crate::input_file::read(&path, crate::input_file::CSV_MAX_BYTES, "manifest")
+        .map_err(Error::unreadable_input)?;
+    let manifest: PackManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Input {
+        path: path.clone(),
+        line: Some(e.line() as u64),
+        column: Some(e.column() as u64),
+        message: format!("not an evidence manifest: {e}"),
+    })?;
+    let mut problems = Vec::new();
+    for (name, entry) in &manifest.files {
+        let file = dir.join(name);
+        let ok_name = !name.contains(['/', '\\']) && !name.starts_with('.');
+        match std::fs::symlink_metadata(&file) {
+            _ if !ok_name => problems.push(Problem {
+                file: name.clone(),
+                what: "is not a plain file name".into(),
+            }),
+            Err(_) => problems.push(Problem {
+                file: name.clone(),
+                what: "is missing".into(),
+            }),
+            Ok(m) if !m.is_file() => problems.push(Problem {
+                file: name.clone(),
+                what: "is not a regular file".into(),
+            }),
+            Ok(_) => {
+                let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+                if let Err(what) = entry.verify(&bytes) {
+                    problems.push(Problem {
+                        file: name.clone(),
+                        what: format!("was changed: {what}"),
+                    });
+                }
+            }
+        }
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut extra = Vec::new();
+    for e in entries {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name != MANIFEST && !manifest.files.contains_key(&name) {
+            extra.push(name);
+        }
+    }
+    extra.sort();
+    problems.extend(extra.into_iter().map(|file| Problem {
+        file,
+        what: "is not in the manifest".into(),
+    }));
+    Ok((manifest, problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn decision(verdict: Verdict, role: Option<&str>) -> Decision {
+        Decision {
+            line_id: "acme:bob".into(),
+            org: "acme".into(),
+            username: "bob".into(),
+            decision: verdict,
+            new_role: role.map(str::to_owned),
+            note: None,
+            reviewer: "boss@acme.example".into(),
+            recorded_at: at("2026-01-10T00:00:00Z"),
+            worksheet: "w.csv".into(),
+            worksheet_sha256: "0".into(),
+            worksheet_line: 2,
+        }
+    }
+
+    fn obs(id: &str, when: &str, seen: Seen) -> Observation {
+        Observation {
+            snapshot_id: id.into(),
+            taken_at: at(when),
+            seen,
+        }
+    }
+
+    #[test]
+    fn a_revocation_is_done_not_yet_or_reverted() {
+        let d = decision(Verdict::Revoke, None);
+        let member = || Some(Some("write".to_string()));
+        // Before the decision: ignored, even if it shows the account gone.
+        let v = verify(&d, &[obs("s0", "2026-01-09T00:00:00Z", None)]);
+        assert_eq!((v.status, v.describe().as_str()), ("not_yet", "not yet"));
+        assert_eq!(v.latest_snapshot, None);
+        let v = verify(
+            &d,
+            &[
+                obs("s2", "2026-01-13T00:00:00Z", None),
+                obs("s1", "2026-01-11T00:00:00Z", member()),
+            ],
+        );
+        assert_eq!(v.status, "done");
+        assert_eq!(v.describe(), "done on s2 (3 days after the decision)");
+        assert_eq!(v.latest_snapshot.as_deref(), Some("s2"));
+        let v = verify(
+            &d,
+            &[
+                obs("s1", "2026-01-11T00:00:00Z", None),
+                obs("s2", "2026-01-12T00:00:00Z", member()),
+            ],
+        );
+        assert_eq!(v.status, "reverted");
+        assert_eq!(v.describe(), "reverted on s2");
+        let v = verify(&d, &[obs("s1", "2026-01-11T00:00:00Z", member())]);
+        assert_eq!(v.status, "not_yet");
+    }
+
+    #[test]
+    fn a_change_is_done_when_the_role_is_the_new_one() {
+        let d = decision(Verdict::Change, Some("read"));
+        let role = |r: &str| Some(Some(r.to_string()));
+        let v = verify(&d, &[obs("s1", "2026-01-11T00:00:00Z", role("write"))]);
+        assert_eq!(v.status, "not_yet");
+        let v = verify(&d, &[obs("s1", "2026-01-11T00:00:00Z", role("read"))]);
+        assert_eq!(v.describe(), "done on s1 (1 days after the decision)");
+        let v = verify(
+            &d,
+            &[
+                obs("s1", "2026-01-11T00:00:00Z", role("read")),
+                obs("s2", "2026-01-12T00:00:00Z", role("admin")),
+            ],
+        );
+        assert_eq!(v.status, "reverted");
+    }
+
+    #[test]
+    fn verify_dir_names_changed_missing_and_extra_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [("a.csv", b"1".to_vec()), ("b.csv", b"2".to_vec())];
+        let manifest = PackManifest {
+            schema_version: 1,
+            review_id: "r".into(),
+            tool_version: "0".into(),
+            principal: "p".into(),
+            endpoint: "e".into(),
+            started_at: at("2026-01-01T00:00:00Z"),
+            as_of: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            due: None,
+            closed_at: at("2026-01-02T00:00:00Z"),
+            lines: 0,
+            decided: 0,
+            undecided: 0,
+            roster: HashedFile {
+                path: "hr.csv".into(),
+                sha256: "0".into(),
+            },
+            snapshots: vec![],
+            verification_snapshots: vec![],
+            files: files
+                .iter()
+                .map(|(n, b)| (n.to_string(), FileEntry::of(b)))
+                .collect(),
+        };
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        for (n, b) in &files {
+            std::fs::write(dir.path().join(n), b).unwrap();
+        }
+        assert!(verify_dir(dir.path()).unwrap().1.is_empty());
+        std::fs::write(dir.path().join("a.csv"), b"3").unwrap();
+        std::fs::remove_file(dir.path().join("b.csv")).unwrap();
+        std::fs::write(dir.path().join("c.csv"), b"").unwrap();
+        let problems = verify_dir(dir.path()).unwrap().1;
+        let got: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.file.as_str(), p.what.split(':').next().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a.csv", "was changed"),
+                ("b.csv", "is missing"),
+                ("c.csv", "is not in the manifest")
+            ]
+        );
+        std::fs::write(dir.path().join(MANIFEST), b"{").unwrap();
+        assert_eq!(verify_dir(dir.path()).unwrap_err().exit_code(), 2);
+    }
+}
