@@ -102,6 +102,8 @@ pub enum ReviewCommand {
     Import(ReviewImportArgs),
     /// Lines, decided and overdue per reviewer; exit 0 when every line is decided, 1 when not
     Status(ReviewStatusArgs),
+    /// Check each revoke and change decision against the snapshots taken since; exit 0 when all are done, 1 when not
+    Verify(ReviewVerifyArgs),
     /// Verify the decisions against later snapshots and write the evidence pack
     Close(ReviewCloseArgs),
 }
@@ -143,6 +145,15 @@ pub struct ReviewImportArgs {
 pub struct ReviewStatusArgs {
     /// The campaign [default: the only open one]
     #[arg(long, value_name = "ID")]
+    pub review: Option<String>,
+}
+
+/// Exit codes: 0 every revoke and change decision is done; 1 one is not yet
+/// done or was reverted; 2 usage error.
+#[derive(Debug, Args)]
+pub struct ReviewVerifyArgs {
+    /// The campaign (open or closed) [default: the only open one]
+    #[arg(value_name = "ID")]
     pub review: Option<String>,
 }
 

@@ -19,7 +19,9 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use super::Done;
-use crate::cli::{ReviewArgs, ReviewCloseArgs, ReviewCommand, ReviewImportArgs, ReviewStartArgs};
+use crate::cli::{
+    ReviewArgs, ReviewCloseArgs, ReviewCommand, ReviewImportArgs, ReviewStartArgs, ReviewVerifyArgs,
+};
 use crate::commands::snapshot::{client, runtime};
 use crate::config::Settings;
 use crate::error::{Error, Result};
@@ -47,6 +49,7 @@ pub fn run(settings: &Settings, args: &ReviewArgs, term: &Term) -> Result<Done> 
         ReviewCommand::Start(a) => start(settings, &store, a, term),
         ReviewCommand::Import(a) => import(&store, a, term),
         ReviewCommand::Status(a) => show_status(&store, a.review.as_deref(), term),
+        ReviewCommand::Verify(a) => show_verification(&store, a, term),
         ReviewCommand::Close(a) => close(&store, a, term),
     }
 }
@@ -341,6 +344,13 @@ fn show_status(store: &Store, review: Option<&str>, term: &Term) -> Result<Done>
             r.overdue
         ));
     }
+    let (verifications, _) = verify(store, &population, &decided)?;
+    if !verifications.is_empty() {
+        term.output(&format!(
+            "{}; `hfaudit review verify {id}` lists them",
+            verification_counts(&verifications)
+        ));
+    }
     Ok(if s.complete() {
         Done::Clean
     } else {
@@ -401,17 +411,12 @@ fn close(store: &Store, a: &ReviewCloseArgs, term: &Term) -> Result<Done> {
         .map(|(_, bytes)| sha256(bytes))
         .unwrap_or_default();
     let dir = store.publish_review_dir(&id, EVIDENCE, &files)?;
-    let count = |s: &str| verifications.iter().filter(|v| v.status == s).count();
     term.line(&format!(
-        "review {id} closed: {} line(s), {} decided, {} undecided; {} revoke/change decision(s): \
-         {} done, {} not yet, {} reverted",
+        "review {id} closed: {} line(s), {} decided, {} undecided; {}",
         population.lines.len(),
         population.lines.len() - undecided.len(),
         undecided.len(),
-        verifications.len(),
-        count("done"),
-        count("not_yet"),
-        count("reverted")
+        verification_counts(&verifications)
     ));
     for v in verifications.iter().filter(|v| v.status != "done") {
         term.line(&format!(
@@ -427,6 +432,51 @@ fn close(store: &Store, a: &ReviewCloseArgs, term: &Term) -> Result<Done> {
         dir.display()
     ));
     Ok(Done::Clean)
+}
+
+/// `hfaudit review verify ID`: every revoke and change decision, checked
+/// against the snapshots taken since it was recorded.
+fn show_verification(store: &Store, a: &ReviewVerifyArgs, term: &Term) -> Result<Done> {
+    let id = match &a.review {
+        Some(id) => id.clone(),
+        None => only_open(store)?,
+    };
+    let population: Population = load_json(store, &id, POPULATION_JSON)?;
+    let decided = load_decisions(store, &id)?;
+    let (verifications, read) = verify(store, &population, &decided)?;
+    for v in &verifications {
+        term.output(&format!(
+            "{} {}{}: {}",
+            clean_line(&v.line_id, CELL),
+            v.decision.as_str(),
+            v.new_role
+                .as_deref()
+                .map_or(String::new(), |r| format!(" to {r}")),
+            v.describe()
+        ));
+    }
+    term.output(&format!(
+        "review {id}: {} ({} later snapshot(s) read)",
+        verification_counts(&verifications),
+        read.len()
+    ));
+    Ok(if verifications.iter().all(|v| v.status == "done") {
+        Done::Clean
+    } else {
+        Done::Findings
+    })
+}
+
+/// `N revoke/change decision(s): D done, Y not yet, R reverted`.
+fn verification_counts(verifications: &[evidence::Verification]) -> String {
+    let count = |s: &str| verifications.iter().filter(|v| v.status == s).count();
+    format!(
+        "{} revoke/change decision(s): {} done, {} not yet, {} reverted",
+        verifications.len(),
+        count("done"),
+        count("not_yet"),
+        count("reverted")
+    )
 }
 
 /// Verifies every revoke and change decision against the complete

@@ -39,25 +39,55 @@ pub const FILES: [&str; 6] = [
     "controls.md",
 ];
 
-/// What one snapshot shows of an account: `None` when it is gone, else its
-/// org role (`None` for a service account).
-pub type Seen = Option<Option<String>>;
+/// What one snapshot shows of an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// Not a member (or not a listed service account).
+    Gone,
+    /// Present, with its org role (`None` for a service account).
+    Present(Option<String>),
+    /// The snapshot could not list such accounts (its collector did not
+    /// run or failed): it proves nothing either way.
+    Unknown,
+}
 
 /// What a snapshot shows of `username` (`kind` as in the population).
 pub fn seen(snapshot: &Snapshot, username: &str, kind: &str) -> Seen {
     let key = username.to_lowercase();
     if kind == "service_account" {
-        return snapshot
-            .service_accounts
-            .iter()
-            .any(|s| s.username.to_lowercase() == key)
-            .then_some(None);
+        return match snapshot.listed_service_accounts() {
+            None => Seen::Unknown,
+            Some(listed) if listed.iter().any(|s| s.username.to_lowercase() == key) => {
+                Seen::Present(None)
+            }
+            Some(_) => Seen::Gone,
+        };
     }
+    if !snapshot
+        .collector(crate::model::Collector::Members)
+        .is_some_and(crate::model::CollectorStatus::is_ok)
+    {
+        return Seen::Unknown;
+    }
+    seen_in_roles(&snapshot_roles(snapshot), &key)
+}
+
+/// The members' roles of a snapshot, by lower-cased username (the shape
+/// [`crate::store::Store::member_roles`] reads from the members table alone).
+fn snapshot_roles(snapshot: &Snapshot) -> crate::history::Roles {
     snapshot
         .members
         .iter()
-        .find(|m| m.username.to_lowercase() == key)
-        .map(|m| m.role.clone())
+        .map(|m| (m.username.to_lowercase(), m.role.clone()))
+        .collect()
+}
+
+/// What a snapshot's member roles show of `key` (a lower-cased username).
+pub fn seen_in_roles(roles: &crate::history::Roles, key: &str) -> Seen {
+    match roles.get(key) {
+        Some(role) => Seen::Present(role.clone()),
+        None => Seen::Gone,
+    }
 }
 
 /// One later snapshot's view of a decided account.
@@ -90,10 +120,13 @@ impl Verification {
     /// How the status reads: `done on ID (N days after the decision)`.
     pub fn describe(&self) -> String {
         match (self.status, &self.snapshot_id) {
-            ("done", Some(id)) => format!(
-                "done on {id} ({} days after the decision)",
-                self.days_after.unwrap_or(0)
-            ),
+            ("done", Some(id)) => {
+                let n = self.days_after.unwrap_or(0);
+                format!(
+                    "done on {id} ({n} day{} after the decision)",
+                    if n == 1 { "" } else { "s" }
+                )
+            }
             ("reverted", Some(id)) => format!("reverted on {id}"),
             _ => "not yet".into(),
         }
@@ -105,13 +138,16 @@ impl Verification {
 pub fn verify(d: &Decision, observations: &[Observation]) -> Verification {
     let mut later: Vec<&Observation> = observations
         .iter()
-        .filter(|o| o.taken_at > d.recorded_at)
+        .filter(|o| o.taken_at > d.recorded_at && o.seen != Seen::Unknown)
         .collect();
     later.sort_by_key(|o| o.taken_at);
+    // Revoked: gone, or left with the role `no_access` (what `hfaudit
+    // apply` sets; removal from the org, which frees the seat, is manual).
     let done = |o: &Observation| match (&o.seen, d.decision) {
-        (None, _) => true,
-        (Some(role), Verdict::Change) => role.as_deref() == d.new_role.as_deref(),
-        _ => false,
+        (Seen::Gone, _) => true,
+        (Seen::Present(role), Verdict::Change) => role.as_deref() == d.new_role.as_deref(),
+        (Seen::Present(role), _) => role.as_deref() == Some("no_access"),
+        (Seen::Unknown, _) => false,
     };
     let mut v = Verification {
         line_id: d.line_id.clone(),
@@ -439,15 +475,15 @@ mod tests {
     #[test]
     fn a_revocation_is_done_not_yet_or_reverted() {
         let d = decision(Verdict::Revoke, None);
-        let member = || Some(Some("write".to_string()));
+        let member = || Seen::Present(Some("write".to_string()));
         // Before the decision: ignored, even if it shows the account gone.
-        let v = verify(&d, &[obs("s0", "2026-01-09T00:00:00Z", None)]);
+        let v = verify(&d, &[obs("s0", "2026-01-09T00:00:00Z", Seen::Gone)]);
         assert_eq!((v.status, v.describe().as_str()), ("not_yet", "not yet"));
         assert_eq!(v.latest_snapshot, None);
         let v = verify(
             &d,
             &[
-                obs("s2", "2026-01-13T00:00:00Z", None),
+                obs("s2", "2026-01-13T00:00:00Z", Seen::Gone),
                 obs("s1", "2026-01-11T00:00:00Z", member()),
             ],
         );
@@ -457,7 +493,7 @@ mod tests {
         let v = verify(
             &d,
             &[
-                obs("s1", "2026-01-11T00:00:00Z", None),
+                obs("s1", "2026-01-11T00:00:00Z", Seen::Gone),
                 obs("s2", "2026-01-12T00:00:00Z", member()),
             ],
         );
@@ -465,16 +501,31 @@ mod tests {
         assert_eq!(v.describe(), "reverted on s2");
         let v = verify(&d, &[obs("s1", "2026-01-11T00:00:00Z", member())]);
         assert_eq!(v.status, "not_yet");
+        // Left with no access (what `hfaudit apply` does) counts; a snapshot
+        // that could not list members proves nothing.
+        let none = Seen::Present(Some("no_access".into()));
+        let v = verify(
+            &d,
+            &[
+                obs("s1", "2026-01-11T00:00:00Z", Seen::Unknown),
+                obs("s2", "2026-01-12T00:00:00Z", none),
+                obs("s3", "2026-01-13T00:00:00Z", Seen::Unknown),
+            ],
+        );
+        assert_eq!(v.describe(), "done on s2 (2 days after the decision)");
+        assert_eq!(v.latest_snapshot.as_deref(), Some("s2"));
+        let v = verify(&d, &[obs("s1", "2026-01-11T00:00:00Z", Seen::Unknown)]);
+        assert_eq!((v.status, v.latest_snapshot), ("not_yet", None));
     }
 
     #[test]
     fn a_change_is_done_when_the_role_is_the_new_one() {
         let d = decision(Verdict::Change, Some("read"));
-        let role = |r: &str| Some(Some(r.to_string()));
+        let role = |r: &str| Seen::Present(Some(r.to_string()));
         let v = verify(&d, &[obs("s1", "2026-01-11T00:00:00Z", role("write"))]);
         assert_eq!(v.status, "not_yet");
         let v = verify(&d, &[obs("s1", "2026-01-11T00:00:00Z", role("read"))]);
-        assert_eq!(v.describe(), "done on s1 (1 days after the decision)");
+        assert_eq!(v.describe(), "done on s1 (1 day after the decision)");
         let v = verify(
             &d,
             &[
