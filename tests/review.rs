@@ -907,6 +907,34 @@ fn a_bad_worksheet_is_refused_naming_file_line_and_column() {
         assert_eq!(decisions_bytes(&case, &id), None, "{}", c.what);
     }
 
+    // A row of another review: named with --review, else the import asks
+    // which review.
+    let mut s = ann.clone();
+    s.decide("acme:alice", "keep", "", "")
+        .set("acme:alice", "review_id", "20200101T000000.000Z");
+    let other = save(&s, Dialect::GoogleSheets);
+    let run = hf(
+        &case,
+        &["review", "import", "--review", &id, other.to_str().unwrap()],
+    );
+    assert_code(&run, 2);
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: {}:2:2: ", other.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("this line belongs to review '20200101T000000.000Z'"),
+        "{}",
+        run.stderr
+    );
+    let run = import(&case, &[&good, &other]);
+    assert_code(&run, 2);
+    assert!(run.stderr.contains("belong to 2 reviews"), "{}", run.stderr);
+    assert_eq!(decisions_bytes(&case, &id), None);
+
     // A decision recorded earlier is final.
     assert_code(&import(&case, &[&first]), 0);
     let recorded = decisions_bytes(&case, &id).unwrap();
