@@ -282,6 +282,132 @@ fn hostile_names_render_as_text_in_chromium() {
     assert_quiet(&mut page, &url, &html);
 }
 
+/// A reviewer's HTML worksheet (issue 13) whose Hub data holds an `<img
+/// onerror>` name: no console error, no request but the file, no script
+/// at all, the name shown as text, and a print layout that fits its `@page`
+/// (A4 landscape). `assert_prints_on_a4` checks report.css's pages and the
+/// report's landscape inventory, so the worksheet's own A4 page is checked
+/// here.
+#[test]
+fn review_worksheet_shows_hostile_names_as_text_and_prints_on_a4_in_chromium() {
+    let Some(mut browser) = browser() else {
+        return;
+    };
+    let (_case, worksheet) = crate::review::hostile_worksheet();
+    let html = std::fs::read_to_string(&worksheet).unwrap();
+    assert!(!html.contains("<script"), "a script in the worksheet");
+    let mut page = browser.new_page().unwrap();
+    let url = open(&mut page, &worksheet);
+    assert_quiet(&mut page, &url, &html);
+    let dom = eval(
+        &mut page,
+        r#"(() => {
+  const handlers = [];
+  for (const e of document.querySelectorAll("*")) {
+    for (const a of e.attributes) {
+      if (a.name.startsWith("on")) handlers.push(e.tagName + " " + a.name);
+    }
+  }
+  const names = {};
+  for (const r of document.querySelectorAll("tbody tr")) {
+    const id = r.querySelector("td.id");
+    const dd = r.querySelector("dl.facts dd bdi");
+    if (id) names[id.textContent] = dd && dd.textContent;
+  }
+  return {
+    scripts: document.querySelectorAll("script").length,
+    images: document.images.length,
+    img: document.querySelectorAll("img").length,
+    handlers, names,
+    rows: document.querySelectorAll("tbody tr").length,
+  };
+})()"#,
+    );
+    assert_eq!(dom["scripts"], json!(0), "{dom}");
+    assert_eq!(dom["images"], json!(0), "{dom}");
+    assert_eq!(dom["img"], json!(0), "{dom}");
+    assert_eq!(dom["handlers"], json!([]), "{dom}");
+    assert_eq!(dom["rows"], json!(4), "cat's four lines: {dom}");
+    assert_eq!(
+        dom["names"]["acme:imogen"],
+        json!(crate::review::IMG),
+        "{dom}"
+    );
+    screenshot(&mut page, "review-worksheet.png");
+
+    // Print media at the width A4 landscape leaves inside the worksheet's
+    // 12 mm margins: nothing sticks out.
+    let css = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/worksheet.css"),
+    )
+    .unwrap();
+    assert!(
+        css.contains("@page { size: A4 landscape; margin: 12mm; }"),
+        "the worksheet's page changed: update this test"
+    );
+    let width = ((297.0 - 2.0 * 12.0) / 25.4 * 96.0_f64).floor() as u32;
+    page.call("Emulation.setEmulatedMedia", json!({"media": "print"}))
+        .unwrap();
+    page.call("Emulation.setScrollbarsHidden", json!({"hidden": true}))
+        .unwrap();
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": false}),
+    )
+    .unwrap();
+    let got = eval(
+        &mut page,
+        r#"(() => {
+  const root = document.documentElement;
+  const wide = Array.from(document.querySelectorAll("body *"))
+    .filter(e => e.getBoundingClientRect().right > root.clientWidth + 0.5)
+    .slice(0, 8).map(e => e.tagName + "." + e.className);
+  return [root.scrollWidth, root.clientWidth, wide];
+})()"#,
+    );
+    assert_eq!(got[1], json!(width), "the viewport: {got}");
+    assert!(
+        got[0].as_u64() <= got[1].as_u64(),
+        "the printed worksheet is wider than A4 landscape: {got}"
+    );
+    page.call("Emulation.clearDeviceMetricsOverride", json!({}))
+        .unwrap();
+    page.call("Emulation.setScrollbarsHidden", json!({"hidden": false}))
+        .unwrap();
+    page.call("Emulation.setEmulatedMedia", json!({"media": ""}))
+        .unwrap();
+    let pdf = page
+        .call(
+            "Page.printToPDF",
+            json!({"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": true,
+                   "preferCSSPageSize": true}),
+        )
+        .unwrap();
+    let pdf = decode_base64(pdf["data"].as_str().unwrap()).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    save("review-worksheet.pdf", &pdf);
+    let text = String::from_utf8_lossy(&pdf);
+    let boxes: Vec<Vec<f64>> = text
+        .split("/MediaBox [")
+        .skip(1)
+        .map(|b| {
+            b[..b.find(']').unwrap()]
+                .split_whitespace()
+                .map(|n| n.parse().unwrap())
+                .collect()
+        })
+        .collect();
+    assert!(!boxes.is_empty(), "no page in the PDF");
+    for b in &boxes {
+        let (w, h) = (b[2] - b[0], b[3] - b[1]);
+        assert!(
+            (w - 841.89).abs() < 1.5 && (h - 595.28).abs() < 1.5,
+            "a page of {w} × {h} pt is not A4 landscape"
+        );
+    }
+    assert_quiet(&mut page, &url, &html);
+}
+
 /// `hfaudit report` on the large org of issue 12 (10,000 members, a
 /// 50,000-person roster) into `dir/out`; the path of its report.html and
 /// the number of findings.

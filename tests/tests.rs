@@ -23,6 +23,7 @@ mod pending_invites;
 mod prune;
 mod remediate;
 mod report;
+mod review;
 mod run;
 mod scope;
 mod secrets;
