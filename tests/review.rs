@@ -1268,7 +1268,6 @@ fn latest_snapshot_id(case: &Case) -> String {
 }
 
 #[test]
-#[ignore = "needs `hfaudit review verify ID` (branch issue-13, not merged into test-13 yet)"]
 fn review_verify_follows_each_revocation_through_later_snapshots() {
     let (case, id) = decided();
     assert_code(&hf(&case, &["review", "close", "--review", &id]), 0);
@@ -1442,9 +1441,6 @@ pub(crate) fn hostile_worksheet() -> (Case, PathBuf) {
 /// the roster's sha256, which `campaign.json` in the pack also holds) must
 /// not leave the pack "intact".
 #[test]
-#[ignore = "BUG: src/review/evidence.rs verify_dir (line 352) checks only the files the \
-            manifest lists, never manifest.json itself: a changed roster/snapshot sha256, \
-            principal or endpoint in it reads as intact (exit 0)"]
 fn a_changed_byte_in_the_pack_manifest_is_caught() {
     let (case, id) = decided();
     assert_code(&hf(&case, &["review", "close", "--review", &id]), 0);

@@ -61,10 +61,15 @@ pub fn run(settings: &Settings, args: &EvidenceArgs, term: &Term) -> Result<Done
 }
 
 fn verify(dir: &std::path::Path, term: &Term) -> Result<Done> {
-    let (manifest, problems) = evidence::verify_dir(dir)?;
+    let evidence::Checked {
+        manifest,
+        manifest_sha256,
+        problems,
+    } = evidence::verify_dir(dir)?;
     if problems.is_empty() {
         term.output(&format!(
-            "{}: intact: {} file(s) match manifest.json (review {})",
+            "{}: intact: {} file(s) match manifest.json (review {}; manifest.json sha256 \
+             {manifest_sha256}, as `review close` printed it)",
             dir.display(),
             manifest.files.len(),
             clean_line(&manifest.review_id, 40)

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::decisions::Verdict;
 use super::worksheet::{csv_table, timestamp};
@@ -375,6 +376,15 @@ pub fn controls(c: &Campaign) -> String {
     )
 }
 
+/// What [`verify_dir`] found.
+#[derive(Debug)]
+pub struct Checked {
+    pub manifest: PackManifest,
+    /// Of `manifest.json`'s bytes: what `review close` printed.
+    pub manifest_sha256: String,
+    pub problems: Vec<Problem>,
+}
+
 /// What `evidence verify` found wrong with one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -385,7 +395,7 @@ pub struct Problem {
 /// Recomputes every checksum of the pack in `dir`: the files whose bytes
 /// changed, that are missing, or that the manifest does not name. A missing
 /// or unreadable `manifest.json` is an input error.
-pub fn verify_dir(dir: &Path) -> Result<(PackManifest, Vec<Problem>)> {
+pub fn verify_dir(dir: &Path) -> Result<Checked> {
     let path = dir.join(MANIFEST);
     let bytes = crate::input_file::read(&path, crate::input_file::CSV_MAX_BYTES, "manifest")
         .map_err(Error::unreadable_input)?;
@@ -437,7 +447,108 @@ pub fn verify_dir(dir: &Path) -> Result<(PackManifest, Vec<Problem>)> {
         file,
         what: "is not in the manifest".into(),
     }));
-    Ok((manifest, problems))
+    let intact =
+        |name: &str| manifest.files.contains_key(name) && !problems.iter().any(|p| p.file == name);
+    let campaign = if intact(FILES[0]) {
+        serde_json::from_slice::<Campaign>(&std::fs::read(dir.join(FILES[0])).unwrap_or_default())
+            .ok()
+    } else {
+        None
+    };
+    let decisions = if intact(FILES[2]) {
+        decision_counts(&dir.join(FILES[2]))
+    } else {
+        None
+    };
+    let disagreements = manifest_disagreements(&manifest, campaign.as_ref(), decisions);
+    problems.extend(disagreements.into_iter().map(|what| Problem {
+        file: MANIFEST.into(),
+        what,
+    }));
+    Ok(Checked {
+        manifest,
+        manifest_sha256: hex::encode(Sha256::digest(&bytes)),
+        problems,
+    })
+}
+
+/// `(lines, undecided)` of a pack's `decisions.csv`; `None` when it cannot
+/// be read as one.
+fn decision_counts(path: &Path) -> Option<(usize, usize)> {
+    const KIND: crate::table::Kind = crate::table::Kind {
+        what: "decisions.csv",
+        example: "line_id,org,username,reviewer,decision,…",
+        row: "line",
+        export: "restore the pack's decisions.csv",
+    };
+    let bytes = std::fs::read(path).ok()?;
+    let is_known = |h: &str| DECISIONS_COLUMNS.iter().any(|c| crate::table::fold(c) == h);
+    let mut t = crate::table::Table::open(&bytes, path, &KIND, &is_known).ok()?;
+    let decision = t.column(&["decision"])?;
+    let (mut lines, mut undecided) = (0, 0);
+    while let Some((_, record)) = t.next_row().ok()? {
+        lines += 1;
+        if record.get(decision).map(str::trim) == Some("undecided") {
+            undecided += 1;
+        }
+    }
+    Some((lines, undecided))
+}
+
+/// What `manifest.json` says that the checksummed files of the pack
+/// contradict: its own fields are checked against `campaign.json` (when
+/// intact) and the counts against `decisions.csv`, so that a changed
+/// roster or snapshot sha256, principal or endpoint in the manifest is
+/// caught although no checksum covers the manifest itself.
+fn manifest_disagreements(
+    m: &PackManifest,
+    campaign: Option<&Campaign>,
+    decisions: Option<(usize, usize)>,
+) -> Vec<String> {
+    let mut out: Vec<String> = FILES
+        .iter()
+        .filter(|f| !m.files.contains_key(**f))
+        .map(|f| format!("does not list {f}, a file every pack has"))
+        .collect();
+    if m.schema_version != super::SCHEMA_VERSION {
+        out.push(format!(
+            "has schema_version {}, this hfaudit writes {}",
+            m.schema_version,
+            super::SCHEMA_VERSION
+        ));
+    }
+    if let Some(c) = campaign {
+        let fields = [
+            ("review_id", m.review_id == c.review_id),
+            ("principal", m.principal == c.principal),
+            ("endpoint", m.endpoint == c.endpoint),
+            ("started_at", m.started_at == c.started_at),
+            ("as_of", m.as_of == c.as_of),
+            ("due", m.due == c.due),
+            ("roster", m.roster == c.roster),
+            ("snapshots", m.snapshots == c.snapshots),
+            ("lines", m.lines == c.lines),
+        ];
+        out.extend(
+            fields
+                .into_iter()
+                .filter(|(_, same)| !same)
+                .map(|(field, _)| format!("was changed: its {field} is not campaign.json's")),
+        );
+        if m.closed_at < c.started_at {
+            out.push("was changed: closed_at is before the campaign started".into());
+        }
+    }
+    if let Some((lines, undecided)) = decisions
+        && (m.lines != lines || m.undecided != undecided || m.decided + m.undecided != m.lines)
+    {
+        out.push(format!(
+            "was changed: it counts {} line(s), {} decided and {} undecided; \
+             decisions.csv has {lines} line(s), {undecided} undecided",
+            m.lines, m.decided, m.undecided
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -539,7 +650,7 @@ mod tests {
     #[test]
     fn verify_dir_names_changed_missing_and_extra_files() {
         let dir = tempfile::tempdir().unwrap();
-        let files = [("a.csv", b"1".to_vec()), ("b.csv", b"2".to_vec())];
+        let files: Vec<(&str, Vec<u8>)> = FILES.iter().map(|f| (*f, b"1".to_vec())).collect();
         let manifest = PackManifest {
             schema_version: 1,
             review_id: "r".into(),
@@ -572,11 +683,11 @@ mod tests {
         for (n, b) in &files {
             std::fs::write(dir.path().join(n), b).unwrap();
         }
-        assert!(verify_dir(dir.path()).unwrap().1.is_empty());
-        std::fs::write(dir.path().join("a.csv"), b"3").unwrap();
-        std::fs::remove_file(dir.path().join("b.csv")).unwrap();
+        assert!(verify_dir(dir.path()).unwrap().problems.is_empty());
+        std::fs::write(dir.path().join("population.csv"), b"3").unwrap();
+        std::fs::remove_file(dir.path().join("decisions.csv")).unwrap();
         std::fs::write(dir.path().join("c.csv"), b"").unwrap();
-        let problems = verify_dir(dir.path()).unwrap().1;
+        let problems = verify_dir(dir.path()).unwrap().problems;
         let got: Vec<(&str, &str)> = problems
             .iter()
             .map(|p| (p.file.as_str(), p.what.split(':').next().unwrap()))
@@ -584,12 +695,81 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("a.csv", "was changed"),
-                ("b.csv", "is missing"),
+                ("decisions.csv", "is missing"),
+                ("population.csv", "was changed"),
                 ("c.csv", "is not in the manifest")
             ]
         );
         std::fs::write(dir.path().join(MANIFEST), b"{").unwrap();
         assert_eq!(verify_dir(dir.path()).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn the_manifest_is_checked_against_the_campaign_and_the_decisions() {
+        let started = at("2026-01-01T00:00:00Z");
+        let campaign = Campaign {
+            schema_version: super::super::SCHEMA_VERSION,
+            review_id: "r".into(),
+            started_at: started,
+            as_of: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            due: None,
+            tool_version: "0".into(),
+            endpoint: "https://huggingface.co".into(),
+            principal: "auditor".into(),
+            reviewers: super::super::Reviewers::Manager { fallback: None },
+            roster: HashedFile {
+                path: "hr.csv".into(),
+                sha256: "aa".into(),
+            },
+            snapshots: vec![],
+            lines: 2,
+            worksheets: vec![],
+        };
+        let m = PackManifest {
+            schema_version: super::super::SCHEMA_VERSION,
+            review_id: "r".into(),
+            tool_version: "0".into(),
+            principal: "auditor".into(),
+            endpoint: "https://huggingface.co".into(),
+            started_at: started,
+            as_of: campaign.as_of,
+            due: None,
+            closed_at: at("2026-01-02T00:00:00Z"),
+            lines: 2,
+            decided: 1,
+            undecided: 1,
+            roster: campaign.roster.clone(),
+            snapshots: vec![],
+            verification_snapshots: vec![],
+            files: FILES
+                .iter()
+                .map(|f| (f.to_string(), FileEntry::of(b"")))
+                .collect(),
+        };
+        let check = |m: &PackManifest| manifest_disagreements(m, Some(&campaign), Some((2, 1)));
+        assert_eq!(check(&m), Vec::<String>::new());
+        assert_eq!(manifest_disagreements(&m, None, None), Vec::<String>::new());
+
+        let mut changed = m.clone();
+        changed.roster.sha256 = "ab".into();
+        changed.principal = "someone".into();
+        assert_eq!(
+            check(&changed),
+            [
+                "was changed: its principal is not campaign.json's",
+                "was changed: its roster is not campaign.json's"
+            ]
+        );
+        let mut counts = m.clone();
+        counts.undecided = 0;
+        counts.decided = 2;
+        assert_eq!(check(&counts).len(), 1);
+        assert!(check(&counts)[0].contains("decisions.csv has 2 line(s), 1 undecided"));
+        let mut dropped = m.clone();
+        dropped.files.remove("controls.md");
+        assert_eq!(
+            check(&dropped),
+            ["does not list controls.md, a file every pack has"]
+        );
     }
 }
