@@ -78,7 +78,7 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Access reviews: freeze the population, collect each reviewer's decisions, close with evidence
     Review(ReviewArgs),
-    /// Copy a closed review's evidence pack (--review ID --out DIR), or check one (verify DIR)
+    /// Copy a closed review's evidence pack (--review ID --out DIR), write the period queries (--since DATE --out DIR), or check either (verify DIR)
     Evidence(EvidenceArgs),
 }
 
@@ -168,13 +168,15 @@ pub struct ReviewCloseArgs {
     pub allow_undecided: bool,
 }
 
-/// The evidence pack of a closed review.
+/// The evidence pack of a closed review, or the period queries.
 ///
-/// `hfaudit evidence --review ID --out DIR` copies it; `hfaudit evidence
-/// verify DIR` recomputes every checksum in DIR/manifest.json and names
-/// each file changed, missing or not in the manifest. Exit codes of verify:
-/// 0 intact; 1 a file was changed, is missing or is extra; 2 no readable
-/// manifest.
+/// `hfaudit evidence --review ID --out DIR` copies a closed review's pack;
+/// `hfaudit evidence --since DATE [--until DATE] --roster FILE --out DIR`
+/// writes leavers.csv, escalations.csv and inactive.csv for the period from
+/// the store's history, with a manifest; `hfaudit evidence verify DIR`
+/// recomputes every checksum in DIR/manifest.json and names each file
+/// changed, missing or not in the manifest. Exit codes of verify: 0 intact;
+/// 1 a file was changed, is missing or is extra; 2 no readable manifest.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct EvidenceArgs {
@@ -185,9 +187,20 @@ pub struct EvidenceArgs {
     #[arg(long, value_name = "ID")]
     pub review: Option<String>,
 
-    /// Where the pack is copied (created 0700, files 0600)
+    /// Where the pack is copied, or the period queries written (created 0700, files 0600)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Without a campaign: write the period queries from this day, YYYY-MM-DD (leavers with their time to revoke, role escalations, inactive members, each with its snapshot)
+    #[arg(long, value_name = "DATE", conflicts_with = "review")]
+    pub since: Option<String>,
+
+    /// The last day of the period, YYYY-MM-DD [default: today, UTC]
+    #[arg(long, value_name = "DATE", requires = "since")]
+    pub until: Option<String>,
+
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 #[derive(Debug, Subcommand)]

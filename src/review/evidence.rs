@@ -379,7 +379,10 @@ pub fn controls(c: &Campaign) -> String {
 /// What [`verify_dir`] found.
 #[derive(Debug)]
 pub struct Checked {
-    pub manifest: PackManifest,
+    /// What the pack is: `review ID` or `period SINCE to UNTIL`.
+    pub what: String,
+    /// The files the manifest lists.
+    pub files: usize,
     /// Of `manifest.json`'s bytes: what `review close` printed.
     pub manifest_sha256: String,
     pub problems: Vec<Problem>,
@@ -392,21 +395,32 @@ pub struct Problem {
     pub what: String,
 }
 
+/// What every manifest has: its kind and the files' checksums.
+#[derive(Deserialize)]
+struct Index {
+    /// `None` for a campaign's pack, [`super::period::KIND`] for a period's.
+    #[serde(default)]
+    kind: Option<String>,
+    files: BTreeMap<String, FileEntry>,
+}
+
 /// Recomputes every checksum of the pack in `dir`: the files whose bytes
-/// changed, that are missing, or that the manifest does not name. A missing
+/// changed, that are missing, or that the manifest does not name, and
+/// what the manifest itself says that those files contradict. A missing
 /// or unreadable `manifest.json` is an input error.
 pub fn verify_dir(dir: &Path) -> Result<Checked> {
     let path = dir.join(MANIFEST);
     let bytes = crate::input_file::read(&path, crate::input_file::CSV_MAX_BYTES, "manifest")
         .map_err(Error::unreadable_input)?;
-    let manifest: PackManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Input {
+    let not_a_manifest = |e: serde_json::Error| Error::Input {
         path: path.clone(),
         line: Some(e.line() as u64),
         column: Some(e.column() as u64),
         message: format!("not an evidence manifest: {e}"),
-    })?;
+    };
+    let index: Index = serde_json::from_slice(&bytes).map_err(not_a_manifest)?;
     let mut problems = Vec::new();
-    for (name, entry) in &manifest.files {
+    for (name, entry) in &index.files {
         let file = dir.join(name);
         let ok_name = !name.contains(['/', '\\']) && !name.starts_with('.');
         match std::fs::symlink_metadata(&file) {
@@ -438,7 +452,7 @@ pub fn verify_dir(dir: &Path) -> Result<Checked> {
     for e in entries {
         let e = e.map_err(|e| Error::io(dir, e))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if name != MANIFEST && !manifest.files.contains_key(&name) {
+        if name != MANIFEST && !index.files.contains_key(&name) {
             extra.push(name);
         }
     }
@@ -448,51 +462,74 @@ pub fn verify_dir(dir: &Path) -> Result<Checked> {
         what: "is not in the manifest".into(),
     }));
     let intact =
-        |name: &str| manifest.files.contains_key(name) && !problems.iter().any(|p| p.file == name);
-    let campaign = if intact(FILES[0]) {
-        serde_json::from_slice::<Campaign>(&std::fs::read(dir.join(FILES[0])).unwrap_or_default())
-            .ok()
-    } else {
-        None
+        |name: &str| index.files.contains_key(name) && !problems.iter().any(|p| p.file == name);
+    let intact_bytes = |name: &str| {
+        intact(name)
+            .then(|| std::fs::read(dir.join(name)).ok())
+            .flatten()
     };
-    let decisions = if intact(FILES[2]) {
-        decision_counts(&dir.join(FILES[2]))
+    let (what, disagreements) = if index.kind.as_deref() == Some(super::period::KIND) {
+        let m: super::period::PeriodManifest =
+            serde_json::from_slice(&bytes).map_err(not_a_manifest)?;
+        let counts = super::period::FILES.map(|f| intact_bytes(f).and_then(|b| csv_rows(&b, f)));
+        (
+            format!("period {} to {}", m.period.since, m.period.until),
+            super::period::manifest_disagreements(&m, counts),
+        )
     } else {
-        None
+        let m: PackManifest = serde_json::from_slice(&bytes).map_err(not_a_manifest)?;
+        let campaign = intact_bytes(FILES[0]).and_then(|b| serde_json::from_slice(&b).ok());
+        let decisions = intact_bytes(FILES[2]).and_then(|b| decision_counts(&b));
+        (
+            format!("review {}", m.review_id),
+            manifest_disagreements(&m, campaign.as_ref(), decisions),
+        )
     };
-    let disagreements = manifest_disagreements(&manifest, campaign.as_ref(), decisions);
     problems.extend(disagreements.into_iter().map(|what| Problem {
         file: MANIFEST.into(),
         what,
     }));
     Ok(Checked {
-        manifest,
+        what,
+        files: index.files.len(),
         manifest_sha256: hex::encode(Sha256::digest(&bytes)),
         problems,
     })
 }
 
-/// `(lines, undecided)` of a pack's `decisions.csv`; `None` when it cannot
-/// be read as one.
-fn decision_counts(path: &Path) -> Option<(usize, usize)> {
-    const KIND: crate::table::Kind = crate::table::Kind {
-        what: "decisions.csv",
-        example: "line_id,org,username,reviewer,decision,…",
-        row: "line",
-        export: "restore the pack's decisions.csv",
-    };
-    let bytes = std::fs::read(path).ok()?;
-    let is_known = |h: &str| DECISIONS_COLUMNS.iter().any(|c| crate::table::fold(c) == h);
-    let mut t = crate::table::Table::open(&bytes, path, &KIND, &is_known).ok()?;
-    let decision = t.column(&["decision"])?;
-    let (mut lines, mut undecided) = (0, 0);
+const PACK_CSV: crate::table::Kind = crate::table::Kind {
+    what: "evidence file",
+    example: "the header hfaudit wrote",
+    row: "row",
+    export: "restore the pack's file",
+};
+
+/// The data rows of a pack's CSV `name` (`None` when it cannot be read as
+/// one), and the cells of `column` in them.
+fn csv_cells(bytes: &[u8], name: &str, column: &str) -> Option<(usize, Vec<String>)> {
+    let path = Path::new(name);
+    let mut t = crate::table::Table::open(bytes, path, &PACK_CSV, &|_| true).ok()?;
+    let at = t.column(&[column]);
+    let (mut rows, mut cells) = (0, Vec::new());
     while let Some((_, record)) = t.next_row().ok()? {
-        lines += 1;
-        if record.get(decision).map(str::trim) == Some("undecided") {
-            undecided += 1;
+        rows += 1;
+        if let Some(i) = at {
+            cells.push(record.get(i).unwrap_or_default().trim().to_string());
         }
     }
-    Some((lines, undecided))
+    Some((rows, cells))
+}
+
+/// The data rows of a pack's CSV.
+pub(crate) fn csv_rows(bytes: &[u8], name: &str) -> Option<usize> {
+    csv_cells(bytes, name, "").map(|(rows, _)| rows)
+}
+
+/// `(lines, undecided)` of a pack's `decisions.csv`; `None` when it cannot
+/// be read as one.
+fn decision_counts(bytes: &[u8]) -> Option<(usize, usize)> {
+    let (lines, cells) = csv_cells(bytes, FILES[2], "decision")?;
+    (cells.len() == lines).then(|| (lines, cells.iter().filter(|c| *c == "undecided").count()))
 }
 
 /// What `manifest.json` says that the checksummed files of the pack

@@ -11,13 +11,16 @@
 //!   record of decisions;
 //! - [`status`]: lines decided and overdue, per reviewer;
 //! - [`evidence`]: verification against later snapshots and the evidence
-//!   pack written when the campaign is closed.
+//!   pack written when the campaign is closed;
+//! - [`period`]: without a campaign, the period queries auditors sample
+//!   (leavers, role escalations, inactive members).
 //!
 //! The files live in `STORE/_reviews/ID/` (see `crate::store::reviews`).
 //! These modules are pure: the commands read and write.
 
 pub mod decisions;
 pub mod evidence;
+pub mod period;
 pub mod population;
 pub mod status;
 pub mod worksheet;
