@@ -15,6 +15,9 @@
 //! snapshot behind, and the first report after an upgrade or a prune,
 //! which finds none and scans every members file.
 //!
+//! `-- --evidence` times `hfaudit evidence --since` over the same store
+//! instead (issue 13): the last year and the whole history.
+//!
 //! `cargo bench --bench history [-- --runs N]` (default 5 runs: this
 //! machine's timings vary by a fifth from one run to the next).
 //! `-- --phase members` prints one phase alone (median, min, max): the
@@ -182,6 +185,9 @@ fn main() {
             .output()
             .expect("run hfaudit")
     };
+    if std::env::args().any(|a| a == "--evidence") {
+        return evidence(&dir, runs);
+    }
     let phase_arg = std::env::args().skip_while(|a| a != "--phase").nth(1);
     let store = Store::new(dir.join("store"));
     let org_dir = store.org_dir(world::ORG);
@@ -314,6 +320,68 @@ fn main() {
             .collect::<Vec<_>>()
             .join(" ")
     );
+}
+
+/// `-- --evidence`: `hfaudit evidence --since DATE --until AS_OF` (issue
+/// 13) over the store, for the last year (366 daily snapshots compared
+/// for escalations) and for the whole two years; alone in the process
+/// so that the peak memory is its own.
+fn evidence(dir: &Path, runs: usize) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").expect("AS_OF");
+    let year = (as_of - chrono::Duration::days(365)).to_string();
+    let first = (as_of - chrono::Duration::days(SNAPSHOTS)).to_string();
+    for (what, since) in [("last year", year), ("whole history", first)] {
+        let mut walls = Vec::new();
+        let mut phases: Vec<(String, Vec<f64>)> = Vec::new();
+        let mut said = String::new();
+        for i in 0..runs {
+            let started = Instant::now();
+            let run = Command::new(env!("CARGO_BIN_EXE_hfaudit"))
+                .args(["evidence", "-vv", "--since", &since, "--until", AS_OF])
+                .arg("--store")
+                .arg(dir.join("store"))
+                .arg("--roster")
+                .arg(dir.join("roster.csv"))
+                .arg("--out")
+                .arg(out.path())
+                .output()
+                .expect("run hfaudit");
+            walls.push(started.elapsed());
+            assert_eq!(
+                run.status.code(),
+                Some(0),
+                "run {i} failed: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            said = String::from_utf8_lossy(&run.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            for (name, ms) in logged_phases(&String::from_utf8_lossy(&run.stderr)) {
+                match phases.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, times)) => times.push(ms),
+                    None => phases.push((name, vec![ms])),
+                }
+            }
+        }
+        walls.sort();
+        println!(
+            "evidence --since {since} --until {AS_OF} ({what}): wall (median of {runs}) {:.0} ms \
+             (min {:.0} ms, max {:.0} ms)",
+            ms(walls[walls.len() / 2]),
+            ms(walls[0]),
+            ms(walls[walls.len() - 1])
+        );
+        println!("  {said}");
+        for (name, times) in &mut phases {
+            times.sort_by(f64::total_cmp);
+            println!("    {:<52} {:>5.0} ms", name, times[times.len() / 2]);
+        }
+    }
+    let rss = support::max_rss_children_kib() as f64 / 1024.0;
+    println!("  peak memory (both)   {rss:.1} MiB (max RSS)");
 }
 
 /// The latest snapshot of an org, moved out of sight (a dot name) while
