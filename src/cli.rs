@@ -125,6 +125,14 @@ pub struct ReviewStartArgs {
     #[arg(long, value_name = "DATE")]
     pub due: Option<String>,
 
+    /// Mail each reviewer their own worksheet (CSV and HTML) with the due date, over the SMTP server of `run --mail-to`
+    #[arg(long)]
+    pub mail: bool,
+
+    /// Write each reviewer's message to STORE/_reviews/ID/mail/REVIEWER.eml instead of sending it
+    #[arg(long)]
+    pub mail_dry_run: bool,
+
     #[command(flatten)]
     pub hub: HubArgs,
 }

@@ -30,7 +30,7 @@ use defaults::DEFAULT_BACKOFF_MS;
 pub use defaults::{DEFAULT_CONFIG, DEFAULT_ENDPOINT, DEFAULT_OUT, DEFAULT_STORE};
 pub use mail::{
     Delivery, MailConfig, MailEnv, MailSection, MailSettings, Password, SmtpSettings, TlsMode,
-    parse_smtp_url,
+    parse_smtp_url, reviewer_mailbox,
 };
 pub use sections::{HubSection, ReportSection};
 

@@ -44,14 +44,14 @@ c.stop()
 "#;
 
 /// An aiosmtpd server on a free port, stopped on drop.
-struct Smtp {
+pub(crate) struct Smtp {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: PathBuf,
 }
 
 impl Smtp {
-    fn start(dir: &Path) -> Smtp {
+    pub(crate) fn start(dir: &Path) -> Smtp {
         std::fs::create_dir_all(dir).unwrap();
         let port = free_port();
         let mut child = Command::new(PYTHON)
@@ -78,7 +78,7 @@ impl Smtp {
     }
 
     /// The messages received so far, waiting up to 10 s for `n` of them.
-    fn received(&self, n: usize) -> Vec<(Vec<u8>, String)> {
+    pub(crate) fn received(&self, n: usize) -> Vec<(Vec<u8>, String)> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let found: Vec<(Vec<u8>, String)> = (1..)

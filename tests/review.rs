@@ -19,6 +19,7 @@ use crate::harness::{Case, Run, assert_code, files_below};
 use crate::support::fake_hub::{Org, OrgMember, World};
 use crate::support::generate::{ADMIN_TOKEN, AUDITOR};
 
+mod mail;
 mod period;
 mod sheet;
 

@@ -63,6 +63,10 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
     )?;
     let r = settings.reconcile(&a.inputs, started_at)?;
     let hub_settings = settings.hub(&a.hub, None);
+    let mail = match (a.mail, a.mail_dry_run) {
+        (false, false) => None,
+        (_, dry_run) => Some(settings.mail.for_reviewers(dry_run)?),
+    };
     let roster_bytes = read(&r.roster, CSV_MAX_BYTES, "roster").map_err(Error::unreadable_input)?;
     let roster = Roster::parse(&roster_bytes, &r.roster, &r.roster_options)?;
     let (report, stored) = super::report::reconciled(store, &settings.orgs, &r)?;
@@ -129,6 +133,14 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
         by_reviewer.entry(&l.reviewer).or_default().push(l);
     }
     let reviewers: Vec<&str> = by_reviewer.keys().copied().collect();
+    // Every address checked before anything is written or sent.
+    let mailboxes = match &mail {
+        Some(_) => reviewers
+            .iter()
+            .map(|r| crate::config::reviewer_mailbox(r))
+            .collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
     let stems = worksheet::file_stems(&reviewers);
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut worksheets = Vec::new();
@@ -205,11 +217,97 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
             clean_line(w.csv.trim_start_matches("worksheets/"), CELL)
         ));
     }
+    match &mail {
+        Some(mail) => mail_reviewers(store, mail, &campaign, &files, &mailboxes, term)?,
+        None => term.line("send each reviewer their worksheet (or start with --mail)"),
+    }
     term.line(&format!(
-        "send each reviewer their worksheet; record the filled-in ones with \
-         `hfaudit review import FILE…`; `hfaudit review status --review {review_id}` shows what is left"
+        "record the filled-in worksheets with `hfaudit review import FILE…`; \
+         `hfaudit review status --review {review_id}` shows what is left"
     ));
     Ok(Done::Clean)
+}
+
+/// Mails each reviewer their own worksheet (in `campaign.worksheets`
+/// order, as `mailboxes`), or writes the messages to
+/// `STORE/_reviews/ID/mail/` for a dry run. A failed send names who was
+/// already mailed.
+fn mail_reviewers(
+    store: &Store,
+    mail: &crate::config::MailSettings,
+    campaign: &Campaign,
+    files: &[(String, Vec<u8>)],
+    mailboxes: &[lettre::message::Mailbox],
+    term: &Term,
+) -> Result<()> {
+    use crate::report::mail::{WorksheetMail, compose_worksheet, send_to};
+    let bytes = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+            .expect("the worksheet was published")
+    };
+    let orgs: Vec<String> = campaign.snapshots.iter().map(|s| s.org.clone()).collect();
+    let mut messages = Vec::new();
+    for (w, to) in campaign.worksheets.iter().zip(mailboxes) {
+        let file = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+        let (csv, html) = (file(&w.csv), file(&w.html));
+        let message = compose_worksheet(
+            mail,
+            to,
+            &WorksheetMail {
+                review_id: &campaign.review_id,
+                lines: w.lines,
+                orgs: &orgs,
+                due: campaign.due,
+                csv: (&csv, bytes(&w.csv)),
+                html: (&html, bytes(&w.html)),
+            },
+        )?;
+        messages.push((w, csv, message));
+    }
+    if matches!(mail.delivery, crate::config::Delivery::DryRun) {
+        let emls: Vec<(String, Vec<u8>)> = messages
+            .iter()
+            .map(|(_, csv, m)| {
+                let stem = csv.strip_suffix(".csv").unwrap_or(csv);
+                (format!("{stem}.eml"), m.formatted())
+            })
+            .collect();
+        let dir = store.publish_review_dir(&campaign.review_id, "mail", &emls)?;
+        term.line(&format!(
+            "{} message(s) written to {} (--mail-dry-run)",
+            emls.len(),
+            dir.display()
+        ));
+        return Ok(());
+    }
+    let mut sent: Vec<&str> = Vec::new();
+    for (w, _, message) in &messages {
+        let hint = if sent.is_empty() {
+            format!(
+                "review {} is started and no reviewer was mailed; its worksheets are in \
+                 STORE/_reviews/{}/worksheets",
+                campaign.review_id, campaign.review_id
+            )
+        } else {
+            format!(
+                "review {} is started; already mailed: {}; the worksheets are in \
+                 STORE/_reviews/{}/worksheets",
+                campaign.review_id,
+                sent.join(", "),
+                campaign.review_id
+            )
+        };
+        let server = send_to(mail, message, &w.reviewer, &hint)?;
+        term.line(&format!(
+            "  mailed {} their worksheet via {server}",
+            clean_line(&w.reviewer, CELL)
+        ));
+        sent.push(&w.reviewer);
+    }
+    Ok(())
 }
 
 /// `population.csv`: the line id, the facts, the reviewer and how they were

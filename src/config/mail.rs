@@ -209,6 +209,40 @@ impl MailSection {
     }
 }
 
+impl MailSection {
+    /// The settings for mail to the reviewers of a campaign (`review start
+    /// --mail` or `--mail-dry-run`): each message has its own recipient, so
+    /// `to` is empty.
+    pub fn for_reviewers(&self, dry_run: bool) -> Result<MailSettings> {
+        if let Some(path) = &self.password_file {
+            warn_if_readable(path);
+        }
+        let delivery = match (dry_run, &self.smtp) {
+            (true, _) => Delivery::DryRun,
+            (false, Some(smtp)) => Delivery::Smtp(smtp.clone()),
+            (false, None) => {
+                return Err(Error::Usage(
+                    "--mail needs an SMTP server: set HFAUDIT_SMTP_URL (smtp://user:pass@host:587) \
+                     or [mail] smtp_url in hfaudit.toml, or pass --mail-dry-run"
+                        .into(),
+                ));
+            }
+        };
+        Ok(MailSettings {
+            to: Vec::new(),
+            from: self.from.clone(),
+            subject_prefix: self.subject_prefix.clone(),
+            delivery,
+        })
+    }
+}
+
+/// A reviewer's address as a mailbox (`--reviewers EMAIL`, the roster's
+/// `manager_email`, `--fallback-reviewer`).
+pub fn reviewer_mailbox(text: &str) -> Result<Mailbox> {
+    parse_mailbox(text).map_err(|e| Error::Usage(format!("reviewer {e}: fix it in the roster's manager_email or the --reviewers/--fallback-reviewer flag")))
+}
+
 fn parse_mailbox(text: &str) -> std::result::Result<Mailbox, String> {
     text.trim()
         .parse()

@@ -80,6 +80,82 @@ pub fn compose(
     })
 }
 
+/// One reviewer's worksheet, for [`compose_worksheet`].
+pub struct WorksheetMail<'a> {
+    pub review_id: &'a str,
+    pub lines: usize,
+    pub orgs: &'a [String],
+    pub due: Option<chrono::NaiveDate>,
+    /// File name and bytes of the CSV to fill in, then of the HTML page.
+    pub csv: (&'a str, &'a [u8]),
+    pub html: (&'a str, &'a [u8]),
+}
+
+/// The message to one reviewer of a campaign: what to do by when, and
+/// their worksheet only (CSV and HTML, byte for byte).
+pub fn compose_worksheet(
+    mail: &MailSettings,
+    to: &lettre::message::Mailbox,
+    w: &WorksheetMail<'_>,
+) -> Result<Message> {
+    let due = w.due.map_or(String::new(), |d| format!(", due {d}"));
+    let body = format!(
+        "You are asked to review {lines} line(s) of access to the Hugging Face org(s) {orgs} \
+         (access review {id}{due}).\n\n\
+         For each line of the attached {csv}, fill in `decision`: keep, revoke, or change \
+         (with the role in `new_role`), and a `note` when it helps (one is required when the \
+         line is your own account). Keep the line_id column and the file's other columns as \
+         they are, save it as CSV, and send it back to {from}.\n\n\
+         {html} is the same lines to read or print.\n",
+        lines = w.lines,
+        orgs = w.orgs.join(", "),
+        id = w.review_id,
+        csv = w.csv.0,
+        html = w.html.0,
+        from = mail.from.email,
+    );
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
+    for ((name, bytes), content_type) in [w.csv, w.html]
+        .into_iter()
+        .zip(["text/csv; charset=utf-8", "text/html; charset=utf-8"])
+    {
+        let content_type = ContentType::parse(content_type).expect("a static content type");
+        parts =
+            parts.singlepart(Attachment::new(name.to_string()).body(bytes.to_vec(), content_type));
+    }
+    Message::builder()
+        .from(mail.from.clone())
+        .to(to.clone())
+        .subject(
+            format!(
+                "{} access review {}: {} line(s) to decide{due}",
+                mail.subject_prefix, w.review_id, w.lines
+            )
+            .trim()
+            .to_string(),
+        )
+        .multipart(parts)
+        .map_err(|e| Error::Mail {
+            message: format!("cannot build the worksheet mail to {}: {e}", to.email),
+            hint: "the campaign is started; its worksheets are in STORE/_reviews/ID/worksheets"
+                .into(),
+        })
+}
+
+/// Sends `message` to `to` (an SMTP delivery only); `hint` says what is
+/// already done when it fails.
+pub fn send_to(mail: &MailSettings, message: &Message, to: &str, hint: &str) -> Result<String> {
+    let Delivery::Smtp(smtp) = &mail.delivery else {
+        unreachable!("a dry run writes the message instead");
+    };
+    let server = describe(smtp);
+    send(smtp, message).map_err(|e| Error::Mail {
+        message: scrub(&format!("mail to {to} via {server} failed: {e}"), smtp),
+        hint: hint_for(&e, smtp, hint),
+    })?;
+    Ok(server)
+}
+
 /// Sends `message`, or writes it to `out/hfaudit-report.eml` (mode 0600)
 /// for a dry run.
 pub fn deliver(mail: &MailSettings, message: &Message, out: &Path) -> Result<Delivered> {
@@ -100,7 +176,11 @@ pub fn deliver(mail: &MailSettings, message: &Message, out: &Path) -> Result<Del
                     &format!("mail to {} via {server} failed: {e}", to.join(", ")),
                     smtp,
                 ),
-                hint: hint_for(&e, smtp, out),
+                hint: hint_for(
+                    &e,
+                    smtp,
+                    &format!("the reports are written in {}", out.display()),
+                ),
             })?;
             Ok(Delivered::Sent { to, server })
         }
@@ -108,9 +188,8 @@ pub fn deliver(mail: &MailSettings, message: &Message, out: &Path) -> Result<Del
 }
 
 /// What to change after a failed send: the setting that fixes the
-/// failure where it is known, and where the reports are.
-fn hint_for(error: &str, smtp: &SmtpSettings, out: &Path) -> String {
-    let reports = format!("the reports are written in {}", out.display());
+/// failure where it is known, after `reports` (what is already done).
+fn hint_for(error: &str, smtp: &SmtpSettings, reports: &str) -> String {
     if error.contains("STARTTLS") {
         format!(
             "{reports}; the server at {} offers no STARTTLS: use an smtps:// URL (or \
