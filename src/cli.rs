@@ -246,6 +246,10 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub mail: MailArgs,
+
+    /// Remind the reviewers of every open access review who have undecided lines: each gets their own worksheet again (SMTP as for --mail-to; --mail-dry-run writes .eml files)
+    #[arg(long)]
+    pub mail_reviewers: bool,
 }
 
 /// Mailing the reports.

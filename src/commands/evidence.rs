@@ -14,7 +14,7 @@ use super::Done;
 use crate::cli::{EvidenceArgs, EvidenceCommand, InputArgs};
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::history::OrgHistory;
+use crate::history::{OrgHistory, Roles, SnapshotInfo};
 use crate::input_file::{CSV_MAX_BYTES, read};
 use crate::report::write::write_private;
 use crate::review::EVIDENCE;
@@ -185,17 +185,14 @@ fn period(settings: &Settings, args: &EvidenceArgs, since: &str, term: &Term) ->
         )?;
         endpoints.insert(s.org.clone(), s.snapshot.endpoint.clone());
         let started = std::time::Instant::now();
-        let mut roles = Vec::new();
-        for info in period::escalation_snapshots(history, period) {
-            roles.push((info, store.member_roles(&s.org, &info.id)?));
-        }
+        let snaps = period::escalation_snapshots(history, period);
+        let found = escalations_of(&store, &s.org, history, &snaps)?;
         tracing::debug!(
             "{}: roles of {} snapshot(s) read in {} ms",
             s.org,
-            roles.len(),
+            snaps.len(),
             started.elapsed().as_millis()
         );
-        let found = period::escalations(&s.org, history, &roles);
         for e in &found {
             reference(&s.org, &e.from_snapshot, e.from_taken_at)?;
             reference(&s.org, &e.to_snapshot, e.to_taken_at)?;
@@ -276,4 +273,44 @@ fn period(settings: &Settings, args: &EvidenceArgs, since: &str, term: &Term) ->
         out.display()
     ));
     Ok(Done::Clean)
+}
+
+/// The escalations between consecutive `snapshots`, reading each one's
+/// roles once and keeping two at a time; the list is cut in two halves
+/// (overlapping by one snapshot) read at once.
+fn escalations_of(
+    store: &Store,
+    org: &str,
+    history: &OrgHistory,
+    snapshots: &[&SnapshotInfo],
+) -> Result<Vec<period::Escalation>> {
+    let run = |part: &[&SnapshotInfo]| -> Result<Vec<period::Escalation>> {
+        let mut out = Vec::new();
+        let mut previous: Option<(&SnapshotInfo, Roles)> = None;
+        for info in part {
+            let roles = store.member_roles(org, &info.id)?;
+            if let Some((from, before)) = &previous {
+                out.extend(period::escalations(
+                    org,
+                    history,
+                    (from, before),
+                    (info, &roles),
+                ));
+            }
+            previous = Some((info, roles));
+        }
+        Ok(out)
+    };
+    if snapshots.len() < 8 {
+        return run(snapshots);
+    }
+    let mid = snapshots.len() / 2;
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| run(&snapshots[..=mid]));
+        let second = run(&snapshots[mid..]);
+        (crate::report::write::joined(first), second)
+    });
+    let mut out = first?;
+    out.extend(second?);
+    Ok(out)
 }

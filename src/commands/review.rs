@@ -218,7 +218,28 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
         ));
     }
     match &mail {
-        Some(mail) => mail_reviewers(store, mail, &campaign, &files, &mailboxes, term)?,
+        Some(mail) => {
+            let bytes = |name: &str| {
+                files
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, b)| b.clone())
+                    .expect("the worksheet was published")
+            };
+            let outgoing: Vec<Outgoing<'_>> = campaign
+                .worksheets
+                .iter()
+                .zip(mailboxes)
+                .map(|(w, to)| Outgoing {
+                    worksheet: w,
+                    to,
+                    csv: bytes(&w.csv),
+                    html: bytes(&w.html),
+                    undecided: None,
+                })
+                .collect();
+            mail_reviewers(store, mail, &campaign, &outgoing, "mail", term)?;
+        }
         None => term.line("send each reviewer their worksheet (or start with --mail)"),
     }
     term.line(&format!(
@@ -228,44 +249,47 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
     Ok(Done::Clean)
 }
 
-/// Mails each reviewer their own worksheet (in `campaign.worksheets`
-/// order, as `mailboxes`), or writes the messages to
-/// `STORE/_reviews/ID/mail/` for a dry run. A failed send names who was
-/// already mailed.
+/// One reviewer's message: their worksheet, its bytes, their address, and
+/// for a reminder how many of their lines are still undecided.
+struct Outgoing<'a> {
+    worksheet: &'a WorksheetRef,
+    to: lettre::message::Mailbox,
+    csv: Vec<u8>,
+    html: Vec<u8>,
+    undecided: Option<usize>,
+}
+
+/// Mails each reviewer of `outgoing` their own worksheet, or writes the
+/// messages to `STORE/_reviews/ID/SUB/` for a dry run. A failed send
+/// names who was already mailed.
 fn mail_reviewers(
     store: &Store,
     mail: &crate::config::MailSettings,
     campaign: &Campaign,
-    files: &[(String, Vec<u8>)],
-    mailboxes: &[lettre::message::Mailbox],
+    outgoing: &[Outgoing<'_>],
+    sub: &str,
     term: &Term,
 ) -> Result<()> {
     use crate::report::mail::{WorksheetMail, compose_worksheet, send_to};
-    let bytes = |name: &str| {
-        files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
-            .expect("the worksheet was published")
-    };
     let orgs: Vec<String> = campaign.snapshots.iter().map(|s| s.org.clone()).collect();
+    let file = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
     let mut messages = Vec::new();
-    for (w, to) in campaign.worksheets.iter().zip(mailboxes) {
-        let file = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
-        let (csv, html) = (file(&w.csv), file(&w.html));
+    for o in outgoing {
+        let (csv, html) = (file(&o.worksheet.csv), file(&o.worksheet.html));
         let message = compose_worksheet(
             mail,
-            to,
+            &o.to,
             &WorksheetMail {
                 review_id: &campaign.review_id,
-                lines: w.lines,
+                lines: o.worksheet.lines,
+                undecided: o.undecided,
                 orgs: &orgs,
                 due: campaign.due,
-                csv: (&csv, bytes(&w.csv)),
-                html: (&html, bytes(&w.html)),
+                csv: (&csv, &o.csv),
+                html: (&html, &o.html),
             },
         )?;
-        messages.push((w, csv, message));
+        messages.push((o.worksheet, csv, message));
     }
     if matches!(mail.delivery, crate::config::Delivery::DryRun) {
         let emls: Vec<(String, Vec<u8>)> = messages
@@ -275,9 +299,10 @@ fn mail_reviewers(
                 (format!("{stem}.eml"), m.formatted())
             })
             .collect();
-        let dir = store.publish_review_dir(&campaign.review_id, "mail", &emls)?;
+        let dir = store.publish_review_dir(&campaign.review_id, sub, &emls)?;
         term.line(&format!(
-            "{} message(s) written to {} (--mail-dry-run)",
+            "review {}: {} message(s) written to {} (--mail-dry-run)",
+            campaign.review_id,
             emls.len(),
             dir.display()
         ));
@@ -285,21 +310,16 @@ fn mail_reviewers(
     }
     let mut sent: Vec<&str> = Vec::new();
     for (w, _, message) in &messages {
-        let hint = if sent.is_empty() {
-            format!(
-                "review {} is started and no reviewer was mailed; its worksheets are in \
-                 STORE/_reviews/{}/worksheets",
-                campaign.review_id, campaign.review_id
-            )
-        } else {
-            format!(
-                "review {} is started; already mailed: {}; the worksheets are in \
-                 STORE/_reviews/{}/worksheets",
-                campaign.review_id,
-                sent.join(", "),
-                campaign.review_id
-            )
-        };
+        let hint = format!(
+            "review {id} is started; {mailed}; the worksheets are in \
+             STORE/_reviews/{id}/worksheets",
+            id = campaign.review_id,
+            mailed = if sent.is_empty() {
+                "no reviewer was mailed".to_string()
+            } else {
+                format!("already mailed: {}", sent.join(", "))
+            }
+        );
         let server = send_to(mail, message, &w.reviewer, &hint)?;
         term.line(&format!(
             "  mailed {} their worksheet via {server}",
@@ -308,6 +328,50 @@ fn mail_reviewers(
         sent.push(&w.reviewer);
     }
     Ok(())
+}
+
+/// `run --mail-reviewers`: in every open campaign, each reviewer with
+/// undecided lines gets their worksheet again with how many are left (a
+/// dry run writes them to `STORE/_reviews/ID/reminders-TIME/`).
+pub(crate) fn remind_reviewers(
+    store: &Store,
+    mail: &crate::config::MailSettings,
+    term: &Term,
+) -> Result<usize> {
+    let mut reminded = 0;
+    for id in store.review_ids()? {
+        if store.review_has(&id, EVIDENCE)? {
+            continue;
+        }
+        let campaign: Campaign = load_json(store, &id, CAMPAIGN)?;
+        let population: Population = load_json(store, &id, POPULATION_JSON)?;
+        let decided = load_decisions(store, &id)?;
+        let s = status::status(&population, &decided, campaign.due, Utc::now().date_naive());
+        let mut outgoing = Vec::new();
+        for w in &campaign.worksheets {
+            let Some(r) = s
+                .reviewers
+                .iter()
+                .find(|r| r.reviewer == w.reviewer && r.undecided() > 0)
+            else {
+                continue;
+            };
+            outgoing.push(Outgoing {
+                worksheet: w,
+                to: crate::config::reviewer_mailbox(&w.reviewer)?,
+                csv: required(store, &id, &w.csv)?,
+                html: required(store, &id, &w.html)?,
+                undecided: Some(r.undecided()),
+            });
+        }
+        if outgoing.is_empty() {
+            continue;
+        }
+        let sub = format!("reminders-{}", snapshot_id(Utc::now()));
+        mail_reviewers(store, mail, &campaign, &outgoing, &sub, term)?;
+        reminded += outgoing.len();
+    }
+    Ok(reminded)
 }
 
 /// `population.csv`: the line id, the facts, the reviewer and how they were

@@ -31,7 +31,17 @@ pub fn run(settings: &Settings, args: &RunArgs, term: &Term) -> Result<Done> {
     let orgs = settings.require_orgs()?.to_vec();
     let hub = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
     let report = settings.report(&args.report, Utc::now())?;
-    let mail = settings.mail(&args.mail)?;
+    // `--mail-reviewers --mail-dry-run` alone mails only the reviewers.
+    let reviewers_only =
+        args.mail_reviewers && args.mail.mail_to.is_empty() && settings.mail.to.is_empty();
+    let mail = match reviewers_only {
+        true => None,
+        false => settings.mail(&args.mail)?,
+    };
+    let reviewer_mail = match args.mail_reviewers {
+        true => Some(settings.mail.for_reviewers(args.mail.mail_dry_run)?),
+        false => None,
+    };
     check_inputs(&report)?;
 
     // 2. Snapshot; a failure is reported and the run goes on.
@@ -81,6 +91,18 @@ pub fn run(settings: &Settings, args: &RunArgs, term: &Term) -> Result<Done> {
             Ok(Delivered::Written(path)) => {
                 term.line(&format!("dry run: the mail is in {}", path.display()));
             }
+            Err(e) => {
+                crate::logging::report_error(&as_mail_error(e, &report.out));
+                done = done.max(Done::MailFailed);
+            }
+        }
+    }
+
+    // 5. Remind the reviewers of open access reviews.
+    if let Some(mail) = reviewer_mail {
+        match super::review::remind_reviewers(&store, &mail, term) {
+            Ok(0) => term.line("no open access review has undecided lines: no reminder"),
+            Ok(_) => {}
             Err(e) => {
                 crate::logging::report_error(&as_mail_error(e, &report.out));
                 done = done.max(Done::MailFailed);

@@ -84,6 +84,8 @@ pub fn compose(
 pub struct WorksheetMail<'a> {
     pub review_id: &'a str,
     pub lines: usize,
+    /// For a reminder: how many of the lines are still undecided.
+    pub undecided: Option<usize>,
     pub orgs: &'a [String],
     pub due: Option<chrono::NaiveDate>,
     /// File name and bytes of the CSV to fill in, then of the HTML page.
@@ -99,8 +101,14 @@ pub fn compose_worksheet(
     w: &WorksheetMail<'_>,
 ) -> Result<Message> {
     let due = w.due.map_or(String::new(), |d| format!(", due {d}"));
+    let reminder = w.undecided.map_or(String::new(), |n| {
+        format!(
+            "Reminder: {n} of your {} line(s) are still undecided.\n\n",
+            w.lines
+        )
+    });
     let body = format!(
-        "You are asked to review {lines} line(s) of access to the Hugging Face org(s) {orgs} \
+        "{reminder}You are asked to review {lines} line(s) of access to the Hugging Face org(s) {orgs} \
          (access review {id}{due}).\n\n\
          For each line of the attached {csv}, fill in `decision`: keep, revoke, or change \
          (with the role in `new_role`), and a `note` when it helps (one is required when the \
@@ -129,7 +137,10 @@ pub fn compose_worksheet(
         .subject(
             format!(
                 "{} access review {}: {} line(s) to decide{due}",
-                mail.subject_prefix, w.review_id, w.lines
+                mail.subject_prefix,
+                w.review_id,
+                w.undecided
+                    .map_or(w.lines.to_string(), |n| format!("{n} of {}", w.lines))
             )
             .trim()
             .to_string(),

@@ -106,53 +106,48 @@ pub struct Escalation {
     pub event: Option<MembershipEvent>,
 }
 
-/// The escalations between each consecutive pair of `roles` (oldest
-/// first, as [`escalation_snapshots`] gives them). Usernames are shown as
-/// `history` spells them; members who joined between two snapshots are
-/// not escalations.
+/// The escalations between two consecutive snapshots (`before` the roles
+/// of `from`, `after` those of `to`). Usernames are shown as `history`
+/// spells them; members who joined between the two are not escalations.
 pub fn escalations(
     org: &str,
     history: &OrgHistory,
-    roles: &[(&SnapshotInfo, Roles)],
+    (from, before): (&SnapshotInfo, &Roles),
+    (to, after): (&SnapshotInfo, &Roles),
 ) -> Vec<Escalation> {
-    let mut out = Vec::new();
-    for pair in roles.windows(2) {
-        let ((from, before), (to, after)) = (&pair[0], &pair[1]);
-        let mut here: Vec<Escalation> = after
-            .iter()
-            .filter_map(|(user, role)| {
-                let old = before.get(user)?;
-                let (up, to_admin) = Role::escalation(old.as_deref(), role.as_deref());
-                up.then(|| Escalation {
-                    org: org.to_string(),
-                    username: history
-                        .accounts
-                        .get(user)
-                        .map_or_else(|| user.clone(), |p| p.username.clone()),
-                    from_role: old.clone(),
-                    to_role: role.clone(),
-                    to_admin,
-                    from_snapshot: from.id.clone(),
-                    from_taken_at: from.taken_at,
-                    to_snapshot: to.id.clone(),
-                    to_taken_at: to.taken_at,
-                    event: history
-                        .membership_events
-                        .iter()
-                        .rev()
-                        .filter(|e| {
-                            e.kind == event_kind::CHANGE_ROLE
-                                && e.at > from.taken_at
-                                && e.at <= to.taken_at
-                        })
-                        .find(|e| event_targets(e.data.as_deref()).contains(user))
-                        .cloned(),
-                })
+    let mut out: Vec<Escalation> = after
+        .iter()
+        .filter_map(|(user, role)| {
+            let old = before.get(user)?;
+            let (up, to_admin) = Role::escalation(old.as_deref(), role.as_deref());
+            up.then(|| Escalation {
+                org: org.to_string(),
+                username: history
+                    .accounts
+                    .get(user)
+                    .map_or_else(|| user.clone(), |p| p.username.clone()),
+                from_role: old.clone(),
+                to_role: role.clone(),
+                to_admin,
+                from_snapshot: from.id.clone(),
+                from_taken_at: from.taken_at,
+                to_snapshot: to.id.clone(),
+                to_taken_at: to.taken_at,
+                event: history
+                    .membership_events
+                    .iter()
+                    .rev()
+                    .filter(|e| {
+                        e.kind == event_kind::CHANGE_ROLE
+                            && e.at > from.taken_at
+                            && e.at <= to.taken_at
+                    })
+                    .find(|e| event_targets(e.data.as_deref()).contains(user))
+                    .cloned(),
             })
-            .collect();
-        here.sort_by(|a, b| a.username.cmp(&b.username));
-        out.extend(here);
-    }
+        })
+        .collect();
+    out.sort_by(|a, b| a.username.cmp(&b.username));
     out
 }
 
@@ -455,19 +450,25 @@ mod tests {
             (&a, roles(&[("bob", "read")])),
             (&b, roles(&[("bob", "read"), ("new", "admin")])),
         ];
-        assert_eq!(escalations("acme", &history, &same), []);
+        let all = |steps: &[(&SnapshotInfo, Roles)]| -> Vec<Escalation> {
+            steps
+                .windows(2)
+                .flat_map(|w| escalations("acme", &history, (w[0].0, &w[0].1), (w[1].0, &w[1].1)))
+                .collect()
+        };
+        assert_eq!(all(&same), []);
         let down = [
             (&a, roles(&[("bob", "write")])),
             (&b, roles(&[("bob", "read")])),
         ];
-        assert_eq!(escalations("acme", &history, &down), []);
+        assert_eq!(all(&down), []);
         // One, then many across pairs (no_access → read counts).
         let steps = [
             (&a, roles(&[("bob", "read"), ("zoe", "no_access")])),
             (&b, roles(&[("bob", "read"), ("zoe", "read")])),
             (&c, roles(&[("bob", "admin"), ("zoe", "read")])),
         ];
-        let got = escalations("acme", &history, &steps);
+        let got = all(&steps);
         assert_eq!(got.len(), 2);
         assert_eq!(
             (

@@ -17,6 +17,12 @@ pub struct ReviewerStatus {
     pub overdue: usize,
 }
 
+impl ReviewerStatus {
+    pub fn undecided(&self) -> usize {
+        self.lines - self.decided
+    }
+}
+
 /// The progress of a campaign on `today`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {

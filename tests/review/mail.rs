@@ -167,3 +167,70 @@ fn review_start_mail_without_a_server_is_refused_before_anything() {
     assert!(run.stderr.contains("ann at acme"), "{}", run.stderr);
     assert!(!case.store_dir().join("_reviews").exists());
 }
+
+/// `run --mail-reviewers --mail-dry-run`: the reviewers of the open
+/// campaign with undecided lines get their worksheet again, with how many
+/// are left; one who decided everything, and a closed campaign, get none.
+#[test]
+fn run_mail_reviewers_reminds_only_those_with_undecided_lines() {
+    let (case, id) = super::started();
+    let files = super::fill_all(&case, &id);
+    // ann and cat return theirs; ben and sec do not.
+    assert_code(&super::import(&case, &[&files[0], &files[2]]), 0);
+    let roster = case.dir.path().join("hr/roster.csv");
+    let out = case.dir.path().join("out");
+    let run_args = [
+        "run",
+        "--org",
+        ORG,
+        "--roster",
+        roster.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--backoff-ms",
+        "10",
+        "--mail-reviewers",
+        "--mail-dry-run",
+    ];
+    let run: crate::harness::Run = case.command(&run_args).output().unwrap().into();
+    assert!(matches!(run.code, 0 | 1), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("2 message(s) written to"),
+        "{}",
+        run.stdout
+    );
+    let reminders: Vec<std::path::PathBuf> = std::fs::read_dir(review_dir(&case, &id))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("reminders-")
+        })
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    let mut names: Vec<String> = std::fs::read_dir(&reminders[0])
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [format!("{BEN}.eml"), format!("{SEC}.eml")]);
+    let bytes = std::fs::read(reminders[0].join(format!("{BEN}.eml"))).unwrap();
+    let mail = mailparse::parse_mail(&bytes).unwrap();
+    let subject = mail.headers.get_first_value("Subject").unwrap();
+    assert!(subject.contains("3 of 3 line(s) to decide"), "{subject}");
+    let body = mail.subparts[0].get_body().unwrap();
+    assert!(
+        body.contains("Reminder: 3 of your 3 line(s) are still undecided"),
+        "{body}"
+    );
+
+    // Everything decided and closed: no reminder.
+    assert_code(&super::import(&case, &[&files[1], &files[3]]), 0);
+    assert_code(&super::hf(&case, &["review", "close"]), 0);
+    let run: crate::harness::Run = case.command(&run_args).output().unwrap().into();
+    assert!(matches!(run.code, 0 | 1), "{}", run.stderr);
+    assert!(run.stdout.contains("no reminder"), "{}", run.stdout);
+    assert_token_nowhere(&case);
+}
