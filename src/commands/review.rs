@@ -70,6 +70,7 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
     let roster_bytes = read(&r.roster, CSV_MAX_BYTES, "roster").map_err(Error::unreadable_input)?;
     let roster = Roster::parse(&roster_bytes, &r.roster, &r.roster_options)?;
     let (report, stored) = super::report::reconciled(store, &settings.orgs, &r)?;
+    let phase = std::time::Instant::now();
     if stored.is_empty() {
         return Err(Error::store(
             store.root(),
@@ -101,6 +102,7 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
             ))
         },
     )?;
+    tracing::debug!("population built in {} ms", phase.elapsed().as_millis());
     let mut snapshots = Vec::with_capacity(stored.len());
     for s in &stored {
         let id = snapshot_id(s.snapshot.taken_at);
@@ -127,6 +129,7 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
     let principal = runtime()?.block_on(hub::whoami(&client))?.name;
 
     let review_id = snapshot_id(started_at);
+    let phase = std::time::Instant::now();
     let report_html = crate::report::html::render(&report, None)?;
     let mut by_reviewer: BTreeMap<&str, Vec<&Line>> = BTreeMap::new();
     for l in &lines {
@@ -198,7 +201,10 @@ fn start(settings: &Settings, store: &Store, a: &ReviewStartArgs, term: &Term) -
         (POPULATION_CSV.to_string(), population_csv(&population)),
         (REPORT_HTML.to_string(), report_html.into_bytes()),
     ]);
+    tracing::debug!("campaign rendered in {} ms", phase.elapsed().as_millis());
+    let phase = std::time::Instant::now();
     let dir = store.publish_review(&review_id, &files)?;
+    tracing::debug!("campaign written in {} ms", phase.elapsed().as_millis());
     for w in &report.warnings {
         tracing::warn!("{w}");
     }

@@ -1,8 +1,12 @@
-//! The large org of issue 12, item 8, for the report bench and the
-//! browser test: a 10,000-member snapshot (20 resource groups, 200 gated
-//! repos × 50 grants, 21,800 audit-log events, 50 pending invites) and a
-//! 50,000-person roster. Reported as of 2026-11-16 it gives 4,345 findings
-//! and a 12 MB report.html.
+//! The large org of issue 12, item 8, for the report and review benches
+//! and the browser test: a 10,000-member snapshot (20 resource groups, 200
+//! gated repos × 50 grants, 21,800 audit-log events, 50 pending invites)
+//! and a 50,000-person roster. Reported as of 2026-11-16 it gives 4,345
+//! findings and a 12 MB report.html.
+//!
+//! [`write`] writes what the report bench reads; the review bench takes
+//! the same org read from its fake Hub ([`snapshot_from`]) and a roster
+//! with a manager column ([`roster_with_managers`]) through [`write_with`].
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -24,12 +28,21 @@ pub const ACTIVE: usize = 8_200;
 pub const RECENT_EVENTS: usize = 20_000;
 /// Pending invitations.
 pub const INVITES: usize = 50;
+/// The Hub [`snapshot`] says it was read from.
+pub const ENDPOINT: &str = "https://huggingface.co";
 
 fn user(i: usize) -> String {
     format!("user{i:05}")
 }
 
+/// The snapshot, read from [`ENDPOINT`].
 pub fn snapshot() -> Snapshot {
+    snapshot_from(ENDPOINT)
+}
+
+/// The snapshot, read from `endpoint` (a fake Hub's URL: `review start`
+/// refuses a snapshot of another Hub than the one it is configured with).
+pub fn snapshot_from(endpoint: &str) -> Snapshot {
     let taken_at = Utc.with_ymd_and_hms(2026, 11, 16, 7, 30, 0).unwrap();
     let roles = [
         "read",
@@ -125,7 +138,7 @@ pub fn snapshot() -> Snapshot {
     let mut s = Snapshot {
         org: ORG.into(),
         taken_at,
-        endpoint: "https://huggingface.co".into(),
+        endpoint: endpoint.into(),
         plan: Some("enterprise".into()),
         members,
         invites,
@@ -145,9 +158,38 @@ pub fn snapshot() -> Snapshot {
 /// 50,000 people: every member (most by hf_username, some only by the
 /// verified email, some by nothing), 5% departed, plus 40,000 others.
 pub fn roster() -> String {
-    let mut out = String::from(
-        "Employee ID,Full Name,Work Email,Employment Status,Termination Date,HF Username,Cost Center\n",
+    roster_rows(None)
+}
+
+/// The email of manager `k` of [`roster_with_managers`]: the active
+/// non-member person `MEMBERS + 20·k`.
+pub fn manager_email(k: usize) -> String {
+    format!("person.{}@acme.example", MEMBERS + 20 * k)
+}
+
+/// [`roster`] with a last column, `Manager Work Email`: person `i` reports
+/// to manager `i % managers` ([`manager_email`]), except the managers and
+/// one person in 97 (`i % 97 == 96`, 103 of the members), who report to
+/// nobody. So the members are spread evenly over the `managers` (at most
+/// 2,000); with 500, each has 20 members, of whom at most one reports to
+/// nobody (and is the fallback reviewer's line).
+pub fn roster_with_managers(managers: usize) -> String {
+    assert!(
+        (1..=(PEOPLE - MEMBERS) / 20).contains(&managers),
+        "1 to 2,000 managers"
     );
+    roster_rows(Some(managers))
+}
+
+fn roster_rows(managers: Option<usize>) -> String {
+    let mut out = String::from(
+        "Employee ID,Full Name,Work Email,Employment Status,Termination Date,HF Username,Cost Center",
+    );
+    out.push_str(if managers.is_some() {
+        ",Manager Work Email\n"
+    } else {
+        "\n"
+    });
     for i in 0..PEOPLE {
         let departed = i % 20 == 3;
         let (status, end) = if departed {
@@ -160,11 +202,19 @@ pub fn roster() -> String {
         } else {
             String::new()
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "E{i},Person Number{i},person.{i}@acme.example,{status},{end},{handle},CC-{}",
             i % 12
         );
+        if let Some(n) = managers {
+            let is_manager = i >= MEMBERS && (i - MEMBERS) % 20 == 0 && (i - MEMBERS) / 20 < n;
+            out.push(',');
+            if !is_manager && i % 97 != 96 {
+                out.push_str(&manager_email(i % n));
+            }
+        }
+        out.push('\n');
     }
     out
 }
@@ -172,11 +222,17 @@ pub fn roster() -> String {
 /// Writes the snapshot into a store at `dir/store` and the roster to
 /// `dir/roster.csv`.
 pub fn write(dir: &Path) {
+    write_with(dir, &snapshot(), &roster());
+}
+
+/// Writes `snapshot` into a store at `dir/store` and `roster` to
+/// `dir/roster.csv`.
+pub fn write_with(dir: &Path, snapshot: &Snapshot, roster: &str) {
     let store = Store::new(dir.join("store"));
     let lock = store.lock_org(ORG, Duration::ZERO).expect("lock");
     store
-        .write_snapshot(&lock, &snapshot(), "large org")
+        .write_snapshot(&lock, snapshot, "large org")
         .expect("write snapshot");
     drop(lock);
-    std::fs::write(dir.join("roster.csv"), roster()).expect("write roster");
+    std::fs::write(dir.join("roster.csv"), roster).expect("write roster");
 }
