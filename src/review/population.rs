@@ -63,6 +63,29 @@ pub fn build(
     reviewers: &Reviewers,
 ) -> Result<Vec<Line>, Vec<String>> {
     let people = PeopleIndex::new(people);
+    // (org, lower-cased username) → its group rows, and its open findings.
+    let mut group_rows: HashMap<(&str, String), Vec<GroupRole<'_>>> = HashMap::new();
+    for s in stored {
+        for g in &s.snapshot.group_members {
+            group_rows
+                .entry((s.org.as_str(), g.username.to_lowercase()))
+                .or_default()
+                .push((g.group_name.as_str(), g.role.as_deref()));
+        }
+    }
+    let mut finding_codes: HashMap<(&str, String), BTreeSet<&str>> = HashMap::new();
+    for f in report.findings.iter().filter(|f| !f.is_muted()) {
+        let user = f.username.as_deref().unwrap_or_else(|| {
+            f.subject
+                .split(['@', '#'])
+                .next()
+                .unwrap_or(f.subject.as_str())
+        });
+        finding_codes
+            .entry((f.org.as_str(), user.to_lowercase()))
+            .or_default()
+            .insert(f.rule.code());
+    }
     let mut lines = Vec::new();
     let mut unassigned = Vec::new();
     let mut ids = BTreeSet::new();
@@ -90,7 +113,7 @@ pub fn build(
             unassigned.push(line_id);
             continue;
         };
-        let snapshot = stored.iter().find(|s| s.org == row.org);
+        let key = (row.org.as_str(), row.username.to_lowercase());
         lines.push(Line {
             line_id,
             org: row.org.clone(),
@@ -99,7 +122,10 @@ pub fn build(
             fullname: row.fullname.clone(),
             role: row.role.clone(),
             two_fa: row.two_fa,
-            groups: groups(row, snapshot),
+            groups: groups(
+                row,
+                group_rows.get(&key).map(Vec::as_slice).unwrap_or_default(),
+            ),
             gated_repos: row.gated_repos.clone(),
             tokens: row.tokens,
             token_last_used: row.token_last_used,
@@ -109,7 +135,10 @@ pub fn build(
             person_status: row.person_status.clone(),
             match_method: row.match_method,
             last_active: row.last_active,
-            findings: findings(report, row),
+            findings: finding_codes
+                .get(&key)
+                .map(|codes| codes.iter().map(|c| c.to_string()).collect())
+                .unwrap_or_default(),
             reviewer,
             assigned,
         });
@@ -121,52 +150,25 @@ pub fn build(
     Ok(lines)
 }
 
+/// A group's name and the account's role in it.
+type GroupRole<'a> = (&'a str, Option<&'a str>);
+
 /// The account's groups with their roles (from the group listing), then
 /// the groups only the members listing names.
-fn groups(row: &AccessRow, stored: Option<&Stored>) -> Vec<String> {
-    let key = row.username.to_lowercase();
+fn groups(row: &AccessRow, rows: &[GroupRole<'_>]) -> Vec<String> {
+    let mut with_roles = rows.to_vec();
+    with_roles.sort();
     let mut out: Vec<String> = Vec::new();
     let mut named = BTreeSet::new();
-    if let Some(s) = stored {
-        let mut with_roles: Vec<(&str, Option<&str>)> = s
-            .snapshot
-            .group_members
-            .iter()
-            .filter(|g| g.username.to_lowercase() == key)
-            .map(|g| (g.group_name.as_str(), g.role.as_deref()))
-            .collect();
-        with_roles.sort();
-        for (name, role) in with_roles {
-            named.insert(name.to_string());
-            out.push(match role {
-                Some(r) => format!("{name} ({r})"),
-                None => name.to_string(),
-            });
-        }
+    for (name, role) in with_roles {
+        named.insert(name.to_string());
+        out.push(match role {
+            Some(r) => format!("{name} ({r})"),
+            None => name.to_string(),
+        });
     }
     out.extend(row.groups.iter().filter(|g| !named.contains(*g)).cloned());
     out
-}
-
-/// The rule codes of the open findings on the account.
-fn findings(report: &Report, row: &AccessRow) -> Vec<String> {
-    let key = row.username.to_lowercase();
-    let codes: BTreeSet<&str> = report
-        .findings
-        .iter()
-        .filter(|f| f.org == row.org && !f.is_muted())
-        .filter(|f| {
-            let user = f.username.as_deref().unwrap_or_else(|| {
-                f.subject
-                    .split(['@', '#'])
-                    .next()
-                    .unwrap_or(f.subject.as_str())
-            });
-            user.to_lowercase() == key
-        })
-        .map(|f| f.rule.code())
-        .collect();
-    codes.into_iter().map(str::to_owned).collect()
 }
 
 /// The roster people by employee id, email and Hub username, to find the

@@ -208,7 +208,8 @@ fn roster_rows(managers: Option<usize>) -> String {
             i % 12
         );
         if let Some(n) = managers {
-            let is_manager = i >= MEMBERS && (i - MEMBERS) % 20 == 0 && (i - MEMBERS) / 20 < n;
+            let is_manager =
+                i >= MEMBERS && (i - MEMBERS).is_multiple_of(20) && (i - MEMBERS) / 20 < n;
             out.push(',');
             if !is_manager && i % 97 != 96 {
                 out.push_str(&manager_email(i % n));
