@@ -22,7 +22,7 @@ use crate::review::evidence::{self, MANIFEST, PackManifest};
 use crate::review::period::{self, Period, PeriodManifest};
 use crate::review::{HashedFile, SCHEMA_VERSION, SnapshotRef};
 use crate::store::Store;
-use crate::store::{FileEntry, snapshot_id};
+use crate::store::snapshot_id;
 use crate::term::Term;
 use crate::text::clean_line;
 
@@ -245,13 +245,9 @@ fn period(settings: &Settings, args: &EvidenceArgs, since: &str, term: &Term) ->
         leavers: leavers.len(),
         escalations: escalations.len(),
         inactive,
-        files: files
-            .iter()
-            .map(|(name, bytes)| (name.clone(), FileEntry::of(bytes)))
-            .collect(),
+        files: evidence::index(&files),
     };
-    let mut json = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
-    json.push(b'\n');
+    let json = evidence::manifest_json(&manifest);
     let manifest_sha = hex::encode(Sha256::digest(&json));
     for (name, bytes) in &files {
         write_private(&out.join(name), bytes, "--out")?;

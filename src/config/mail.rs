@@ -186,20 +186,7 @@ impl MailSection {
             }
             return Ok(None);
         }
-        if let Some(path) = &self.password_file {
-            warn_if_readable(path);
-        }
-        let delivery = match (dry_run, &self.smtp) {
-            (true, _) => Delivery::DryRun,
-            (false, Some(smtp)) => Delivery::Smtp(smtp.clone()),
-            (false, None) => {
-                return Err(Error::Usage(
-                    "mail needs an SMTP server: set HFAUDIT_SMTP_URL (smtp://user:pass@host:587) \
-                     or [mail] smtp_url in hfaudit.toml, or pass --mail-dry-run"
-                        .into(),
-                ));
-            }
-        };
+        let delivery = self.delivery(dry_run, "mail")?;
         Ok(Some(MailSettings {
             to,
             from: self.from.clone(),
@@ -210,24 +197,27 @@ impl MailSection {
 }
 
 impl MailSection {
+    /// A dry run, or the SMTP server (`what` names the mail in the error
+    /// when there is none); warns when the password's file is readable.
+    fn delivery(&self, dry_run: bool, what: &str) -> Result<Delivery> {
+        if let Some(path) = &self.password_file {
+            warn_if_readable(path);
+        }
+        match (dry_run, &self.smtp) {
+            (true, _) => Ok(Delivery::DryRun),
+            (false, Some(smtp)) => Ok(Delivery::Smtp(smtp.clone())),
+            (false, None) => Err(Error::Usage(format!(
+                "{what} needs an SMTP server: set HFAUDIT_SMTP_URL (smtp://user:pass@host:587) \
+                 or [mail] smtp_url in hfaudit.toml, or pass --mail-dry-run"
+            ))),
+        }
+    }
+
     /// The settings for mail to the reviewers of a campaign (`review start
     /// --mail` or `--mail-dry-run`): each message has its own recipient, so
     /// `to` is empty.
     pub fn for_reviewers(&self, dry_run: bool) -> Result<MailSettings> {
-        if let Some(path) = &self.password_file {
-            warn_if_readable(path);
-        }
-        let delivery = match (dry_run, &self.smtp) {
-            (true, _) => Delivery::DryRun,
-            (false, Some(smtp)) => Delivery::Smtp(smtp.clone()),
-            (false, None) => {
-                return Err(Error::Usage(
-                    "--mail needs an SMTP server: set HFAUDIT_SMTP_URL (smtp://user:pass@host:587) \
-                     or [mail] smtp_url in hfaudit.toml, or pass --mail-dry-run"
-                        .into(),
-                ));
-            }
-        };
+        let delivery = self.delivery(dry_run, "--mail")?;
         Ok(MailSettings {
             to: Vec::new(),
             from: self.from.clone(),

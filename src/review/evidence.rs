@@ -243,13 +243,9 @@ pub fn pack(c: &Closing<'_>) -> Vec<(String, Vec<u8>)> {
         roster: c.campaign.roster.clone(),
         snapshots: c.campaign.snapshots.clone(),
         verification_snapshots: c.verification_snapshots.clone(),
-        files: files
-            .iter()
-            .map(|(name, bytes)| (name.clone(), FileEntry::of(bytes)))
-            .collect(),
+        files: index(&files),
     };
-    let mut json = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
-    json.push(b'\n');
+    let json = manifest_json(&manifest);
     let mut files = files;
     files.push((MANIFEST.into(), json));
     files
@@ -525,6 +521,43 @@ pub(crate) fn csv_rows(bytes: &[u8], name: &str) -> Option<usize> {
     csv_cells(bytes, name, "").map(|(rows, _)| rows)
 }
 
+/// What any manifest gets wrong by itself: a file of `expected` it does
+/// not list, a schema version this hfaudit does not write.
+pub(crate) fn unlisted_or_unknown(
+    files: &BTreeMap<String, FileEntry>,
+    expected: &[&str],
+    schema_version: u32,
+    what: &str,
+) -> Vec<String> {
+    let mut out: Vec<String> = expected
+        .iter()
+        .filter(|f| !files.contains_key(**f))
+        .map(|f| format!("does not list {f}, a file every {what} has"))
+        .collect();
+    if schema_version != super::SCHEMA_VERSION {
+        out.push(format!(
+            "has schema_version {schema_version}, this hfaudit writes {}",
+            super::SCHEMA_VERSION
+        ));
+    }
+    out
+}
+
+/// The checksums of `files`, for a manifest.
+pub(crate) fn index(files: &[(String, Vec<u8>)]) -> BTreeMap<String, FileEntry> {
+    files
+        .iter()
+        .map(|(name, bytes)| (name.clone(), FileEntry::of(bytes)))
+        .collect()
+}
+
+/// A manifest as written: pretty JSON and a final newline.
+pub(crate) fn manifest_json(manifest: &impl Serialize) -> Vec<u8> {
+    let mut json = serde_json::to_vec_pretty(manifest).expect("the manifest serializes");
+    json.push(b'\n');
+    json
+}
+
 /// `(lines, undecided)` of a pack's `decisions.csv`; `None` when it cannot
 /// be read as one.
 fn decision_counts(bytes: &[u8]) -> Option<(usize, usize)> {
@@ -542,18 +575,7 @@ fn manifest_disagreements(
     campaign: Option<&Campaign>,
     decisions: Option<(usize, usize)>,
 ) -> Vec<String> {
-    let mut out: Vec<String> = FILES
-        .iter()
-        .filter(|f| !m.files.contains_key(**f))
-        .map(|f| format!("does not list {f}, a file every pack has"))
-        .collect();
-    if m.schema_version != super::SCHEMA_VERSION {
-        out.push(format!(
-            "has schema_version {}, this hfaudit writes {}",
-            m.schema_version,
-            super::SCHEMA_VERSION
-        ));
-    }
+    let mut out = unlisted_or_unknown(&m.files, &FILES, m.schema_version, "pack");
     if let Some(c) = campaign {
         let fields = [
             ("review_id", m.review_id == c.review_id),

@@ -329,18 +329,8 @@ pub fn inactive_csv(report: &Report) -> (usize, Vec<u8>) {
 /// What a period manifest says that its checksummed files contradict:
 /// `rows` are the data rows of [`FILES`] (`None` for one not intact).
 pub fn manifest_disagreements(m: &PeriodManifest, rows: [Option<usize>; 3]) -> Vec<String> {
-    let mut out: Vec<String> = FILES
-        .iter()
-        .filter(|f| !m.files.contains_key(**f))
-        .map(|f| format!("does not list {f}, a file every period pack has"))
-        .collect();
-    if m.schema_version != super::SCHEMA_VERSION {
-        out.push(format!(
-            "has schema_version {}, this hfaudit writes {}",
-            m.schema_version,
-            super::SCHEMA_VERSION
-        ));
-    }
+    let mut out =
+        super::evidence::unlisted_or_unknown(&m.files, &FILES, m.schema_version, "period pack");
     if m.period.since > m.period.until {
         out.push("was changed: its period ends before it starts".into());
     }
