@@ -15,6 +15,8 @@ use crate::support::fake_hub::{
 };
 use crate::support::generate::{ADMIN_TOKEN, AUDITOR};
 
+mod from_review;
+
 const ORG: &str = "acme";
 const LEAVERS: [&str; 3] = ["bob", "carol", "dave"];
 

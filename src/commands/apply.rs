@@ -7,7 +7,7 @@
 //! Exit codes: 0 every step done (or already done); 3 some failed, or the
 //! closing snapshot could not be taken; 2 nothing was attempted (a refusal).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 
 use chrono::{Duration, Utc};
@@ -20,8 +20,9 @@ use crate::config::defaults::DEFAULT_PLAN_MAX_AGE_HOURS;
 use crate::error::{Error, Result};
 use crate::hub;
 use crate::remediate::apply::{self, Applied, closed_in, refused, stale_orgs, still_member};
-use crate::remediate::plan::Step;
+use crate::remediate::plan::{DecisionRef, Step};
 use crate::remediate::{Sealed, file};
+use crate::review::decisions::Verdict;
 use crate::rules::Rule;
 use crate::store::remediation::Outcome;
 use crate::store::{Store, snapshot_id};
@@ -268,7 +269,8 @@ fn outcome_label(a: &Applied) -> &'static str {
     }
 }
 
-/// Per finding of the plan, whether the fresh snapshot shows it closed.
+/// Per finding (or review decision) of the plan, whether the fresh
+/// snapshot shows it closed.
 fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
     let plan = &sealed.plan;
     for org in &plan.orgs {
@@ -307,8 +309,39 @@ fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
                 ));
             }
         }
+        // A review's decisions: carried out when every step of theirs shows;
+        // a revoke, when the account has also left the org.
+        let mut decisions: BTreeMap<&str, (&DecisionRef, bool)> = BTreeMap::new();
+        for step in plan.steps.iter().filter(|s| s.org == org.org) {
+            let step_closed = closed_in(step, &snapshot);
+            for d in &step.decisions {
+                let entry = decisions.entry(&d.line_id).or_insert((d, true));
+                entry.1 &= step_closed;
+            }
+        }
+        for (d, steps_closed) in decisions.into_values() {
+            let member = still_member(&snapshot, &d.username);
+            let is_closed = steps_closed && !(d.decision == Verdict::Revoke && member);
+            if is_closed {
+                closed += 1;
+            } else {
+                open += 1;
+            }
+            term.line(&format!(
+                "  {} {}: {}",
+                org.org,
+                clean_line(&d.describe(), 200),
+                match (is_closed, steps_closed) {
+                    (true, _) => "closed",
+                    (false, true) => {
+                        "open: access removed, still a member (manual step: remove from the org)"
+                    }
+                    (false, false) => "still open",
+                }
+            ));
+        }
         term.line(&format!(
-            "{}: {closed} finding(s) closed, {open} still open (snapshot {})",
+            "{}: {closed} finding(s) or decision(s) closed, {open} still open (snapshot {})",
             org.org,
             snapshot_id(snapshot.taken_at)
         ));
