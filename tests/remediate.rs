@@ -15,6 +15,7 @@ use crate::support::fake_hub::{
 };
 use crate::support::generate::{ADMIN_TOKEN, AUDITOR};
 
+mod batches;
 mod from_review;
 
 const ORG: &str = "acme";

@@ -38,7 +38,7 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
     let store = Store::new(&settings.store);
     let earlier = apply::earlier_runs(&store, &sealed)?;
     let settled = earlier.settled;
-    check_fresh(&sealed, &store, args, &earlier.closing)?;
+    let sizes = check_fresh(&sealed, &store, args, &earlier.closing)?;
     let hub_settings = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
     let client = client(&hub_settings)?;
     let endpoint = client.endpoint().as_str().trim_end_matches('/');
@@ -78,7 +78,9 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
         ));
     };
     let started = std::time::Instant::now();
-    let results = runtime.block_on(apply::apply(&client, &store, &sealed, &settled, &show));
+    let results = runtime.block_on(apply::apply(
+        &client, &store, &sealed, &settled, &sizes, &show,
+    ));
     drop(runtime);
     tracing::debug!("calls applied in {} ms", started.elapsed().as_millis());
     let failed = results
@@ -122,13 +124,14 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
 }
 
 /// Refuses a plan older than `--max-age`, dated in the future, or made
-/// from a snapshot that is no longer an org's latest.
+/// from a snapshot that is no longer an org's latest; returns the sizes of
+/// the latest snapshots (for the batched reads).
 fn check_fresh(
     sealed: &Sealed,
     store: &Store,
     args: &ApplyArgs,
     closing: &[(String, String)],
-) -> Result<()> {
+) -> Result<apply::Sizes> {
     let plan = &sealed.plan;
     let now = Utc::now();
     let hours = args.max_age.unwrap_or(DEFAULT_PLAN_MAX_AGE_HOURS);
@@ -153,11 +156,13 @@ fn check_fresh(
         ));
     }
     let mut latest = Vec::new();
+    let mut sizes = apply::Sizes::default();
     for o in &plan.orgs {
-        let id = store
-            .latest_without_events(&o.org)?
-            .map(|s| snapshot_id(s.taken_at));
-        latest.push((o.org.clone(), id));
+        let snapshot = store.latest_without_events(&o.org)?;
+        if let Some(s) = &snapshot {
+            sizes.add(s);
+        }
+        latest.push((o.org.clone(), snapshot.map(|s| snapshot_id(s.taken_at))));
     }
     let stale = stale_orgs(plan, &latest, closing);
     if !stale.is_empty() {
@@ -166,7 +171,7 @@ fn check_fresh(
             "make a new plan from the latest snapshot: what it was computed from has changed",
         ));
     }
-    Ok(())
+    Ok(sizes)
 }
 
 /// The token is the plan's and may make every call the plan holds; the
