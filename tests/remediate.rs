@@ -17,6 +17,7 @@ use crate::support::generate::{ADMIN_TOKEN, AUDITOR};
 
 mod batches;
 mod from_review;
+mod tty;
 
 const ORG: &str = "acme";
 const LEAVERS: [&str; 3] = ["bob", "carol", "dave"];
