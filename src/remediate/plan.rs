@@ -699,15 +699,17 @@ impl OrgPlanner<'_> {
                         }
                         self.removal(&why, &m.username);
                     }
-                    let service_account = review
-                        .population
-                        .line(&d.line_id)
-                        .is_some_and(|l| l.kind == "service_account")
+                    // A service account is no member: deleting it is manual.
+                    let service_account = member.is_none()
                         && snapshot
                             .service_accounts
                             .iter()
-                            .any(|s| s.username.eq_ignore_ascii_case(username));
-                    if service_account && member.is_none() {
+                            .any(|s| s.username.eq_ignore_ascii_case(username))
+                        && review
+                            .population
+                            .line(&d.line_id)
+                            .is_some_and(|l| l.kind == "service_account");
+                    if service_account {
                         acted = true;
                         self.manual(
                             &why,

@@ -513,10 +513,19 @@ mod review {
     }
 
     fn plan_of(snap: &Snapshot, findings: Vec<Finding>, decisions: &[Decision]) -> Plan {
+        plan_with(snap, findings, decisions, Vec::new())
+    }
+
+    fn plan_with(
+        snap: &Snapshot,
+        findings: Vec<Finding>,
+        decisions: &[Decision],
+        lines: Vec<crate::review::Line>,
+    ) -> Plan {
         let population = Population {
             schema_version: 1,
             review_id: REVIEW.into(),
-            lines: Vec::new(),
+            lines,
         };
         build_review(
             &report_of(findings),
@@ -673,5 +682,24 @@ mod review {
             "{:?}",
             plan.refused
         );
+    }
+
+    #[test]
+    fn revoking_a_service_account_is_a_manual_deletion() {
+        let s = with_service_accounts(org(vec![]), vec![service_account("ci-bot")]);
+        let mut line = crate::review::worksheet::tests_line();
+        line.line_id = "acme:ci-bot".into();
+        line.kind = "service_account".into();
+        let decisions = [decision("ci-bot", Verdict::Revoke, None, 2)];
+        let plan = plan_with(&s, vec![], &decisions, vec![line]);
+        assert!(plan.steps.is_empty());
+        let [m] = plan.manual.as_slice() else {
+            panic!("{:?}", plan.manual)
+        };
+        assert!(m.what.contains("delete the service account ci-bot"));
+        assert_eq!(m.decisions[0].line_id, "acme:ci-bot");
+        // Not listed (any more): already done.
+        let gone = plan_with(&org(vec![]), vec![], &decisions, vec![]);
+        assert_eq!(gone.already_done.len(), 1);
     }
 }
