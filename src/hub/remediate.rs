@@ -8,7 +8,7 @@
 //! exactly since the Hub's search also returns near names; or, when one
 //! listing serves many calls, it lists once: the org's members
 //! ([`members_now`]), a model's accepted requests ([`accepted_now`]), an
-//! owner's tokens ([`active_tokens`]).
+//! owner's tokens ([`active_tokens`]) or the org's ([`active_org_tokens`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -147,7 +147,16 @@ pub async fn token_active(c: &HubClient, org: &str, owner: &str, token_id: &str)
 /// revoked): one listing for all of the owner's revocations.
 pub async fn active_tokens(c: &HubClient, org: &str, owner: &str) -> Result<HashSet<String>> {
     let q = format!("owner:{owner} status:all");
-    let listed = crate::hub::collect::token_listing(c, org, &q).await?;
+    active(crate::hub::collect::token_listing(c, org, &q).await?)
+}
+
+/// The ids of every member token with access to `org` now: one listing
+/// (paged) for the revocations of many owners.
+pub async fn active_org_tokens(c: &HubClient, org: &str) -> Result<HashSet<String>> {
+    active(crate::hub::collect::token_listing(c, org, "-status:revoked").await?)
+}
+
+fn active(listed: Vec<wire::OrgToken>) -> Result<HashSet<String>> {
     Ok(listed
         .into_iter()
         .filter(|t| {

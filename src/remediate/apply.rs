@@ -5,10 +5,11 @@
 //!
 //! **Batched reads.** Where one listing answers for many calls, it is read
 //! once, right before the first call that depends on it, and the calls
-//! that share it are sent one after the other: an owner's tokens for their
-//! revocations; a model's accepted requests for its rejections and the
-//! org's members for its role calls, when the listing takes fewer requests
-//! (from the sizes of the latest snapshot) than one search per call. A
+//! that share it are sent one after the other: a model's accepted requests
+//! for its rejections, the org's members for its role calls and the org's
+//! tokens for the revocations of many owners, when the listing takes fewer
+//! requests (from the sizes of the latest snapshot) than one search per
+//! call (per owner, for tokens); else an owner's tokens for theirs. A
 //! call decided from a batch that then fails is re-checked with the one
 //! subject's read: if there is nothing left to do (the fact changed since
 //! the batch), it is `already done`.
@@ -22,7 +23,7 @@ use tokio::sync::OnceCell;
 
 use crate::error::{Error, Result};
 use crate::hub::HubClient;
-use crate::hub::collect::{ACCESS_PAGE, MEMBERS_PAGE};
+use crate::hub::collect::{ACCESS_PAGE, MEMBERS_PAGE, TOKENS_PAGE};
 use crate::hub::remediate::{self as calls, LiveMember};
 use crate::model::Snapshot;
 use crate::remediate::plan::{Action, Call, Step};
@@ -105,6 +106,8 @@ pub struct Sizes {
     pub members: HashMap<String, usize>,
     /// gated model `namespace/name` → accepted requests.
     pub accepted: HashMap<String, usize>,
+    /// org → unrevoked member tokens.
+    pub tokens: HashMap<String, usize>,
 }
 
 impl Sizes {
@@ -119,6 +122,8 @@ impl Sizes {
         {
             *self.accepted.entry(a.repo.clone()).or_default() += 1;
         }
+        let active = snapshot.tokens.iter().filter(|t| !t.is_revoked()).count();
+        self.tokens.insert(snapshot.org.clone(), active);
     }
 }
 
@@ -128,11 +133,12 @@ fn pages(rows: usize, page: usize) -> usize {
 }
 
 /// The listings shared by several calls, each read once (on the first call
-/// that needs it): per org, per model, per (org, lower-cased owner).
+/// that needs it): per org, per model, per org or (org, lower-cased owner).
 #[derive(Default)]
 struct Batches {
     members: HashMap<String, OnceCell<HashMap<String, LiveMember>>>,
     accepted: HashMap<String, OnceCell<HashSet<String>>>,
+    org_tokens: HashMap<String, OnceCell<HashSet<String>>>,
     tokens: HashMap<(String, String), OnceCell<HashSet<String>>>,
 }
 
@@ -154,6 +160,11 @@ impl Batches {
                 }
             }
         }
+        // One listing per owner, or of the whole org when that takes fewer.
+        let mut owners: HashMap<String, usize> = HashMap::new();
+        for (org, _) in batches.tokens.keys() {
+            *owners.entry(org.clone()).or_default() += 1;
+        }
         let worth = |calls: usize, rows: Option<&usize>, page: usize| {
             rows.is_some_and(|rows| calls > pages(*rows, page))
         };
@@ -165,6 +176,12 @@ impl Batches {
         for (repo, calls) in rejects {
             if worth(calls, sizes.accepted.get(repo), ACCESS_PAGE) {
                 batches.accepted.insert(repo.to_string(), OnceCell::new());
+            }
+        }
+        for (org, calls) in owners {
+            if worth(calls, sizes.tokens.get(&org), TOKENS_PAGE) {
+                batches.tokens.retain(|(o, _), _| *o != org);
+                batches.org_tokens.insert(org, OnceCell::new());
             }
         }
         batches
@@ -443,19 +460,24 @@ impl Runner<'_> {
                 ..
             } => {
                 let key = (step.org.clone(), owner.to_lowercase());
-                let cell = b.tokens.get(&key).filter(|_| use_batch);
-                let active = match cell {
-                    Some(cell) => cell
+                let of_org = b.org_tokens.get(org).filter(|_| use_batch);
+                let of_owner = b.tokens.get(&key).filter(|_| use_batch);
+                let active = match (of_org, of_owner) {
+                    (Some(cell), _) => cell
+                        .get_or_try_init(|| calls::active_org_tokens(c, org))
+                        .await?
+                        .contains(token_id),
+                    (None, Some(cell)) => cell
                         .get_or_try_init(|| calls::active_tokens(c, org, owner))
                         .await?
                         .contains(token_id),
-                    None => calls::token_active(c, org, owner, token_id).await?,
+                    (None, None) => calls::token_active(c, org, owner, token_id).await?,
                 };
                 if active {
                     Needed::Yes {
                         call: step.call.clone(),
                         keep: Vec::new(),
-                        batched: cell.is_some(),
+                        batched: of_org.is_some() || of_owner.is_some(),
                     }
                 } else {
                     Needed::No(format!(
