@@ -72,7 +72,7 @@ pub enum Command {
     Run(RunArgs),
     /// Delete old snapshots by a daily/weekly/monthly retention (dry run unless --apply)
     Prune(PruneArgs),
-    /// Write the Hub calls that would fix the open findings, for a person to review
+    /// Write the Hub calls that would fix the open findings (or carry out a closed review's decisions), for a person to review
     Plan(PlanArgs),
     /// Apply a reviewed plan (re-reads each fact first; asks unless --yes)
     Apply(ApplyArgs),
@@ -359,9 +359,13 @@ pub struct PlanArgs {
     #[arg(long = "rule", value_name = "RULE", value_parser = parse_rule)]
     pub rules: Vec<crate::rules::Rule>,
 
-    /// Plan fixes for the findings on SUBJECT only: a username or a finding's subject (repeatable)
+    /// Plan fixes for the findings on SUBJECT only: a username or a finding's subject (repeatable); with --review, the decisions on that username or line id
     #[arg(long = "subject", value_name = "S")]
     pub subjects: Vec<String>,
+
+    /// Plan the revoke and change decisions of the closed access review ID instead of findings: a revoke gets a leaver's calls, a change to a lower role the role call keeping every group (--org and --subject narrow them; not with --rule)
+    #[arg(long, value_name = "ID", conflicts_with = "rules")]
+    pub review: Option<String>,
 
     /// Where the plan is written (JSON, with its sha256)
     #[arg(long, value_name = "PLAN.json")]

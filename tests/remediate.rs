@@ -15,6 +15,10 @@ use crate::support::fake_hub::{
 };
 use crate::support::generate::{ADMIN_TOKEN, AUDITOR};
 
+mod batches;
+mod from_review;
+mod tty;
+
 const ORG: &str = "acme";
 const LEAVERS: [&str; 3] = ["bob", "carol", "dave"];
 

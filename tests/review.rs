@@ -21,7 +21,7 @@ use crate::support::generate::{ADMIN_TOKEN, AUDITOR};
 
 mod mail;
 mod period;
-mod sheet;
+pub(crate) mod sheet;
 
 use sheet::{Dialect, Sheet};
 

@@ -7,7 +7,7 @@
 //! Exit codes: 0 every step done (or already done); 3 some failed, or the
 //! closing snapshot could not be taken; 2 nothing was attempted (a refusal).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 
 use chrono::{Duration, Utc};
@@ -20,8 +20,9 @@ use crate::config::defaults::DEFAULT_PLAN_MAX_AGE_HOURS;
 use crate::error::{Error, Result};
 use crate::hub;
 use crate::remediate::apply::{self, Applied, closed_in, refused, stale_orgs, still_member};
-use crate::remediate::plan::Step;
+use crate::remediate::plan::{DecisionRef, Step};
 use crate::remediate::{Sealed, file};
+use crate::review::decisions::Verdict;
 use crate::rules::Rule;
 use crate::store::remediation::Outcome;
 use crate::store::{Store, snapshot_id};
@@ -37,7 +38,7 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
     let store = Store::new(&settings.store);
     let earlier = apply::earlier_runs(&store, &sealed)?;
     let settled = earlier.settled;
-    check_fresh(&sealed, &store, args, &earlier.closing)?;
+    let sizes = check_fresh(&sealed, &store, args, &earlier.closing)?;
     let hub_settings = settings.hub(&args.snapshot.hub, args.snapshot.lock_wait);
     let client = client(&hub_settings)?;
     let endpoint = client.endpoint().as_str().trim_end_matches('/');
@@ -77,7 +78,9 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
         ));
     };
     let started = std::time::Instant::now();
-    let results = runtime.block_on(apply::apply(&client, &store, &sealed, &settled, &show));
+    let results = runtime.block_on(apply::apply(
+        &client, &store, &sealed, &settled, &sizes, &show,
+    ));
     drop(runtime);
     tracing::debug!("calls applied in {} ms", started.elapsed().as_millis());
     let failed = results
@@ -121,13 +124,14 @@ pub fn run(settings: &Settings, args: &ApplyArgs, term: &Term) -> Result<Done> {
 }
 
 /// Refuses a plan older than `--max-age`, dated in the future, or made
-/// from a snapshot that is no longer an org's latest.
+/// from a snapshot that is no longer an org's latest; returns the sizes of
+/// the latest snapshots (for the batched reads).
 fn check_fresh(
     sealed: &Sealed,
     store: &Store,
     args: &ApplyArgs,
     closing: &[(String, String)],
-) -> Result<()> {
+) -> Result<apply::Sizes> {
     let plan = &sealed.plan;
     let now = Utc::now();
     let hours = args.max_age.unwrap_or(DEFAULT_PLAN_MAX_AGE_HOURS);
@@ -152,11 +156,13 @@ fn check_fresh(
         ));
     }
     let mut latest = Vec::new();
+    let mut sizes = apply::Sizes::default();
     for o in &plan.orgs {
-        let id = store
-            .latest_without_events(&o.org)?
-            .map(|s| snapshot_id(s.taken_at));
-        latest.push((o.org.clone(), id));
+        let snapshot = store.latest_without_events(&o.org)?;
+        if let Some(s) = &snapshot {
+            sizes.add(s);
+        }
+        latest.push((o.org.clone(), snapshot.map(|s| snapshot_id(s.taken_at))));
     }
     let stale = stale_orgs(plan, &latest, closing);
     if !stale.is_empty() {
@@ -165,7 +171,7 @@ fn check_fresh(
             "make a new plan from the latest snapshot: what it was computed from has changed",
         ));
     }
-    Ok(())
+    Ok(sizes)
 }
 
 /// The token is the plan's and may make every call the plan holds; the
@@ -268,7 +274,8 @@ fn outcome_label(a: &Applied) -> &'static str {
     }
 }
 
-/// Per finding of the plan, whether the fresh snapshot shows it closed.
+/// Per finding (or review decision) of the plan, whether the fresh
+/// snapshot shows it closed.
 fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
     let plan = &sealed.plan;
     for org in &plan.orgs {
@@ -307,8 +314,39 @@ fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
                 ));
             }
         }
+        // A review's decisions: carried out when every step of theirs shows;
+        // a revoke, when the account has also left the org.
+        let mut decisions: BTreeMap<&str, (&DecisionRef, bool)> = BTreeMap::new();
+        for step in plan.steps.iter().filter(|s| s.org == org.org) {
+            let step_closed = closed_in(step, &snapshot);
+            for d in &step.decisions {
+                let entry = decisions.entry(&d.line_id).or_insert((d, true));
+                entry.1 &= step_closed;
+            }
+        }
+        for (d, steps_closed) in decisions.into_values() {
+            let member = still_member(&snapshot, &d.username);
+            let is_closed = steps_closed && !(d.decision == Verdict::Revoke && member);
+            if is_closed {
+                closed += 1;
+            } else {
+                open += 1;
+            }
+            term.line(&format!(
+                "  {} {}: {}",
+                org.org,
+                clean_line(&d.describe(), 200),
+                match (is_closed, steps_closed) {
+                    (true, _) => "closed",
+                    (false, true) => {
+                        "open: access removed, still a member (manual step: remove from the org)"
+                    }
+                    (false, false) => "still open",
+                }
+            ));
+        }
         term.line(&format!(
-            "{}: {closed} finding(s) closed, {open} still open (snapshot {})",
+            "{}: {closed} finding(s) or decision(s) closed, {open} still open (snapshot {})",
             org.org,
             snapshot_id(snapshot.taken_at)
         ));

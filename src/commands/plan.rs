@@ -1,7 +1,8 @@
 //! `hfaudit plan`: reconcile as `report` does, then write the Hub calls that
-//! would fix the selected open findings to a sealed plan file and print it
-//! as a table. Nothing is sent to the Hub but `whoami` (the token's user is
-//! never acted on).
+//! would fix the selected open findings (or, with `--review ID`, carry out
+//! the revoke and change decisions of a closed review) to a sealed plan
+//! file and print it as a table. Nothing is sent to the Hub but `whoami`
+//! (the token's user is never acted on).
 
 use chrono::Utc;
 
@@ -11,7 +12,7 @@ use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::hub;
 use crate::model::Snapshot;
-use crate::remediate::plan::{self, Basis, Plan, Selection};
+use crate::remediate::plan::{self, Basis, DecisionRef, FindingRef, Plan, Review, Selection};
 use crate::remediate::{Sealed, file};
 use crate::store::{Store, snapshot_id};
 use crate::term::Term;
@@ -31,8 +32,23 @@ pub fn run(settings: &Settings, args: &PlanArgs, term: &Term) -> Result<Sealed> 
             "no org has a complete snapshot: take one with `hfaudit snapshot` first",
         ));
     }
+    // A review is read (and refused if open, unknown or tampered with)
+    // before the Hub is asked anything.
+    let review = args
+        .review
+        .as_deref()
+        .map(|id| super::review::closed_decisions(&store, id))
+        .transpose()?;
     let client = client(&hub_settings)?;
     let endpoint = client.endpoint().as_str().trim_end_matches('/').to_string();
+    if let Some((campaign, ..)) = &review
+        && campaign.endpoint.trim_end_matches('/') != endpoint
+    {
+        return Err(Error::Usage(format!(
+            "review {} was made on {}, but the Hub configured now is {endpoint}",
+            campaign.review_id, campaign.endpoint
+        )));
+    }
     for s in &stored {
         if s.snapshot.endpoint.trim_end_matches('/') != endpoint {
             return Err(Error::Usage(format!(
@@ -45,20 +61,33 @@ pub fn run(settings: &Settings, args: &PlanArgs, term: &Term) -> Result<Sealed> 
     let whoami = runtime()?.block_on(hub::whoami(&client))?;
     let snapshots: Vec<&Snapshot> = stored.iter().map(|s| &s.snapshot).collect();
     let ids: Vec<String> = snapshots.iter().map(|s| snapshot_id(s.taken_at)).collect();
-    let plan = plan::build(
-        &report,
-        &Basis {
-            snapshots: &snapshots,
-            snapshot_ids: &ids,
-            principal: &whoami.name,
-            endpoint: &endpoint,
-            now: Utc::now(),
-        },
-        &Selection {
-            rules: args.rules.clone(),
-            subjects: args.subjects.clone(),
-        },
-    );
+    let basis = Basis {
+        snapshots: &snapshots,
+        snapshot_ids: &ids,
+        principal: &whoami.name,
+        endpoint: &endpoint,
+        now: Utc::now(),
+    };
+    let plan = match &review {
+        Some((campaign, population, decisions)) => plan::build_review(
+            &report,
+            &basis,
+            &Review {
+                review_id: &campaign.review_id,
+                population,
+                decisions,
+                subjects: &args.subjects,
+            },
+        ),
+        None => plan::build(
+            &report,
+            &basis,
+            &Selection {
+                rules: args.rules.clone(),
+                subjects: args.subjects.clone(),
+            },
+        ),
+    };
     let sealed = file::seal(&plan);
     crate::report::write::write_private(&args.out, &sealed.to_bytes(), "--out")?;
     for line in table(&plan) {
@@ -70,9 +99,12 @@ pub fn run(settings: &Settings, args: &PlanArgs, term: &Term) -> Result<Sealed> 
         .map(|(kind, n)| format!("{n} {kind}"))
         .collect();
     term.line(&format!(
-        "plan written to {} (sha256 {}): {}, {} manual, {} refused{}",
+        "plan written to {} (sha256 {}){}: {}, {} manual, {} refused{}{}",
         args.out.display(),
         sealed.sha256,
+        plan.review
+            .as_deref()
+            .map_or(String::new(), |id| format!(" for review {id}")),
         if counts.is_empty() {
             "no calls".to_string()
         } else {
@@ -80,6 +112,11 @@ pub fn run(settings: &Settings, args: &PlanArgs, term: &Term) -> Result<Sealed> 
         },
         plan.manual.len(),
         plan.refused.len(),
+        if plan.review.is_some() {
+            format!(", {} already done", plan.already_done.len())
+        } else {
+            String::new()
+        },
         if plan.steps.is_empty() {
             String::new()
         } else {
@@ -101,14 +138,24 @@ pub fn table(plan: &Plan) -> Vec<String> {
         let steps: Vec<_> = plan.steps.iter().filter(|s| s.org == org.org).collect();
         let manual: Vec<_> = plan.manual.iter().filter(|m| m.org == org.org).collect();
         let refused: Vec<_> = plan.refused.iter().filter(|r| r.org == org.org).collect();
+        let done: Vec<_> = plan
+            .already_done
+            .iter()
+            .filter(|d| d.org == org.org)
+            .collect();
         lines.push(format!(
-            "{} (snapshot {}, plan {}): {} call(s), {} manual, {} refused",
+            "{} (snapshot {}, plan {}): {} call(s), {} manual, {} refused{}",
             org.org,
             org.snapshot_id,
             org.plan.as_deref().unwrap_or("unknown"),
             steps.len(),
             manual.len(),
-            refused.len()
+            refused.len(),
+            if plan.review.is_some() {
+                format!(", {} already done", done.len())
+            } else {
+                String::new()
+            }
         ));
         for s in steps {
             lines.push(format!(
@@ -117,12 +164,11 @@ pub fn table(plan: &Plan) -> Vec<String> {
                 s.action.kind(),
                 cell(&s.action.describe())
             ));
-            let findings: Vec<String> = s
-                .findings
-                .iter()
-                .map(|f| format!("{} {}", f.rule, cell(&f.subject)))
-                .collect();
-            lines.push(format!("  {:<24} for {}", "", findings.join("; ")));
+            lines.push(format!(
+                "  {:<24} for {}",
+                "",
+                reasons(&s.findings, &s.decisions).join("; ")
+            ));
             lines.push(format!(
                 "  {:<24} {} {}",
                 "",
@@ -133,6 +179,10 @@ pub fn table(plan: &Plan) -> Vec<String> {
         for m in manual {
             lines.push(format!("  {:<24} {}", "manual", cell(&m.what)));
             lines.push(format!("  {:<24} {}", "", cell(&m.how)));
+            if !m.decisions.is_empty() {
+                let why = reasons(&m.findings, &m.decisions);
+                lines.push(format!("  {:<24} for {}", "", why.join("; ")));
+            }
         }
         for r in refused {
             lines.push(format!(
@@ -141,7 +191,26 @@ pub fn table(plan: &Plan) -> Vec<String> {
                 cell(&r.what),
                 cell(&r.reason)
             ));
+            if !r.decisions.is_empty() {
+                let why = reasons(&r.findings, &r.decisions);
+                lines.push(format!("  {:<24} for {}", "", why.join("; ")));
+            }
+        }
+        for d in done {
+            lines.push(format!("  {:<24} {}", "already done", cell(&d.what)));
+            let why = reasons(&[], &d.decisions);
+            lines.push(format!("  {:<24} for {}", "", why.join("; ")));
         }
     }
     lines
+}
+
+/// What a step answers: `RULE SUBJECT` per finding, the review line and
+/// who decided per decision.
+fn reasons(findings: &[FindingRef], decisions: &[DecisionRef]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| format!("{} {}", f.rule, clean_line(&f.subject, CELL)))
+        .chain(decisions.iter().map(|d| clean_line(&d.describe(), CELL)))
+        .collect()
 }

@@ -700,6 +700,44 @@ fn verify(
     Ok((verifications, read))
 }
 
+/// A closed campaign, its population and its decisions, for `hfaudit plan
+/// --review ID`: an unknown id or an open review is a usage error; a record
+/// of decisions that is not the one the evidence pack sealed is refused.
+pub(crate) fn closed_decisions(
+    store: &Store,
+    id: &str,
+) -> Result<(Campaign, Population, Vec<Decision>)> {
+    let campaign: Campaign = load_json(store, id, CAMPAIGN)?;
+    if !store.review_has(id, EVIDENCE)? {
+        return Err(Error::Usage(format!(
+            "review {id} is open: a plan carries out the decisions of a closed review only \
+             (`hfaudit review close --review {id}` closes it)"
+        )));
+    }
+    let population: Population = load_json(store, id, POPULATION_JSON)?;
+    let decided = load_decisions(store, id)?;
+    let manifest: evidence::PackManifest =
+        load_json(store, id, &format!("{EVIDENCE}/{}", evidence::MANIFEST))?;
+    let sealed = manifest.files.get(evidence::FILES[2]).is_some_and(|entry| {
+        entry
+            .verify(&evidence::decisions_csv(&population, &decided))
+            .is_ok()
+    });
+    if !sealed {
+        return Err(Error::Refused {
+            message: format!(
+                "review {id}: the decisions recorded ({DECISIONS}) are not those its evidence \
+                 pack sealed ({EVIDENCE}/{})",
+                evidence::FILES[2]
+            ),
+            hint: "nothing was planned; find out who changed the store (`hfaudit evidence \
+                   verify` checks the pack)"
+                .into(),
+        });
+    }
+    Ok((campaign, population, decided))
+}
+
 /// The one campaign without an evidence pack.
 fn only_open(store: &Store) -> Result<String> {
     let mut open = Vec::new();

@@ -4,15 +4,20 @@
 //! `POST .../settings/tokens/{tokenId}/revoke`) and, before each, the one
 //! read that says whether it is still needed.
 //!
-//! Each read asks about one subject (`search=`, `q=`) instead of listing
-//! the org again; the answer is matched exactly, since the Hub's search
-//! also returns near names.
+//! A read asks about one subject (`search=`, `q=`), the answer matched
+//! exactly since the Hub's search also returns near names; or, when one
+//! listing serves many calls, it lists once: the org's members
+//! ([`members_now`]), a model's accepted requests ([`accepted_now`]), an
+//! owner's tokens ([`active_tokens`]) or the org's ([`active_org_tokens`]).
+
+use std::collections::{HashMap, HashSet};
 
 use reqwest::Method;
 use serde_json::json;
 
 use crate::error::Result;
 use crate::hub::HubClient;
+use crate::hub::collect::MEMBERS_PAGE;
 use crate::hub::wire;
 
 /// Page size of the one-subject reads: a search matches a few rows.
@@ -54,21 +59,48 @@ pub async fn member_now(c: &HubClient, org: &str, username: &str) -> Result<Opti
     Ok(found
         .into_iter()
         .find(|m| m.user.eq_ignore_ascii_case(username))
-        .map(|m| LiveMember {
-            role: m.role,
-            groups: m
-                .resource_groups
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|g| {
-                    Some(LiveGroup {
-                        id: g.id?,
-                        name: g.name,
-                        role: g.role.unwrap_or_else(|| "read".into()),
-                    })
+        .map(live))
+}
+
+/// Every member of `org` now, by lower-cased username: one listing (paged)
+/// for many role calls.
+pub async fn members_now(c: &HubClient, org: &str) -> Result<HashMap<String, LiveMember>> {
+    let limit = MEMBERS_PAGE.to_string();
+    let url = c.url(
+        &["api", "organizations", org, "members"],
+        &[("limit", &limit)],
+    );
+    let found: Vec<wire::OrgMember> = c
+        .get_all(
+            &url,
+            MEMBERS_PAGE,
+            |m: &wire::OrgMember| m.user.to_lowercase(),
+            &|_| {},
+            std::future::ready(None),
+        )
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|m| (m.user.to_lowercase(), live(m)))
+        .collect())
+}
+
+fn live(m: wire::OrgMember) -> LiveMember {
+    LiveMember {
+        role: m.role,
+        groups: m
+            .resource_groups
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|g| {
+                Some(LiveGroup {
+                    id: g.id?,
+                    name: g.name,
+                    role: g.role.unwrap_or_else(|| "read".into()),
                 })
-                .collect(),
-        }))
+            })
+            .collect(),
+    }
 }
 
 /// Whether `username` still holds an accepted request on the model `repo`
@@ -85,26 +117,55 @@ pub async fn access_accepted(c: &HubClient, repo: &str, username: &str) -> Resul
             std::future::ready(None),
         )
         .await?;
-    Ok(found.iter().any(|r| {
-        r.status.as_deref().is_none_or(|s| s == "accepted")
-            && r.user
-                .as_ref()
-                .is_some_and(|u| u.user.eq_ignore_ascii_case(username))
-    }))
+    Ok(accepted_users(&found).contains(&username.to_lowercase()))
+}
+
+/// The lower-cased users holding an accepted request on the model `repo`
+/// now: one listing (paged) for many rejections.
+pub async fn accepted_now(c: &HubClient, repo: &str) -> Result<HashSet<String>> {
+    let (namespace, name) = repo.split_once('/').unwrap_or((repo, ""));
+    let found = crate::hub::collect::accepted_requests(c, "model", namespace, name).await?;
+    Ok(accepted_users(&found))
+}
+
+fn accepted_users(found: &[wire::AccessRequest]) -> HashSet<String> {
+    found
+        .iter()
+        .filter(|r| r.status.as_deref().is_none_or(|s| s == "accepted"))
+        .filter_map(|r| r.user.as_ref().map(|u| u.user.to_lowercase()))
+        .collect()
 }
 
 /// Whether the token `token_id` of `owner` still has access to `org`:
 /// listed and not revoked. A token no longer listed at all (deleted by
 /// its owner) has none.
 pub async fn token_active(c: &HubClient, org: &str, owner: &str, token_id: &str) -> Result<bool> {
+    Ok(active_tokens(c, org, owner).await?.contains(token_id))
+}
+
+/// The ids of `owner`'s tokens with access to `org` now (listed, not
+/// revoked): one listing for all of the owner's revocations.
+pub async fn active_tokens(c: &HubClient, org: &str, owner: &str) -> Result<HashSet<String>> {
     let q = format!("owner:{owner} status:all");
-    let listed = crate::hub::collect::token_listing(c, org, &q).await?;
-    Ok(listed.iter().any(|t| {
-        t.id == token_id
-            && t.authorization
+    active(crate::hub::collect::token_listing(c, org, &q).await?)
+}
+
+/// The ids of every member token with access to `org` now: one listing
+/// (paged) for the revocations of many owners.
+pub async fn active_org_tokens(c: &HubClient, org: &str) -> Result<HashSet<String>> {
+    active(crate::hub::collect::token_listing(c, org, "-status:revoked").await?)
+}
+
+fn active(listed: Vec<wire::OrgToken>) -> Result<HashSet<String>> {
+    Ok(listed
+        .into_iter()
+        .filter(|t| {
+            t.authorization
                 .as_ref()
                 .is_none_or(|a| a.status != "revoked")
-    }))
+        })
+        .map(|t| t.id)
+        .collect())
 }
 
 /// `/api/models/{namespace}/{name}/user-access-request/{last}` for the

@@ -1,16 +1,29 @@
-//! Sending a plan: before each call, the one read that says whether it is
+//! Sending a plan: before each call, the read that says whether it is
 //! still needed; every call and its outcome logged before the next; a
 //! failure does not stop the steps that do not depend on it. Then, from
 //! a fresh snapshot, whether each step's finding is closed.
+//!
+//! **Batched reads.** Where one listing answers for many calls, it is read
+//! once, right before the first call that depends on it, and the calls
+//! that share it are sent one after the other: a model's accepted requests
+//! for its rejections, the org's members for its role calls and the org's
+//! tokens for the revocations of many owners, when the listing takes fewer
+//! requests (from the sizes of the latest snapshot) than one search per
+//! call (per owner, for tokens); else an owner's tokens for theirs. A
+//! call decided from a batch that then fails is re-checked with the one
+//! subject's read: if there is nothing left to do (the fact changed since
+//! the batch), it is `already done`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use futures_util::StreamExt;
 use futures_util::stream;
+use tokio::sync::OnceCell;
 
 use crate::error::{Error, Result};
 use crate::hub::HubClient;
+use crate::hub::collect::{ACCESS_PAGE, MEMBERS_PAGE, TOKENS_PAGE};
 use crate::hub::remediate::{self as calls, LiveMember};
 use crate::model::Snapshot;
 use crate::remediate::plan::{Action, Call, Step};
@@ -84,6 +97,108 @@ pub fn log_closing_snapshot(store: &Store, sealed: &Sealed, org: &str, id: &str)
     )
 }
 
+/// How many rows the listings a batch would read hold, from each org's
+/// latest snapshot: a listing is read only when it takes fewer requests
+/// than one search per call.
+#[derive(Debug, Default, Clone)]
+pub struct Sizes {
+    /// org → members.
+    pub members: HashMap<String, usize>,
+    /// gated model `namespace/name` → accepted requests.
+    pub accepted: HashMap<String, usize>,
+    /// org → unrevoked member tokens.
+    pub tokens: HashMap<String, usize>,
+}
+
+impl Sizes {
+    /// Adds the sizes of one org's snapshot.
+    pub fn add(&mut self, snapshot: &Snapshot) {
+        self.members
+            .insert(snapshot.org.clone(), snapshot.members.len());
+        for a in snapshot
+            .repo_access
+            .iter()
+            .filter(|a| a.repo_type == "model")
+        {
+            *self.accepted.entry(a.repo.clone()).or_default() += 1;
+        }
+        let active = snapshot.tokens.iter().filter(|t| !t.is_revoked()).count();
+        self.tokens.insert(snapshot.org.clone(), active);
+    }
+}
+
+/// The requests a listing of `rows` rows takes.
+fn pages(rows: usize, page: usize) -> usize {
+    rows.div_ceil(page).max(1)
+}
+
+/// The listings shared by several calls, each read once (on the first call
+/// that needs it): per org, per model, per org or (org, lower-cased owner).
+#[derive(Default)]
+struct Batches {
+    members: HashMap<String, OnceCell<HashMap<String, LiveMember>>>,
+    accepted: HashMap<String, OnceCell<HashSet<String>>>,
+    org_tokens: HashMap<String, OnceCell<HashSet<String>>>,
+    tokens: HashMap<(String, String), OnceCell<HashSet<String>>>,
+}
+
+impl Batches {
+    /// The batches worth reading for `steps`.
+    fn new(steps: &[&Step], sizes: &Sizes) -> Batches {
+        let mut roles: HashMap<&str, usize> = HashMap::new();
+        let mut rejects: HashMap<&str, usize> = HashMap::new();
+        let mut batches = Batches::default();
+        for step in steps {
+            match &step.action {
+                Action::SetAccess { .. } => *roles.entry(&step.org).or_default() += 1,
+                Action::RejectAccess { repo, .. } => *rejects.entry(repo).or_default() += 1,
+                Action::RevokeToken { owner, .. } => {
+                    batches
+                        .tokens
+                        .entry((step.org.clone(), owner.to_lowercase()))
+                        .or_default();
+                }
+            }
+        }
+        // One listing per owner, or of the whole org when that takes fewer.
+        let mut owners: HashMap<String, usize> = HashMap::new();
+        for (org, _) in batches.tokens.keys() {
+            *owners.entry(org.clone()).or_default() += 1;
+        }
+        let worth = |calls: usize, rows: Option<&usize>, page: usize| {
+            rows.is_some_and(|rows| calls > pages(*rows, page))
+        };
+        for (org, calls) in roles {
+            if worth(calls, sizes.members.get(org), MEMBERS_PAGE) {
+                batches.members.insert(org.to_string(), OnceCell::new());
+            }
+        }
+        for (repo, calls) in rejects {
+            if worth(calls, sizes.accepted.get(repo), ACCESS_PAGE) {
+                batches.accepted.insert(repo.to_string(), OnceCell::new());
+            }
+        }
+        for (org, calls) in owners {
+            if worth(calls, sizes.tokens.get(&org), TOKENS_PAGE) {
+                batches.tokens.retain(|(o, _), _| *o != org);
+                batches.org_tokens.insert(org, OnceCell::new());
+            }
+        }
+        batches
+    }
+}
+
+/// The order the calls of one phase are sent in: those sharing a listing
+/// one after the other (plan order within).
+fn batch_order(step: &Step) -> (&'static str, String) {
+    let resource = match &step.action {
+        Action::SetAccess { .. } => step.org.clone(),
+        Action::RejectAccess { repo, .. } => repo.clone(),
+        Action::RevokeToken { owner, .. } => format!("{}/{}", step.org, owner.to_lowercase()),
+    };
+    (step.action.kind(), resource)
+}
+
 /// Applies every step not in `settled`: grants and tokens first (at most
 /// `concurrency` at once), then the role calls.
 pub async fn apply(
@@ -91,20 +206,29 @@ pub async fn apply(
     store: &Store,
     sealed: &Sealed,
     settled: &HashSet<String>,
+    sizes: &Sizes,
     on_step: &(dyn Fn(&Step, &Applied) + Sync),
 ) -> Vec<Applied> {
     let concurrency = client.options().concurrency.max(1);
+    let pending: Vec<&Step> = sealed
+        .plan
+        .steps
+        .iter()
+        .filter(|s| !settled.contains(&s.id))
+        .collect();
     let runner = Runner {
         client,
         store,
         sha256: &sealed.sha256,
+        batches: Batches::new(&pending, sizes),
     };
     let mut results = Vec::with_capacity(sealed.plan.steps.len());
-    let (roles, others): (Vec<&Step>, Vec<&Step>) = sealed
+    let (roles, mut others): (Vec<&Step>, Vec<&Step>) = sealed
         .plan
         .steps
         .iter()
         .partition(|s| matches!(s.action, Action::SetAccess { .. }));
+    others.sort_by_cached_key(|s| batch_order(s));
     for phase in [others, roles] {
         let runner = &runner;
         let done: Vec<Applied> = stream::iter(phase)
@@ -134,22 +258,34 @@ struct Runner<'a> {
     client: &'a HubClient,
     store: &'a Store,
     sha256: &'a str,
+    batches: Batches,
+}
+
+/// Where a step's fact is read from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// The batch, when the step has one.
+    Batch,
+    /// The one subject's read, now.
+    Now,
 }
 
 /// What the re-read says.
 enum Needed {
     /// Nothing to do, and why.
     No(String),
-    /// This call; for a role call, the groups to keep (id, role).
+    /// This call; for a role call, the groups to keep (id, role);
+    /// `batched` when decided from a batch.
     Yes {
         call: Call,
         keep: Vec<(String, String)>,
+        batched: bool,
     },
 }
 
 impl Runner<'_> {
     async fn run(&self, step: &Step) -> Applied {
-        let (outcome, message) = match self.needed(step).await {
+        let (outcome, message) = match self.needed(step, Read::Batch).await {
             Err(e) => {
                 let message = format!("could not re-read before the call, nothing sent: {e}");
                 if let Err(e) = self.log(step, &step.call, Outcome::Failed, Some(message.clone())) {
@@ -163,13 +299,37 @@ impl Runner<'_> {
                     Err(e) => (Outcome::Failed, Some(format!("cannot write the log: {e}"))),
                 }
             }
-            Ok(Needed::Yes { call, keep }) => self.send(step, call, &keep).await,
+            Ok(Needed::Yes {
+                call,
+                keep,
+                batched,
+            }) => match self.send(step, call, &keep).await {
+                (Outcome::Failed, message) if batched => self.recheck(step, message).await,
+                sent => sent,
+            },
         };
         Applied {
             step: step.id.clone(),
             outcome,
             message,
             earlier: false,
+        }
+    }
+
+    /// A call decided from a batch failed: if the subject's own read says
+    /// there is nothing left to do (it changed since the batch), the step
+    /// is already done; else it failed.
+    async fn recheck(&self, step: &Step, failed: Option<String>) -> (Outcome, Option<String>) {
+        let Ok(Needed::No(why)) = self.needed(step, Read::Now).await else {
+            return (Outcome::Failed, failed);
+        };
+        let why = format!(
+            "{why} (read again after the call failed: {})",
+            failed.as_deref().unwrap_or("no message")
+        );
+        match self.log(step, &step.call, Outcome::AlreadyDone, Some(why.clone())) {
+            Ok(()) => (Outcome::AlreadyDone, Some(why)),
+            Err(e) => (Outcome::Failed, Some(format!("cannot write the log: {e}"))),
         }
     }
 
@@ -224,44 +384,68 @@ impl Runner<'_> {
         )
     }
 
-    /// Re-reads the one fact the step depends on.
-    async fn needed(&self, step: &Step) -> Result<Needed> {
+    /// Re-reads the one fact the step depends on: from its batch (read
+    /// now if it is the first call to need it) or by the subject's search.
+    async fn needed(&self, step: &Step, read: Read) -> Result<Needed> {
         let c = self.client;
+        let b = &self.batches;
         let org = step.org.as_str();
+        let use_batch = read == Read::Batch;
         Ok(match &step.action {
             Action::SetAccess {
                 username,
                 role_to,
                 remove,
                 ..
-            } => match calls::member_now(c, org, username).await? {
-                None => Needed::No(format!("{username} is no longer a member of {org}")),
-                Some(live) if access_set(&live, role_to, remove) => Needed::No(format!(
-                    "{username} already has role {role_to} and none of those groups"
-                )),
-                Some(live) => {
-                    // The groups the Hub lists now, less those to leave: a
-                    // group joined since the plan is kept.
-                    let keep: Vec<(String, String)> = live
-                        .groups
-                        .iter()
-                        .filter(|g| !remove.iter().any(|r| r.id == g.id))
-                        .map(|g| (g.id.clone(), g.role.clone()))
-                        .collect();
-                    Needed::Yes {
-                        call: Call {
-                            body: Some(calls::role_body(role_to, &keep)),
-                            ..step.call.clone()
-                        },
-                        keep,
+            } => {
+                let cell = b.members.get(org).filter(|_| use_batch);
+                let live = match cell {
+                    Some(cell) => cell
+                        .get_or_try_init(|| calls::members_now(c, org))
+                        .await?
+                        .get(&username.to_lowercase())
+                        .cloned(),
+                    None => calls::member_now(c, org, username).await?,
+                };
+                match live {
+                    None => Needed::No(format!("{username} is no longer a member of {org}")),
+                    Some(live) if access_set(&live, role_to, remove) => Needed::No(format!(
+                        "{username} already has role {role_to} and none of those groups"
+                    )),
+                    Some(live) => {
+                        // The groups the Hub lists now, less those to leave: a
+                        // group joined since the plan is kept.
+                        let keep: Vec<(String, String)> = live
+                            .groups
+                            .iter()
+                            .filter(|g| !remove.iter().any(|r| r.id == g.id))
+                            .map(|g| (g.id.clone(), g.role.clone()))
+                            .collect();
+                        Needed::Yes {
+                            call: Call {
+                                body: Some(calls::role_body(role_to, &keep)),
+                                ..step.call.clone()
+                            },
+                            keep,
+                            batched: cell.is_some(),
+                        }
                     }
                 }
-            },
+            }
             Action::RejectAccess { username, repo, .. } => {
-                if calls::access_accepted(c, repo, username).await? {
+                let cell = b.accepted.get(repo).filter(|_| use_batch);
+                let accepted = match cell {
+                    Some(cell) => cell
+                        .get_or_try_init(|| calls::accepted_now(c, repo))
+                        .await?
+                        .contains(&username.to_lowercase()),
+                    None => calls::access_accepted(c, repo, username).await?,
+                };
+                if accepted {
                     Needed::Yes {
                         call: step.call.clone(),
                         keep: Vec::new(),
+                        batched: cell.is_some(),
                     }
                 } else {
                     Needed::No(format!(
@@ -275,10 +459,25 @@ impl Runner<'_> {
                 label,
                 ..
             } => {
-                if calls::token_active(c, org, owner, token_id).await? {
+                let key = (step.org.clone(), owner.to_lowercase());
+                let of_org = b.org_tokens.get(org).filter(|_| use_batch);
+                let of_owner = b.tokens.get(&key).filter(|_| use_batch);
+                let active = match (of_org, of_owner) {
+                    (Some(cell), _) => cell
+                        .get_or_try_init(|| calls::active_org_tokens(c, org))
+                        .await?
+                        .contains(token_id),
+                    (None, Some(cell)) => cell
+                        .get_or_try_init(|| calls::active_tokens(c, org, owner))
+                        .await?
+                        .contains(token_id),
+                    (None, None) => calls::token_active(c, org, owner, token_id).await?,
+                };
+                if active {
                     Needed::Yes {
                         call: step.call.clone(),
                         keep: Vec::new(),
+                        batched: of_org.is_some() || of_owner.is_some(),
                     }
                 } else {
                     Needed::No(format!(

@@ -11,6 +11,13 @@
 //! where to click. A departed member is set to `no_access` with no groups
 //! (their access ends at once) and their removal is the manual step that
 //! frees the seat.
+//!
+//! A plan is made either from findings ([`build`]) or from the `revoke`
+//! and `change` decisions of a closed access review ([`build_review`]):
+//! a revoke gets the calls a departed member's findings get (their grants
+//! rejected, their tokens revoked, the role call to `no_access` with no
+//! group, the removal as a manual step), a change to a lower role the role
+//! call that keeps every group. The same refusals hold for both.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +27,8 @@ use serde::{Deserialize, Serialize};
 use crate::hub::remediate::{reject_body, role_body};
 use crate::model::{Role, Snapshot};
 use crate::report::Report;
+use crate::review::Population;
+use crate::review::decisions::{Decision, Verdict};
 use crate::rules::{Finding, Rule};
 
 /// The plan file's format version.
@@ -76,11 +85,18 @@ pub struct Plan {
     pub endpoint: String,
     /// The user the token belongs to: never acted on.
     pub principal: String,
+    /// The closed access review whose decisions the plan carries out;
+    /// `None`: a plan of findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
     pub orgs: Vec<PlanOrg>,
     /// In the order they are applied.
     pub steps: Vec<Step>,
     pub manual: Vec<Manual>,
     pub refused: Vec<Refused>,
+    /// Decisions the snapshot shows carried out already: nothing to call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_done: Vec<AlreadyDone>,
 }
 
 /// The snapshot an org's steps were computed from.
@@ -110,6 +126,53 @@ impl FindingRef {
     }
 }
 
+/// A review decision a step carries out: which review, which line, who
+/// decided, and the worksheet line it was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRef {
+    pub review_id: String,
+    pub line_id: String,
+    pub username: String,
+    pub decision: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_role: Option<String>,
+    pub reviewer: String,
+    pub worksheet: String,
+    pub worksheet_line: u64,
+}
+
+impl DecisionRef {
+    fn of(review_id: &str, d: &Decision) -> DecisionRef {
+        DecisionRef {
+            review_id: review_id.to_string(),
+            line_id: d.line_id.clone(),
+            username: d.username.clone(),
+            decision: d.decision,
+            new_role: d.new_role.clone(),
+            reviewer: d.reviewer.clone(),
+            worksheet: d.worksheet.clone(),
+            worksheet_line: d.worksheet_line,
+        }
+    }
+
+    /// `review ID line L: revoke (by R, W line N)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "review {} line {}: {}{} (by {}, {} line {})",
+            self.review_id,
+            self.line_id,
+            self.decision.as_str(),
+            self.new_role
+                .as_deref()
+                .map_or(String::new(), |r| format!(" to {r}")),
+            self.reviewer,
+            self.worksheet,
+            self.worksheet_line
+        )
+    }
+}
+
 /// One Hub call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,7 +182,10 @@ pub struct Step {
     pub org: String,
     pub action: Action,
     pub findings: Vec<FindingRef>,
-    /// The findings' details: why the call is made.
+    /// The review decisions it carries out (a plan made with `--review`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<DecisionRef>,
+    /// The findings' details (or the decisions'): why the call is made.
     pub why: Vec<String>,
     /// The call as it would be sent from the snapshot's facts; `apply`
     /// sends the same call built from what the Hub says just before.
@@ -234,6 +300,8 @@ impl Action {
 pub struct Manual {
     pub org: String,
     pub findings: Vec<FindingRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<DecisionRef>,
     pub what: String,
     /// Where to click.
     pub how: String,
@@ -245,8 +313,19 @@ pub struct Manual {
 pub struct Refused {
     pub org: String,
     pub findings: Vec<FindingRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<DecisionRef>,
     pub what: String,
     pub reason: String,
+}
+
+/// A decision with nothing left to do, and what the snapshot shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlreadyDone {
+    pub org: String,
+    pub decisions: Vec<DecisionRef>,
+    pub what: String,
 }
 
 impl Plan {
@@ -275,40 +354,82 @@ pub struct Basis<'a> {
 
 /// The plan for the selected open findings of `report`.
 pub fn build(report: &Report, basis: &Basis, selection: &Selection) -> Plan {
-    let mut plan = Plan {
-        version: PLAN_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        created_at: basis.now,
-        endpoint: basis.endpoint.to_string(),
-        principal: basis.principal.to_string(),
-        orgs: Vec::new(),
-        steps: Vec::new(),
-        manual: Vec::new(),
-        refused: Vec::new(),
-    };
+    let mut plan = empty(basis, None);
     for (snapshot, id) in basis.snapshots.iter().zip(basis.snapshot_ids) {
         let findings: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| f.org == snapshot.org && selection.takes(f))
             .collect();
-        plan.orgs.push(PlanOrg {
-            org: snapshot.org.clone(),
-            snapshot_id: id.clone(),
-            taken_at: snapshot.taken_at,
-            plan: snapshot.plan.clone(),
-        });
-        OrgPlanner {
-            snapshot,
-            principal: basis.principal,
-            plan: &mut plan,
-        }
-        .plan(&findings);
+        OrgPlanner::new(snapshot, id, basis.principal, &mut plan).plan(&findings);
     }
+    number(&mut plan);
+    plan
+}
+
+/// A closed review's decisions, for [`build_review`].
+pub struct Review<'a> {
+    pub review_id: &'a str,
+    pub population: &'a Population,
+    pub decisions: &'a [Decision],
+    /// Decisions on these accounts only (a username or a line id, exact,
+    /// case-insensitive); empty: all.
+    pub subjects: &'a [String],
+}
+
+impl Review<'_> {
+    fn takes(&self, d: &Decision) -> bool {
+        matches!(d.decision, Verdict::Revoke | Verdict::Change)
+            && (self.subjects.is_empty()
+                || self.subjects.iter().any(|s| {
+                    s.eq_ignore_ascii_case(&d.username) || s.eq_ignore_ascii_case(&d.line_id)
+                }))
+    }
+}
+
+/// The plan of the `revoke` and `change` decisions of a closed review, for
+/// the orgs of `basis` (their latest snapshots). `report` is reconciled
+/// from the same snapshots: what an exception mutes there is refused.
+pub fn build_review(report: &Report, basis: &Basis, review: &Review) -> Plan {
+    let mut plan = empty(basis, Some(review.review_id.to_string()));
+    for (snapshot, id) in basis.snapshots.iter().zip(basis.snapshot_ids) {
+        let decisions: Vec<&Decision> = review
+            .decisions
+            .iter()
+            .filter(|d| d.org.eq_ignore_ascii_case(&snapshot.org) && review.takes(d))
+            .collect();
+        let muted: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.org == snapshot.org && f.is_muted())
+            .collect();
+        OrgPlanner::new(snapshot, id, basis.principal, &mut plan)
+            .decisions(review, &decisions, &muted);
+    }
+    number(&mut plan);
+    plan
+}
+
+fn empty(basis: &Basis, review: Option<String>) -> Plan {
+    Plan {
+        version: PLAN_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_at: basis.now,
+        endpoint: basis.endpoint.to_string(),
+        principal: basis.principal.to_string(),
+        review,
+        orgs: Vec::new(),
+        steps: Vec::new(),
+        manual: Vec::new(),
+        refused: Vec::new(),
+        already_done: Vec::new(),
+    }
+}
+
+fn number(plan: &mut Plan) {
     for (n, step) in plan.steps.iter_mut().enumerate() {
         step.id = format!("{}#{}", step.org, n + 1);
     }
-    plan
 }
 
 struct OrgPlanner<'a> {
@@ -317,13 +438,61 @@ struct OrgPlanner<'a> {
     plan: &'a mut Plan,
 }
 
+/// Why a call is made: the findings it fixes or the decisions it carries
+/// out, with their details.
+#[derive(Debug, Clone, Default)]
+struct Why {
+    findings: Vec<FindingRef>,
+    decisions: Vec<DecisionRef>,
+    details: Vec<String>,
+}
+
+impl Why {
+    fn findings(fs: &[&Finding]) -> Why {
+        Why {
+            findings: fs.iter().map(|f| FindingRef::of(f)).collect(),
+            decisions: Vec::new(),
+            details: fs.iter().map(|f| f.detail.clone()).collect(),
+        }
+    }
+
+    fn add(&mut self, other: Why) {
+        self.findings.extend(other.findings);
+        self.decisions.extend(other.decisions);
+        self.details.extend(other.details);
+    }
+}
+
 /// What one member's role call gathers.
 #[derive(Default)]
 struct MemberFix {
+    /// To `no_access`, out of every group.
     demote: bool,
+    /// To this role (a review's `change`), keeping every group.
+    role_to: Option<String>,
     remove: BTreeSet<GroupRef>,
-    findings: Vec<FindingRef>,
-    why: Vec<String>,
+    why: Why,
+}
+
+impl<'a> OrgPlanner<'a> {
+    fn new(
+        snapshot: &'a Snapshot,
+        snapshot_id: &str,
+        principal: &'a str,
+        plan: &'a mut Plan,
+    ) -> OrgPlanner<'a> {
+        plan.orgs.push(PlanOrg {
+            org: snapshot.org.clone(),
+            snapshot_id: snapshot_id.to_string(),
+            taken_at: snapshot.taken_at,
+            plan: snapshot.plan.clone(),
+        });
+        OrgPlanner {
+            snapshot,
+            principal,
+            plan,
+        }
+    }
 }
 
 impl OrgPlanner<'_> {
@@ -335,31 +504,34 @@ impl OrgPlanner<'_> {
         username.eq_ignore_ascii_case(self.principal)
     }
 
-    fn refuse(&mut self, f: &[&Finding], what: String, reason: String) {
+    fn refuse(&mut self, why: &Why, what: String, reason: String) {
         self.plan.refused.push(Refused {
             org: self.org(),
-            findings: f.iter().map(|f| FindingRef::of(f)).collect(),
+            findings: why.findings.clone(),
+            decisions: why.decisions.clone(),
             what,
             reason,
         });
     }
 
-    fn manual(&mut self, f: &Finding, what: String, how: String) {
+    fn manual(&mut self, why: &Why, what: String, how: String) {
         self.plan.manual.push(Manual {
             org: self.org(),
-            findings: vec![FindingRef::of(f)],
+            findings: why.findings.clone(),
+            decisions: why.decisions.clone(),
             what,
             how,
         });
     }
 
-    fn step(&mut self, findings: &[&Finding], action: Action, call: Call) {
+    fn step(&mut self, why: Why, action: Action, call: Call) {
         self.plan.steps.push(Step {
             id: String::new(),
             org: self.org(),
             action,
-            findings: findings.iter().map(|f| FindingRef::of(f)).collect(),
-            why: findings.iter().map(|f| f.detail.clone()).collect(),
+            findings: why.findings,
+            decisions: why.decisions,
+            why: why.details,
             call,
         });
     }
@@ -381,27 +553,16 @@ impl OrgPlanner<'_> {
                     if let Some(u) = &f.username {
                         let fix = members.entry(u.clone()).or_default();
                         fix.demote = true;
-                        fix.findings.push(FindingRef::of(f));
-                        fix.why.push(f.detail.clone());
+                        fix.why.add(Why::findings(&[f]));
                     }
-                    self.manual(
-                        f,
-                        format!(
-                            "remove {} from the org (frees the seat)",
-                            f.username.as_deref().unwrap_or(&f.subject)
-                        ),
-                        format!(
-                            "https://huggingface.co/organizations/{}/settings/members → {} → \
-                             Remove (the Hub documents no API call for it); apply first sets \
-                             the role to no_access and leaves every group",
-                            f.org,
-                            f.username.as_deref().unwrap_or(&f.subject)
-                        ),
+                    self.removal(
+                        &Why::findings(&[f]),
+                        f.username.as_deref().unwrap_or(&f.subject),
                     );
                 }
                 Rule::DepartedGroupAccess => self.group(f, &mut members),
                 Rule::DepartedInvite | Rule::StaleInvite => self.manual(
-                    f,
+                    &Why::findings(&[f]),
                     format!("cancel the invitation of {}", f.subject),
                     format!(
                         "https://huggingface.co/organizations/{}/settings/members → Invitations \
@@ -410,32 +571,269 @@ impl OrgPlanner<'_> {
                     ),
                 ),
                 _ => self.manual(
-                    f,
+                    &Why::findings(&[f]),
                     format!("decide on {} ({})", f.subject, f.rule),
                     format!("no call fixes this without a person's decision: {}", f.fix),
                 ),
             }
         }
         for (id, fs) in tokens {
-            self.token(&id, &fs);
+            self.token(&id, Why::findings(&fs));
         }
-        self.members(members, findings);
+        self.members(members);
+    }
+
+    /// The manual step that frees a leaver's seat.
+    fn removal(&mut self, why: &Why, username: &str) {
+        self.manual(
+            why,
+            format!("remove {username} from the org (frees the seat)"),
+            format!(
+                "https://huggingface.co/organizations/{}/settings/members → {username} → Remove \
+                 (the Hub documents no API call for it); apply first sets the role to no_access \
+                 and leaves every group",
+                self.snapshot.org
+            ),
+        );
+    }
+
+    /// A review's decisions: for each revoke, what the departed member's
+    /// findings would get; for each change to a lower role, the role call
+    /// keeping every group. What the snapshot shows done already is listed
+    /// as such; what an exception mutes (`muted`) is refused.
+    fn decisions(mut self, review: &Review, decisions: &[&Decision], muted: &[&Finding]) {
+        let mut members: BTreeMap<String, MemberFix> = BTreeMap::new();
+        let mut tokens: Vec<(String, Why)> = Vec::new();
+        let snapshot = self.snapshot;
+        let reason = format!("hfaudit: access review {}", review.review_id);
+        for d in decisions {
+            let why = Why {
+                findings: Vec::new(),
+                decisions: vec![DecisionRef::of(review.review_id, d)],
+                details: vec![decision_detail(review.review_id, d)],
+            };
+            let username = d.username.as_str();
+            let member = self
+                .snapshot
+                .members
+                .iter()
+                .find(|m| m.username.eq_ignore_ascii_case(username));
+            // An exception on the account itself mutes its role call.
+            let member_muted = muted
+                .iter()
+                .find(|f| f.subject.eq_ignore_ascii_case(username));
+            let role_call = |fix: MemberFix, members: &mut BTreeMap<String, MemberFix>| {
+                members.insert(member.map_or(username, |m| &m.username).to_string(), fix);
+            };
+            match d.decision {
+                Verdict::Revoke => {
+                    let mut acted = false;
+                    let grants: Vec<String> = self
+                        .snapshot
+                        .repo_access
+                        .iter()
+                        .filter(|a| {
+                            a.username
+                                .as_deref()
+                                .is_some_and(|u| u.eq_ignore_ascii_case(username))
+                        })
+                        .map(|a| format!("{}/{}", a.repo_type, a.repo))
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect();
+                    for key in grants {
+                        acted = true;
+                        let exception = muted.iter().find(|f| {
+                            f.username
+                                .as_deref()
+                                .is_some_and(|u| u.eq_ignore_ascii_case(username))
+                                && f.repos.contains(&key)
+                        });
+                        match exception {
+                            Some(f) => self.refuse_muted(
+                                &why,
+                                format!("reject {username}'s access to {key}"),
+                                f,
+                            ),
+                            None => self.reject(username, &key, why.clone(), &reason),
+                        }
+                    }
+                    let owned: Vec<String> = self
+                        .snapshot
+                        .tokens
+                        .iter()
+                        .filter(|t| t.owner.eq_ignore_ascii_case(username) && !t.is_revoked())
+                        .map(|t| t.id.clone())
+                        .collect();
+                    for id in owned {
+                        acted = true;
+                        let suffix = format!("#{id}");
+                        match muted.iter().find(|f| f.subject.ends_with(&suffix)) {
+                            Some(f) => self.refuse_muted(
+                                &why,
+                                format!("revoke {username}'s token {id} for the org"),
+                                f,
+                            ),
+                            None => tokens.push((id, why.clone())),
+                        }
+                    }
+                    if let Some(m) = member {
+                        acted = true;
+                        match member_muted {
+                            Some(f) => self.refuse_muted(
+                                &why,
+                                format!(
+                                    "set {}'s role to no_access and leave every group",
+                                    m.username
+                                ),
+                                f,
+                            ),
+                            None => role_call(
+                                MemberFix {
+                                    demote: true,
+                                    why: why.clone(),
+                                    ..MemberFix::default()
+                                },
+                                &mut members,
+                            ),
+                        }
+                        self.removal(&why, &m.username);
+                    }
+                    // A service account is no member: deleting it is manual.
+                    let service_account = member.is_none()
+                        && snapshot
+                            .service_accounts
+                            .iter()
+                            .any(|s| s.username.eq_ignore_ascii_case(username))
+                        && review
+                            .population
+                            .line(&d.line_id)
+                            .is_some_and(|l| l.kind == "service_account");
+                    if service_account {
+                        acted = true;
+                        self.manual(
+                            &why,
+                            format!("delete the service account {username}"),
+                            format!(
+                                "https://huggingface.co/organizations/{}/settings/service-accounts \
+                                 → {username} → Delete (the Hub documents no API call for it)",
+                                snapshot.org
+                            ),
+                        );
+                    }
+                    if !acted {
+                        self.done(
+                            why,
+                            format!(
+                                "revoke {username}: no longer in {} and holds nothing there",
+                                snapshot.org
+                            ),
+                        );
+                    }
+                }
+                Verdict::Change => {
+                    let new_role = d.new_role.clone().unwrap_or_default();
+                    let Some(m) = member else {
+                        self.done(
+                            why,
+                            format!(
+                                "change {username} to {new_role}: no longer a member of {}",
+                                snapshot.org
+                            ),
+                        );
+                        continue;
+                    };
+                    let current = m.role.as_deref();
+                    if current.is_some_and(|r| r.eq_ignore_ascii_case(&new_role)) {
+                        self.done(
+                            why,
+                            format!("change {} to {new_role}: already so", m.username),
+                        );
+                        continue;
+                    }
+                    let what = format!(
+                        "set {}'s role from {} to {new_role}",
+                        m.username,
+                        current.unwrap_or("unknown")
+                    );
+                    if Role::escalation(current, Some(&new_role)).0 {
+                        self.refuse(
+                            &why,
+                            what,
+                            "it raises the role: a plan only lowers access (raise it by hand if \
+                             that is meant)"
+                                .into(),
+                        );
+                        continue;
+                    }
+                    match member_muted {
+                        Some(f) => self.refuse_muted(&why, what, f),
+                        None => role_call(
+                            MemberFix {
+                                role_to: Some(new_role),
+                                why,
+                                ..MemberFix::default()
+                            },
+                            &mut members,
+                        ),
+                    }
+                }
+                Verdict::Keep => {}
+            }
+        }
+        for (id, why) in tokens {
+            self.token(&id, why);
+        }
+        self.members(members);
+    }
+
+    fn refuse_muted(&mut self, why: &Why, what: String, f: &Finding) {
+        self.refuse(
+            why,
+            what,
+            format!(
+                "an exception accepts {} on {}: {}",
+                f.rule,
+                f.subject,
+                f.muted.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+
+    fn done(&mut self, why: Why, what: String) {
+        self.plan.already_done.push(AlreadyDone {
+            org: self.org(),
+            decisions: why.decisions,
+            what,
+        });
     }
 
     fn grant(&mut self, f: &Finding) {
         let repo_key = f.repos.first().map(String::as_str).unwrap_or("");
-        let (kind, repo) = repo_key.split_once('/').unwrap_or(("", repo_key));
-        let Some(username) = f.username.clone() else {
+        let Some(username) = f.username.as_deref() else {
+            let (kind, repo) = repo_key.split_once('/').unwrap_or(("", repo_key));
             self.manual(
-                f,
+                &Why::findings(&[f]),
                 format!("reject the hidden requester's access to {repo_key}"),
                 format!("https://huggingface.co/{kind}s/{repo}/settings → Gated user access"),
             );
             return;
         };
-        if self.is_principal(&username) {
+        self.reject(
+            username,
+            repo_key,
+            Why::findings(&[f]),
+            &rejection_reason(f),
+        );
+    }
+
+    /// Rejecting `username`'s accepted request on `repo_key`
+    /// (`type/namespace/name`): a call for a model, a manual step else.
+    fn reject(&mut self, username: &str, repo_key: &str, why: Why, reason: &str) {
+        let (kind, repo) = repo_key.split_once('/').unwrap_or(("", repo_key));
+        if self.is_principal(username) {
             self.refuse(
-                &[f],
+                &why,
                 format!("reject {username}'s access to {repo_key}"),
                 "it is the token's own user".into(),
             );
@@ -443,7 +841,7 @@ impl OrgPlanner<'_> {
         }
         if kind != "model" {
             self.manual(
-                f,
+                &why,
                 format!("reject {username}'s access to the gated {kind} {repo}"),
                 format!(
                     "https://huggingface.co/{kind}s/{repo}/settings → Gated user access → \
@@ -461,18 +859,18 @@ impl OrgPlanner<'_> {
                     && a.repo == repo
                     && a.username
                         .as_deref()
-                        .is_some_and(|u| u.eq_ignore_ascii_case(&username))
+                        .is_some_and(|u| u.eq_ignore_ascii_case(username))
             })
             .and_then(|a| a.reviewed_at);
         let call = Call {
             method: "POST".into(),
             path: format!("/api/models/{repo}/user-access-request/handle"),
-            body: Some(reject_body(&username, &rejection_reason(f))),
+            body: Some(reject_body(username, reason)),
         };
         self.step(
-            &[f],
+            why,
             Action::RejectAccess {
-                username,
+                username: username.to_string(),
                 repo: repo.to_string(),
                 granted_at,
             },
@@ -480,7 +878,7 @@ impl OrgPlanner<'_> {
         );
     }
 
-    fn token(&mut self, id: &str, findings: &[&Finding]) {
+    fn token(&mut self, id: &str, why: Why) {
         let token = self.snapshot.tokens.iter().find(|t| t.id == id);
         let Some(token) = token else {
             return;
@@ -491,22 +889,31 @@ impl OrgPlanner<'_> {
             token.label()
         );
         if self.is_principal(&token.owner) {
-            self.refuse(findings, what, "it is the token's own user".into());
+            self.refuse(&why, what, "it is the token's own user".into());
             return;
         }
         if !enterprise(self.snapshot.plan.as_deref()) {
-            for f in findings {
-                self.manual(
-                    f,
-                    what.clone(),
-                    format!(
-                        "revoking a member's token for the org needs Enterprise (this org's plan: \
-                         {}): ask {} to delete it at https://huggingface.co/settings/tokens, or \
-                         remove them from the org",
-                        self.snapshot.plan.as_deref().unwrap_or("unknown"),
-                        token.owner
-                    ),
-                );
+            let how = format!(
+                "revoking a member's token for the org needs Enterprise (this org's plan: {}): \
+                 ask {} to delete it at https://huggingface.co/settings/tokens, or remove them \
+                 from the org",
+                self.snapshot.plan.as_deref().unwrap_or("unknown"),
+                token.owner
+            );
+            // One manual step per finding (or decision), as each is listed.
+            for f in &why.findings {
+                let one = Why {
+                    findings: vec![f.clone()],
+                    ..Why::default()
+                };
+                self.manual(&one, what.clone(), how.clone());
+            }
+            if !why.decisions.is_empty() {
+                let decisions = Why {
+                    decisions: why.decisions.clone(),
+                    ..Why::default()
+                };
+                self.manual(&decisions, what.clone(), how.clone());
             }
             return;
         }
@@ -519,7 +926,7 @@ impl OrgPlanner<'_> {
             body: None,
         };
         self.step(
-            findings,
+            why,
             Action::RevokeToken {
                 token_id: token.id.clone(),
                 owner: token.owner.clone(),
@@ -543,7 +950,7 @@ impl OrgPlanner<'_> {
             .collect();
         let [group] = found.as_slice() else {
             self.refuse(
-                &[f],
+                &Why::findings(&[f]),
                 format!("remove {username} from the resource group {name}"),
                 format!(
                     "{} resource groups are named '{name}' in the snapshot: the group is not \
@@ -558,13 +965,12 @@ impl OrgPlanner<'_> {
             id: group.id.clone(),
             name: group.name.clone(),
         });
-        fix.findings.push(FindingRef::of(f));
-        fix.why.push(f.detail.clone());
+        fix.why.add(Why::findings(&[f]));
     }
 
     /// One role call per member; never on the token's own user, never
     /// taking the org's last admin away.
-    fn members(&mut self, members: BTreeMap<String, MemberFix>, findings: &[&Finding]) {
+    fn members(&mut self, members: BTreeMap<String, MemberFix>) {
         let mut admins = self
             .snapshot
             .members
@@ -580,11 +986,6 @@ impl OrgPlanner<'_> {
             let Some(member) = member else {
                 continue;
             };
-            let of_member: Vec<&Finding> = findings
-                .iter()
-                .copied()
-                .filter(|f| fix.findings.contains(&FindingRef::of(f)))
-                .collect();
             let before: Vec<GroupRole> = self
                 .snapshot
                 .group_members
@@ -597,10 +998,10 @@ impl OrgPlanner<'_> {
                 })
                 .collect();
             let current = member.role.clone();
-            let role_to = if fix.demote {
-                Role::NoAccess.as_str().to_string()
-            } else {
-                current.clone().unwrap_or_else(|| "read".into())
+            let role_to = match (&fix.role_to, fix.demote) {
+                (_, true) => Role::NoAccess.as_str().to_string(),
+                (Some(role), false) => role.clone(),
+                (None, false) => current.clone().unwrap_or_else(|| "read".into()),
             };
             let remove: Vec<GroupRef> = if fix.demote {
                 before
@@ -629,7 +1030,7 @@ impl OrgPlanner<'_> {
             };
             if self.is_principal(&username) {
                 self.refuse(
-                    &of_member,
+                    &fix.why,
                     action.describe(),
                     "it is the token's own user".into(),
                 );
@@ -638,7 +1039,7 @@ impl OrgPlanner<'_> {
             let demotes_admin = member.role() == Some(Role::Admin) && role_to != "admin";
             if demotes_admin && admins <= 1 {
                 self.refuse(
-                    &of_member,
+                    &fix.why,
                     action.describe(),
                     format!("{username} is the last admin of {}", self.snapshot.org),
                 );
@@ -660,9 +1061,28 @@ impl OrgPlanner<'_> {
                 ),
                 body: Some(role_body(&role_to, &keep)),
             };
-            self.step(&of_member, action, call);
+            self.step(fix.why, action, call);
         }
     }
+}
+
+/// Why a decision's calls are made: who decided what, where.
+fn decision_detail(review_id: &str, d: &Decision) -> String {
+    let mut text = format!(
+        "access review {review_id}: {} decided {}{} on line {} ({} line {})",
+        d.reviewer,
+        d.decision.as_str(),
+        d.new_role
+            .as_deref()
+            .map_or(String::new(), |r| format!(" to {r}")),
+        d.line_id,
+        d.worksheet,
+        d.worksheet_line
+    );
+    if let Some(note) = d.note.as_deref().filter(|n| !n.is_empty()) {
+        text.push_str(&format!(": {note}"));
+    }
+    text
 }
 
 /// Whether the org's plan revokes member tokens (Enterprise and above);

@@ -486,3 +486,220 @@ fn invites_and_judgement_calls_are_manual_steps() {
         plan.manual
     );
 }
+
+mod review {
+    //! Plans of a closed review's decisions ([`build_review`]).
+
+    use super::*;
+    use crate::review::Population;
+    use crate::review::decisions::{Decision, Verdict};
+
+    const REVIEW: &str = "20260701T090000.000Z";
+
+    fn decision(user: &str, verdict: Verdict, new_role: Option<&str>, line: u64) -> Decision {
+        Decision {
+            line_id: format!("acme:{user}"),
+            org: "acme".into(),
+            username: user.into(),
+            decision: verdict,
+            new_role: new_role.map(str::to_string),
+            note: None,
+            reviewer: "sec@acme.example".into(),
+            recorded_at: now(),
+            worksheet: "sec.csv".into(),
+            worksheet_sha256: "00".repeat(32),
+            worksheet_line: line,
+        }
+    }
+
+    fn plan_of(snap: &Snapshot, findings: Vec<Finding>, decisions: &[Decision]) -> Plan {
+        plan_with(snap, findings, decisions, Vec::new())
+    }
+
+    fn plan_with(
+        snap: &Snapshot,
+        findings: Vec<Finding>,
+        decisions: &[Decision],
+        lines: Vec<crate::review::Line>,
+    ) -> Plan {
+        let population = Population {
+            schema_version: 1,
+            review_id: REVIEW.into(),
+            lines,
+        };
+        build_review(
+            &report_of(findings),
+            &Basis {
+                snapshots: &[snap],
+                snapshot_ids: &["20260630T110000.000Z".to_string()],
+                principal: "boss",
+                endpoint: "https://huggingface.co",
+                now: now(),
+            },
+            &Review {
+                review_id: REVIEW,
+                population: &population,
+                decisions,
+                subjects: &[],
+            },
+        )
+    }
+
+    #[test]
+    fn no_acting_decision_is_an_empty_plan() {
+        let (s, _) = bob_everywhere();
+        for decisions in [vec![], vec![decision("bob", Verdict::Keep, None, 2)]] {
+            let plan = plan_of(&s, vec![], &decisions);
+            assert_eq!(plan.review.as_deref(), Some(REVIEW));
+            assert!(plan.steps.is_empty() && plan.manual.is_empty());
+            assert!(plan.refused.is_empty() && plan.already_done.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_revoke_gets_every_call_a_leaver_gets_named_by_its_decision() {
+        let (s, people) = bob_everywhere();
+        let from_findings = plan_for(&s, &people, &Selection::default());
+        let plan = plan_of(&s, vec![], &[decision("bob", Verdict::Revoke, None, 7)]);
+        // The same calls, in the same order, as bob's findings get.
+        let calls = |p: &Plan| -> Vec<Call> { p.steps.iter().map(|s| s.call.clone()).collect() };
+        let mut want = calls(&from_findings);
+        // The rejection reason names the review instead of the rule.
+        want[0].body = Some(crate::hub::remediate::reject_body(
+            "bob",
+            &format!("hfaudit: access review {REVIEW}"),
+        ));
+        assert_eq!(calls(&plan), want);
+        for step in &plan.steps {
+            assert!(step.findings.is_empty());
+            assert_eq!(step.decisions.len(), 1);
+            assert_eq!(step.decisions[0].worksheet_line, 7);
+            assert!(
+                step.why[0].contains("sec@acme.example decided revoke"),
+                "{:?}",
+                step.why
+            );
+        }
+        // The dataset rejection and the removal from the org are manual.
+        let manual: Vec<&str> = plan.manual.iter().map(|m| m.what.as_str()).collect();
+        assert_eq!(manual.len(), 2, "{manual:?}");
+        assert!(manual.iter().any(|m| m.contains("gated dataset")));
+        assert!(manual.iter().any(|m| m.contains("remove bob from the org")));
+    }
+
+    #[test]
+    fn a_change_lowers_the_role_and_keeps_every_group() {
+        let (s, _) = bob_everywhere();
+        let plan = plan_of(
+            &s,
+            vec![],
+            &[decision("bob", Verdict::Change, Some("read"), 3)],
+        );
+        assert_eq!(kinds(&plan), ["set_access"]);
+        assert_eq!(
+            plan.steps[0].call.body,
+            Some(crate::hub::remediate::role_body(
+                "read",
+                &[
+                    (RESEARCH.to_string(), "write".to_string()),
+                    (INFRA.to_string(), "read".to_string())
+                ]
+            ))
+        );
+        let Action::SetAccess { remove, .. } = &plan.steps[0].action else {
+            panic!()
+        };
+        assert!(remove.is_empty());
+        assert!(plan.manual.is_empty());
+    }
+
+    #[test]
+    fn gone_same_raised_muted_and_self_are_no_call() {
+        let mut s = org(vec![
+            member("bob", "write"),
+            member("carol", "read"),
+            member("erin", "read"),
+        ]);
+        grant(&mut s, "erin", "model", "acme/secret-model");
+        // erin left; an exception accepts her access to the model.
+        let people = [active("boss"), active("bob"), active("carol"), gone("erin")];
+        let mut findings = run(&s, &people);
+        for f in &mut findings {
+            if f.rule == Rule::DepartedGatedAccess {
+                f.muted = Some("the auditors asked for it".into());
+            }
+        }
+        assert!(findings.iter().any(Finding::is_muted));
+        let plan = plan_of(
+            &s,
+            findings,
+            &[
+                // Gone from the snapshot: nothing to do.
+                decision("zoe", Verdict::Revoke, None, 2),
+                decision("yan", Verdict::Change, Some("read"), 3),
+                // Already so.
+                decision("carol", Verdict::Change, Some("read"), 4),
+                // A raise is no plan's business.
+                decision("bob", Verdict::Change, Some("admin"), 5),
+                // The token's own user, and the last admin.
+                decision("boss", Verdict::Change, Some("read"), 6),
+                // Muted grant: refused; the role call goes ahead.
+                decision("erin", Verdict::Revoke, None, 8),
+            ],
+        );
+        let done: Vec<&str> = plan
+            .already_done
+            .iter()
+            .map(|d| d.decisions[0].line_id.as_str())
+            .collect();
+        assert_eq!(done, ["acme:zoe", "acme:yan", "acme:carol"]);
+        let refused: Vec<(&str, &str)> = plan
+            .refused
+            .iter()
+            .map(|r| (r.decisions[0].line_id.as_str(), r.reason.as_str()))
+            .collect();
+        assert_eq!(refused.len(), 3, "{refused:?}");
+        assert!(refused[0].0 == "acme:bob" && refused[0].1.contains("raises the role"));
+        assert!(refused[1].0 == "acme:erin" && refused[1].1.contains("the auditors asked for it"));
+        assert!(refused[2].0 == "acme:boss" && refused[2].1.contains("token's own user"));
+        let paths: Vec<&str> = plan.steps.iter().map(|s| s.call.path.as_str()).collect();
+        assert_eq!(paths, ["/api/organizations/acme/members/erin/role"]);
+    }
+
+    #[test]
+    fn the_last_admin_is_not_demoted_by_a_review_either() {
+        let decisions = [decision("ann", Verdict::Change, Some("write"), 2)];
+        // Two admins (boss and ann): ann may go.
+        let s = org(vec![member("ann", "admin")]);
+        assert_eq!(kinds(&plan_of(&s, vec![], &decisions)), ["set_access"]);
+        // ann alone: refused.
+        let mut alone = s.clone();
+        alone.members.retain(|m| m.username != "boss");
+        let plan = plan_of(&alone, vec![], &decisions);
+        assert!(plan.steps.is_empty());
+        assert!(
+            plan.refused[0].reason.contains("last admin of acme"),
+            "{:?}",
+            plan.refused
+        );
+    }
+
+    #[test]
+    fn revoking_a_service_account_is_a_manual_deletion() {
+        let s = with_service_accounts(org(vec![]), vec![service_account("ci-bot")]);
+        let mut line = crate::review::worksheet::tests_line();
+        line.line_id = "acme:ci-bot".into();
+        line.kind = "service_account".into();
+        let decisions = [decision("ci-bot", Verdict::Revoke, None, 2)];
+        let plan = plan_with(&s, vec![], &decisions, vec![line]);
+        assert!(plan.steps.is_empty());
+        let [m] = plan.manual.as_slice() else {
+            panic!("{:?}", plan.manual)
+        };
+        assert!(m.what.contains("delete the service account ci-bot"));
+        assert_eq!(m.decisions[0].line_id, "acme:ci-bot");
+        // Not listed (any more): already done.
+        let gone = plan_with(&org(vec![]), vec![], &decisions, vec![]);
+        assert_eq!(gone.already_done.len(), 1);
+    }
+}

@@ -20,7 +20,7 @@ use crate::model::RepoAccess;
 /// Page size for repo listings.
 const LISTING_PAGE: usize = 500;
 /// Page size for access requests (the Hub's maximum).
-const ACCESS_PAGE: usize = 1000;
+pub const ACCESS_PAGE: usize = 1000;
 
 /// `type/namespace/name` → gating mode, for every gated model and dataset.
 pub async fn gated_repos(c: &HubClient, org: &str) -> Result<Outcome<BTreeMap<String, String>>> {
@@ -193,29 +193,7 @@ async fn repo_access(c: &HubClient, key: &str, mode: &str) -> Result<Outcome<Vec
              not read"
         )));
     }
-    let limit = ACCESS_PAGE.to_string();
-    let url = c.url(
-        &[
-            "api",
-            &format!("{kind}s"),
-            namespace,
-            name,
-            "user-access-request",
-            "accepted",
-        ],
-        &[("limit", &limit)],
-    );
-    // The Hub sends no request id: a request is its requester. One whose
-    // requester is hidden cannot be told from another, so each is its own
-    // (a repeat of it across pages goes unnoticed, but none is lost).
-    let hidden = AtomicUsize::new(0);
-    let key_of = |r: &wire::AccessRequest| match &r.user {
-        Some(u) => format!("user:{}", u.user.to_lowercase()),
-        None => format!("hidden:{}", hidden.fetch_add(1, Ordering::Relaxed)),
-    };
-    let listed = c
-        .get_all(&url, ACCESS_PAGE, key_of, &|_| {}, std::future::ready(None))
-        .await;
+    let listed = accepted_requests(c, kind, namespace, name).await;
     let requests = match listed {
         Err(Error::Hub {
             status: Some(400), ..
@@ -246,4 +224,36 @@ async fn repo_access(c: &HubClient, key: &str, mode: &str) -> Result<Outcome<Vec
             })
             .collect(),
     ))
+}
+
+/// Every accepted request on the gated repo `namespace/name` of `kind`
+/// (`model` or `dataset`), paged at the Hub's maximum.
+pub(crate) async fn accepted_requests(
+    c: &HubClient,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Vec<wire::AccessRequest>> {
+    let limit = ACCESS_PAGE.to_string();
+    let url = c.url(
+        &[
+            "api",
+            &format!("{kind}s"),
+            namespace,
+            name,
+            "user-access-request",
+            "accepted",
+        ],
+        &[("limit", &limit)],
+    );
+    // The Hub sends no request id: a request is its requester. One whose
+    // requester is hidden cannot be told from another, so each is its own
+    // (a repeat of it across pages goes unnoticed, but none is lost).
+    let hidden = AtomicUsize::new(0);
+    let key_of = |r: &wire::AccessRequest| match &r.user {
+        Some(u) => format!("user:{}", u.user.to_lowercase()),
+        None => format!("hidden:{}", hidden.fetch_add(1, Ordering::Relaxed)),
+    };
+    c.get_all(&url, ACCESS_PAGE, key_of, &|_| {}, std::future::ready(None))
+        .await
 }

@@ -12,7 +12,8 @@ mod tokens;
 
 use chrono::{DateTime, Utc};
 
-pub use gated::{accepted_access, gated_repos};
+pub(crate) use gated::accepted_requests;
+pub use gated::{ACCESS_PAGE, accepted_access, gated_repos};
 pub use invites::{pending_invites, pending_members};
 pub use service_accounts::service_accounts;
 pub use tokens::{
