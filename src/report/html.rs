@@ -142,13 +142,23 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
             .collect()
     });
     let mut sections = Vec::with_capacity(SECTIONS.len());
+    let mut size = 0;
     for ((name, _), html) in SECTIONS.iter().zip(rendered) {
-        sections.push((*name, Value::from_safe_string(html?)));
+        let html = html?;
+        size += html.len();
+        sections.push((*name, Value::from_safe_string(html)));
     }
     let sections: Value = sections.into_iter().collect();
+    // The page is the sections and some 100 KB of its own: written into a
+    // buffer of that size, not grown by doubling (a 12 MB page).
+    let mut page = Vec::with_capacity(size + (256 << 10));
     env.get_template(MAIN)
-        .and_then(|t| t.render(context! { sections => sections, ..ctx }))
-        .map_err(fail)
+        .and_then(|t| {
+            t.render_captured_to(context! { sections => sections, ..ctx }, &mut page)
+                .map(drop)
+        })
+        .map_err(fail)?;
+    Ok(String::from_utf8(page).expect("minijinja writes UTF-8"))
 }
 
 fn environment(templates: Option<&Path>) -> Environment<'static> {

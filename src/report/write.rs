@@ -2,10 +2,11 @@
 //! failed or killed run never leaves a set that looks complete but mixes
 //! old and new files:
 //!
-//! 1. everything is rendered in memory first (a template error writes
-//!    nothing);
-//! 2. each file, and [`SET_MANIFEST`] naming all six with their sha256,
-//!    goes to a fsynced 0600 temporary file `.NAME.PID.N.tmp` in `DIR`;
+//! 1. each file is rendered in memory and, as soon as it is, goes to a
+//!    fsynced 0600 temporary file `.NAME.PID.N.tmp` in `DIR` (a template
+//!    error removes them, and `DIR` if this run created it: nothing is
+//!    left);
+//! 2. so does [`SET_MANIFEST`], naming all six with their sha256;
 //! 3. under `DIR/.hfaudit-report.lock` (two runs never interleave their
 //!    renames), the previous manifest is removed, the six are renamed over
 //!    the previous reports, and the new manifest is renamed in last.
@@ -68,74 +69,141 @@ struct SetFile<'a> {
 /// access.csv and findings.json into `out` (created 0700 if missing) as
 /// one set, then [`SET_MANIFEST`]. Returns the paths written, the
 /// manifest last.
+///
+/// Each file goes to its temporary file as soon as it is rendered (the
+/// CSVs and the JSON are written and fsynced while the HTML still
+/// renders); a failed render removes them, and the directories this call
+/// created, so a set is published whole or not at all.
 pub fn write_outputs(
     report: &Report,
     out: &Path,
     templates: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
     let started = Instant::now();
+    let staging = Staging::prepare(out)?;
     // The HTML and the JSON are the big ones: render them beside the CSVs,
-    // each hashed (for the manifest) in the thread that rendered it.
-    let (html, json, csvs) = std::thread::scope(|scope| {
-        let html = scope.spawn(|| hashed(html::render(report, templates).map(String::into_bytes)));
-        let json = scope.spawn(|| hashed(json::render(report)));
+    // each hashed (for the manifest) and staged in the thread that
+    // rendered it.
+    let (files, rendered_at) = std::thread::scope(|scope| {
+        let staging = &staging;
+        let html = scope.spawn(move || {
+            let html = html::render(report, templates).map(String::into_bytes);
+            (Instant::now(), staging.stage(FILES[0], html))
+        });
+        let json = scope.spawn(move || staging.stage(FILES[5], json::render(report)));
         let csvs = [
-            hashed(csv::findings(report)),
-            hashed(csv::seats(report)),
-            hashed(csv::seats_history(report)),
-            hashed(csv::access(report)),
+            staging.stage(FILES[1], csv::findings(report)),
+            staging.stage(FILES[2], csv::seats(report)),
+            staging.stage(FILES[3], csv::seats_history(report)),
+            staging.stage(FILES[4], csv::access(report)),
         ];
-        (joined(html), joined(json), csvs)
+        let json = joined(json);
+        let (rendered_at, html) = joined(html);
+        let [findings, seats, seats_history, access] = csvs;
+        (
+            [html, findings, seats, seats_history, access, json],
+            rendered_at,
+        )
     });
-    let [findings, seats, seats_history, access] = csvs;
-    let mut rendered: Vec<Hashed> = vec![html?, findings?, seats?, seats_history?, access?, json?];
-    rendered.push(hashed(set_manifest(&rendered))?);
-    let names: Vec<&str> = FILES.iter().copied().chain([SET_MANIFEST]).collect();
-    tracing::debug!("reports rendered in {} ms", started.elapsed().as_millis());
-    let started = Instant::now();
-    create_dir(out)?;
-    sweep_stale_temps(out);
-    // Written and fsynced at once: the fsyncs overlap.
-    let written: Vec<Result<PathBuf>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = names
-            .iter()
-            .zip(&rendered)
-            .map(|(name, file)| scope.spawn(move || write_temp(out, name, &file.bytes)))
-            .collect();
-        handles.into_iter().map(joined).collect()
-    });
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(names.len());
-    let mut failed = None;
-    for (name, result) in names.iter().zip(written) {
-        match result {
-            Ok(temp) => temps.push((temp, out.join(name))),
-            Err(e) => failed = failed.or(Some(e)),
+    tracing::debug!(
+        "reports rendered in {} ms",
+        rendered_at.duration_since(started).as_millis()
+    );
+    // A render error (a broken template) is the one to report, before any
+    // error writing another file.
+    let mut staged = Vec::with_capacity(files.len() + 1);
+    let mut render_error = None;
+    let mut write_error = None;
+    for file in files {
+        match file {
+            Ok(Ok(file)) => staged.push(file),
+            Ok(Err(e)) => write_error = write_error.or(Some(e)),
+            Err(e) => render_error = render_error.or(Some(e)),
         }
     }
-    if let Some(e) = failed {
-        remove_all(&temps);
+    if let Some(e) = render_error.or(write_error) {
+        staging.abandon(&staged);
         return Err(e);
     }
+    let manifest = set_manifest(&staged).map(|bytes| staging.stage(SET_MANIFEST, Ok(bytes)));
+    match manifest {
+        Ok(Ok(Ok(file))) => staged.push(file),
+        Ok(Ok(Err(e))) | Ok(Err(e)) | Err(e) => {
+            staging.abandon(&staged);
+            return Err(e);
+        }
+    }
+    let temps: Vec<(PathBuf, PathBuf)> = staged
+        .into_iter()
+        .map(|f| (f.temp, out.join(f.name)))
+        .collect();
     let published = lock_publishing(out).and_then(|_lock| publish(out, &temps));
     if published.is_err() {
         remove_all(&temps);
     }
     published?;
-    tracing::debug!("reports written in {} ms", started.elapsed().as_millis());
+    tracing::debug!(
+        "reports written in {} ms",
+        rendered_at.elapsed().as_millis()
+    );
     Ok(temps.into_iter().map(|(_, target)| target).collect())
 }
 
-/// A rendered file and its SHA-256.
-struct Hashed {
-    bytes: Vec<u8>,
+/// A file rendered and in its fsynced temporary file.
+struct Staged {
+    name: &'static str,
+    temp: PathBuf,
+    bytes: usize,
     sha256: String,
 }
 
-fn hashed(bytes: Result<Vec<u8>>) -> Result<Hashed> {
-    bytes.map(|bytes| Hashed {
-        sha256: hex::encode(Sha256::digest(&bytes)),
-        bytes,
-    })
+/// The output directory while a set is staged: created (and the stale
+/// temporary files of dead runs swept) before anything renders, and
+/// removed again if the set is abandoned and this run created it.
+struct Staging<'a> {
+    out: &'a Path,
+    /// The directories this run created, outermost first.
+    created: Vec<PathBuf>,
+}
+
+impl<'a> Staging<'a> {
+    fn prepare(out: &'a Path) -> Result<Self> {
+        let created: Vec<PathBuf> = out
+            .ancestors()
+            .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        create_dir(out)?;
+        sweep_stale_temps(out);
+        Ok(Staging {
+            out,
+            created: created.into_iter().rev().collect(),
+        })
+    }
+
+    /// `rendered` hashed and written to its temporary file: `Err` when it
+    /// did not render, `Ok(Err)` when it could not be written.
+    fn stage(&self, name: &'static str, rendered: Result<Vec<u8>>) -> Result<Result<Staged>> {
+        let bytes = rendered?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Ok(write_temp(self.out, name, &bytes).map(|temp| Staged {
+            name,
+            temp,
+            bytes: bytes.len(),
+            sha256,
+        }))
+    }
+
+    /// Removes the staged temporary files, and the directories this run
+    /// created for them (only while empty).
+    fn abandon(&self, staged: &[Staged]) {
+        for file in staged {
+            let _ = fs::remove_file(&file.temp);
+        }
+        for dir in self.created.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Renames the temporary files over their targets, the manifest (last of
@@ -157,8 +225,8 @@ fn publish(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<()> {
     sync_dir(out)
 }
 
-/// The manifest naming the rendered files (in [`FILES`] order).
-fn set_manifest(rendered: &[Hashed]) -> Result<Vec<u8>> {
+/// The manifest naming the staged files (in [`FILES`] order).
+fn set_manifest(staged: &[Staged]) -> Result<Vec<u8>> {
     let now = chrono::Utc::now();
     let manifest = SetManifest {
         set_id: format!(
@@ -168,12 +236,11 @@ fn set_manifest(rendered: &[Hashed]) -> Result<Vec<u8>> {
         ),
         generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         tool_version: env!("CARGO_PKG_VERSION"),
-        files: FILES
+        files: staged
             .iter()
-            .zip(rendered)
-            .map(|(name, file)| SetFile {
-                name,
-                bytes: file.bytes.len(),
+            .map(|file| SetFile {
+                name: file.name,
+                bytes: file.bytes,
                 sha256: file.sha256.clone(),
             })
             .collect(),
@@ -597,6 +664,25 @@ mod tests {
         fs::write(templates.join("report.html.j2"), "{% endfor %}").unwrap();
         assert!(write_outputs(&testdata::report(), &out, Some(&templates)).is_err());
         assert!(!out.exists());
+    }
+
+    #[test]
+    fn a_failed_render_removes_what_the_other_files_staged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("a/b/out");
+        let templates = tmp.path().join("templates");
+        fs::create_dir(&templates).unwrap();
+        // The HTML fails after the CSVs and the JSON were staged.
+        fs::write(templates.join("_access.html.j2"), "{{ report.typo }}").unwrap();
+        let err = write_outputs(&testdata::report(), &out, Some(&templates)).unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        assert!(!tmp.path().join("a").exists(), "the directories it created");
+        // Into an existing directory: only what was there stays.
+        let out = tmp.path().join("existing");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+        assert!(write_outputs(&testdata::report(), &out, Some(&templates)).is_err());
+        assert_eq!(listing(&out), ["notes.txt"]);
     }
 
     #[test]
