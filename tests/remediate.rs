@@ -17,6 +17,7 @@ use crate::support::generate::{ADMIN_TOKEN, AUDITOR};
 
 mod batches;
 mod from_review;
+#[cfg(target_os = "linux")]
 mod tty;
 
 const ORG: &str = "acme";

@@ -275,7 +275,8 @@ fn outcome_label(a: &Applied) -> &'static str {
 }
 
 /// Per finding (or review decision) of the plan, whether the fresh
-/// snapshot shows it closed.
+/// snapshot shows it closed; a decision with no call (all of it manual or
+/// refused) is listed as such.
 fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
     let plan = &sealed.plan;
     for org in &plan.orgs {
@@ -324,6 +325,7 @@ fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
                 entry.1 &= step_closed;
             }
         }
+        let stepped: BTreeSet<&str> = decisions.keys().copied().collect();
         for (d, steps_closed) in decisions.into_values() {
             let member = still_member(&snapshot, &d.username);
             let is_closed = steps_closed && !(d.decision == Verdict::Revoke && member);
@@ -345,8 +347,39 @@ fn closed(store: &Store, sealed: &Sealed, term: &Term) -> Result<()> {
                 }
             ));
         }
+        // Decisions with no call: each manual step and refusal of theirs.
+        let not_called = |d: &DecisionRef| !stepped.contains(d.line_id.as_str());
+        let mut by_hand = 0;
+        for m in plan.manual.iter().filter(|m| m.org == org.org) {
+            for d in m.decisions.iter().filter(|d| not_called(d)) {
+                by_hand += 1;
+                term.line(&format!(
+                    "  {} {}: manual step, not checked: {}",
+                    org.org,
+                    clean_line(&d.describe(), 200),
+                    clean_line(&m.what, 200)
+                ));
+            }
+        }
+        for r in plan.refused.iter().filter(|r| r.org == org.org) {
+            for d in r.decisions.iter().filter(|d| not_called(d)) {
+                by_hand += 1;
+                term.line(&format!(
+                    "  {} {}: refused, not applied: {} ({})",
+                    org.org,
+                    clean_line(&d.describe(), 200),
+                    clean_line(&r.what, 200),
+                    clean_line(&r.reason, 200)
+                ));
+            }
+        }
+        let by_hand = if by_hand > 0 {
+            format!(", {by_hand} decision(s) manual or refused")
+        } else {
+            String::new()
+        };
         term.line(&format!(
-            "{}: {closed} finding(s) or decision(s) closed, {open} still open (snapshot {})",
+            "{}: {closed} finding(s) or decision(s) closed, {open} still open{by_hand} (snapshot {})",
             org.org,
             snapshot_id(snapshot.taken_at)
         ));

@@ -9,6 +9,8 @@
 //! listing serves many calls, it lists once: the org's members
 //! ([`members_now`]), a model's accepted requests ([`accepted_now`]), an
 //! owner's tokens ([`active_tokens`]) or the org's ([`active_org_tokens`]).
+//! The members are read through the snapshot's own listing
+//! ([`member_listing`]), each row mapped once for both.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,7 +19,7 @@ use serde_json::json;
 
 use crate::error::Result;
 use crate::hub::HubClient;
-use crate::hub::collect::MEMBERS_PAGE;
+use crate::hub::collect::{ListedGroup, ListedMember, MEMBERS_PAGE, member_listing};
 use crate::hub::wire;
 
 /// Page size of the one-subject reads: a search matches a few rows.
@@ -25,81 +27,55 @@ const SEARCH_PAGE: usize = 100;
 /// The access-request listing's smallest page is 10 (its OpenAPI bounds).
 const ACCESS_SEARCH_PAGE: usize = 100;
 
-/// One resource group a member is in, as the members listing says now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveGroup {
-    pub id: String,
-    pub name: String,
-    pub role: String,
-}
-
 /// A member as the Hub lists them now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveMember {
     pub role: Option<String>,
-    pub groups: Vec<LiveGroup>,
+    /// Their resource groups (id, name, role); `None` when the listing
+    /// does not tell them all: a role call that keeps groups cannot be
+    /// sent, and none is concluded already done from them.
+    pub groups: Option<Vec<ListedGroup>>,
 }
 
 /// `username` in `org` now, or `None` when they are no longer a member.
 pub async fn member_now(c: &HubClient, org: &str, username: &str) -> Result<Option<LiveMember>> {
-    let limit = SEARCH_PAGE.to_string();
-    let url = c.url(
-        &["api", "organizations", org, "members"],
-        &[("search", username), ("limit", &limit)],
-    );
-    let found: Vec<wire::OrgMember> = c
-        .get_all(
-            &url,
-            SEARCH_PAGE,
-            |m: &wire::OrgMember| m.user.to_lowercase(),
-            &|_| {},
-            std::future::ready(None),
-        )
-        .await?;
+    let found = member_listing(
+        c,
+        org,
+        Some(username),
+        SEARCH_PAGE,
+        &|_| {},
+        std::future::ready(None),
+    )
+    .await?;
     Ok(found
         .into_iter()
-        .find(|m| m.user.eq_ignore_ascii_case(username))
+        .find(|m| m.member.username.eq_ignore_ascii_case(username))
         .map(live))
 }
 
 /// Every member of `org` now, by lower-cased username: one listing (paged)
 /// for many role calls.
 pub async fn members_now(c: &HubClient, org: &str) -> Result<HashMap<String, LiveMember>> {
-    let limit = MEMBERS_PAGE.to_string();
-    let url = c.url(
-        &["api", "organizations", org, "members"],
-        &[("limit", &limit)],
-    );
-    let found: Vec<wire::OrgMember> = c
-        .get_all(
-            &url,
-            MEMBERS_PAGE,
-            |m: &wire::OrgMember| m.user.to_lowercase(),
-            &|_| {},
-            std::future::ready(None),
-        )
-        .await?;
+    let found = member_listing(
+        c,
+        org,
+        None,
+        MEMBERS_PAGE,
+        &|_| {},
+        std::future::ready(None),
+    )
+    .await?;
     Ok(found
         .into_iter()
-        .map(|m| (m.user.to_lowercase(), live(m)))
+        .map(|m| (m.member.username.to_lowercase(), live(m)))
         .collect())
 }
 
-fn live(m: wire::OrgMember) -> LiveMember {
+fn live(m: ListedMember) -> LiveMember {
     LiveMember {
-        role: m.role,
-        groups: m
-            .resource_groups
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|g| {
-                Some(LiveGroup {
-                    id: g.id?,
-                    name: g.name,
-                    role: g.role.unwrap_or_else(|| "read".into()),
-                })
-            })
-            .collect(),
+        role: m.member.role,
+        groups: m.groups,
     }
 }
 
@@ -147,17 +123,21 @@ pub async fn token_active(c: &HubClient, org: &str, owner: &str, token_id: &str)
 /// revoked): one listing for all of the owner's revocations.
 pub async fn active_tokens(c: &HubClient, org: &str, owner: &str) -> Result<HashSet<String>> {
     let q = format!("owner:{owner} status:all");
-    active(crate::hub::collect::token_listing(c, org, &q).await?)
+    Ok(active(
+        crate::hub::collect::token_listing(c, org, &q).await?,
+    ))
 }
 
 /// The ids of every member token with access to `org` now: one listing
 /// (paged) for the revocations of many owners.
 pub async fn active_org_tokens(c: &HubClient, org: &str) -> Result<HashSet<String>> {
-    active(crate::hub::collect::token_listing(c, org, "-status:revoked").await?)
+    Ok(active(
+        crate::hub::collect::token_listing(c, org, "-status:revoked").await?,
+    ))
 }
 
-fn active(listed: Vec<wire::OrgToken>) -> Result<HashSet<String>> {
-    Ok(listed
+fn active(listed: Vec<wire::OrgToken>) -> HashSet<String> {
+    listed
         .into_iter()
         .filter(|t| {
             t.authorization
@@ -165,7 +145,7 @@ fn active(listed: Vec<wire::OrgToken>) -> Result<HashSet<String>> {
                 .is_none_or(|a| a.status != "revoked")
         })
         .map(|t| t.id)
-        .collect())
+        .collect()
 }
 
 /// `/api/models/{namespace}/{name}/user-access-request/{last}` for the

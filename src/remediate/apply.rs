@@ -4,15 +4,20 @@
 //! a fresh snapshot, whether each step's finding is closed.
 //!
 //! **Batched reads.** Where one listing answers for many calls, it is read
-//! once, right before the first call that depends on it, and the calls
-//! that share it are sent one after the other: a model's accepted requests
-//! for its rejections, the org's members for its role calls and the org's
-//! tokens for the revocations of many owners, when the listing takes fewer
-//! requests (from the sizes of the latest snapshot) than one search per
-//! call (per owner, for tokens); else an owner's tokens for theirs. A
-//! call decided from a batch that then fails is re-checked with the one
-//! subject's read: if there is nothing left to do (the fact changed since
-//! the batch), it is `already done`.
+//! once, right before the first call that depends on it; the calls that
+//! share it are sent next to each other (up to `concurrency` at a time):
+//! a model's accepted requests for its rejections, the org's members for
+//! its role calls and the org's tokens for the revocations of many owners,
+//! when the listing takes fewer requests (from the sizes of the latest
+//! snapshot) than one search per call (per owner, for tokens); else an
+//! owner's tokens for theirs. The members listing only decides a role
+//! call that keeps no group (a leaver's): one that keeps groups sends
+//! them, and the call replaces the member's groups, so it reads the
+//! member alone right before it is sent (a group joined since the listing
+//! is kept). A listing that fails is not read again: each call that
+//! shared it reads its own subject. A call decided from a batch that then
+//! fails is re-checked with the one subject's read: if there is nothing
+//! left to do (the fact changed since the batch), it is `already done`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -23,11 +28,14 @@ use tokio::sync::OnceCell;
 
 use crate::error::{Error, Result};
 use crate::hub::HubClient;
-use crate::hub::collect::{ACCESS_PAGE, MEMBERS_PAGE, TOKENS_PAGE};
+use crate::hub::collect::{ACCESS_PAGE, ListedGroup, MEMBERS_PAGE, TOKENS_PAGE};
 use crate::hub::remediate::{self as calls, LiveMember};
+use crate::model::Role;
 use crate::model::Snapshot;
-use crate::remediate::plan::{Action, Call, Step};
+use crate::remediate::plan::{Action, Call, GroupRef, Step};
 use crate::remediate::{Plan, Sealed};
+use crate::review::decisions::Verdict;
+use crate::rules::Rule;
 use crate::store::Store;
 use crate::store::remediation::{LogLine, Outcome};
 
@@ -132,14 +140,38 @@ fn pages(rows: usize, page: usize) -> usize {
     rows.div_ceil(page).max(1)
 }
 
-/// The listings shared by several calls, each read once (on the first call
-/// that needs it): per org, per model, per org or (org, lower-cased owner).
+/// A listing shared by several calls, read once (on the first call that
+/// needs it); `None` when that read failed: it is not tried again, each
+/// call then reads its own subject.
+type Shared<T> = OnceCell<Option<T>>;
+
+/// The listing of `cell`, read now if it is the first call to need it;
+/// `None` when it could not be read (then or earlier).
+async fn shared<'a, T, F>(cell: &'a Shared<T>, what: &str, read: F) -> Option<&'a T>
+where
+    F: std::future::Future<Output = Result<T>>,
+{
+    cell.get_or_init(|| async move {
+        match read.await {
+            Ok(listed) => Some(listed),
+            Err(e) => {
+                tracing::warn!("{what} could not be read, each call reads its own subject: {e}");
+                None
+            }
+        }
+    })
+    .await
+    .as_ref()
+}
+
+/// The listings shared by several calls: per org, per model, per org or
+/// (org, lower-cased owner).
 #[derive(Default)]
 struct Batches {
-    members: HashMap<String, OnceCell<HashMap<String, LiveMember>>>,
-    accepted: HashMap<String, OnceCell<HashSet<String>>>,
-    org_tokens: HashMap<String, OnceCell<HashSet<String>>>,
-    tokens: HashMap<(String, String), OnceCell<HashSet<String>>>,
+    members: HashMap<String, Shared<HashMap<String, LiveMember>>>,
+    accepted: HashMap<String, Shared<HashSet<String>>>,
+    org_tokens: HashMap<String, Shared<HashSet<String>>>,
+    tokens: HashMap<(String, String), Shared<HashSet<String>>>,
 }
 
 impl Batches {
@@ -150,7 +182,12 @@ impl Batches {
         let mut batches = Batches::default();
         for step in steps {
             match &step.action {
-                Action::SetAccess { .. } => *roles.entry(&step.org).or_default() += 1,
+                // The listing settles a role call that keeps no group; one
+                // that keeps groups reads the member alone anyway.
+                Action::SetAccess { .. } if leaves_every_group(step) => {
+                    *roles.entry(&step.org).or_default() += 1
+                }
+                Action::SetAccess { .. } => {}
                 Action::RejectAccess { repo, .. } => *rejects.entry(repo).or_default() += 1,
                 Action::RevokeToken { owner, .. } => {
                     batches
@@ -189,7 +226,7 @@ impl Batches {
 }
 
 /// The order the calls of one phase are sent in: those sharing a listing
-/// one after the other (plan order within).
+/// next to each other (plan order within).
 fn batch_order(step: &Step) -> (&'static str, String) {
     let resource = match &step.action {
         Action::SetAccess { .. } => step.org.clone(),
@@ -274,6 +311,9 @@ enum Read {
 enum Needed {
     /// Nothing to do, and why.
     No(String),
+    /// The call cannot be made right from what the Hub says: nothing is
+    /// sent, the step fails with this.
+    Cannot(String),
     /// This call; for a role call, the groups to keep (id, role);
     /// `batched` when decided from a batch.
     Yes {
@@ -298,6 +338,12 @@ impl Runner<'_> {
                     Ok(()) => (Outcome::AlreadyDone, Some(why)),
                     Err(e) => (Outcome::Failed, Some(format!("cannot write the log: {e}"))),
                 }
+            }
+            Ok(Needed::Cannot(message)) => {
+                if let Err(e) = self.log(step, &step.call, Outcome::Failed, Some(message.clone())) {
+                    tracing::error!("{}: cannot write the log: {e}", step.id);
+                }
+                (Outcome::Failed, Some(message))
             }
             Ok(Needed::Yes {
                 call,
@@ -398,54 +444,58 @@ impl Runner<'_> {
                 remove,
                 ..
             } => {
-                let cell = b.members.get(org).filter(|_| use_batch);
-                let live = match cell {
-                    Some(cell) => cell
-                        .get_or_try_init(|| calls::members_now(c, org))
-                        .await?
-                        .get(&username.to_lowercase())
-                        .cloned(),
-                    None => calls::member_now(c, org, username).await?,
+                let leaves_all = leaves_every_group(step);
+                let role = |live: Option<&LiveMember>| {
+                    role_needed(username, org, live, role_to, remove, leaves_all)
                 };
-                match live {
-                    None => Needed::No(format!("{username} is no longer a member of {org}")),
-                    Some(live) if access_set(&live, role_to, remove) => Needed::No(format!(
-                        "{username} already has role {role_to} and none of those groups"
-                    )),
-                    Some(live) => {
-                        // The groups the Hub lists now, less those to leave: a
-                        // group joined since the plan is kept.
-                        let keep: Vec<(String, String)> = live
-                            .groups
-                            .iter()
-                            .filter(|g| !remove.iter().any(|r| r.id == g.id))
-                            .map(|g| (g.id.clone(), g.role.clone()))
-                            .collect();
-                        Needed::Yes {
-                            call: Call {
-                                body: Some(calls::role_body(role_to, &keep)),
-                                ..step.call.clone()
-                            },
-                            keep,
-                            batched: cell.is_some(),
-                        }
+                let cell = b.members.get(org).filter(|_| use_batch);
+                let listed = match cell {
+                    Some(cell) => shared(
+                        cell,
+                        &format!("the members of {org}"),
+                        calls::members_now(c, org),
+                    )
+                    .await
+                    .map(|all| all.get(&username.to_lowercase())),
+                    None => None,
+                };
+                // The listing decides "nothing to do", and a call that keeps
+                // no group; one that keeps groups reads the member alone,
+                // right before it is sent (the call replaces the groups).
+                let from_listing = listed.map(role);
+                match from_listing {
+                    Some(RoleNeed::No(why)) => Needed::No(why),
+                    Some(RoleNeed::Send(keep)) if keep.is_empty() && leaves_all => {
+                        self.role_call(step, role_to, keep, true)
                     }
+                    _ => match role(calls::member_now(c, org, username).await?.as_ref()) {
+                        RoleNeed::No(why) => Needed::No(why),
+                        RoleNeed::Cannot(why) => Needed::Cannot(why),
+                        RoleNeed::Send(keep) => self.role_call(step, role_to, keep, false),
+                    },
                 }
             }
             Action::RejectAccess { username, repo, .. } => {
                 let cell = b.accepted.get(repo).filter(|_| use_batch);
-                let accepted = match cell {
-                    Some(cell) => cell
-                        .get_or_try_init(|| calls::accepted_now(c, repo))
-                        .await?
-                        .contains(&username.to_lowercase()),
+                let listed = match cell {
+                    Some(cell) => shared(
+                        cell,
+                        &format!("the accepted requests of {repo}"),
+                        calls::accepted_now(c, repo),
+                    )
+                    .await
+                    .map(|users| users.contains(&username.to_lowercase())),
+                    None => None,
+                };
+                let accepted = match listed {
+                    Some(accepted) => accepted,
                     None => calls::access_accepted(c, repo, username).await?,
                 };
                 if accepted {
                     Needed::Yes {
                         call: step.call.clone(),
                         keep: Vec::new(),
-                        batched: cell.is_some(),
+                        batched: listed.is_some(),
                     }
                 } else {
                     Needed::No(format!(
@@ -462,22 +512,32 @@ impl Runner<'_> {
                 let key = (step.org.clone(), owner.to_lowercase());
                 let of_org = b.org_tokens.get(org).filter(|_| use_batch);
                 let of_owner = b.tokens.get(&key).filter(|_| use_batch);
-                let active = match (of_org, of_owner) {
-                    (Some(cell), _) => cell
-                        .get_or_try_init(|| calls::active_org_tokens(c, org))
-                        .await?
-                        .contains(token_id),
-                    (None, Some(cell)) => cell
-                        .get_or_try_init(|| calls::active_tokens(c, org, owner))
-                        .await?
-                        .contains(token_id),
-                    (None, None) => calls::token_active(c, org, owner, token_id).await?,
+                let listed = match (of_org, of_owner) {
+                    (Some(cell), _) => shared(
+                        cell,
+                        &format!("the tokens of {org}"),
+                        calls::active_org_tokens(c, org),
+                    )
+                    .await
+                    .map(|ids| ids.contains(token_id)),
+                    (None, Some(cell)) => shared(
+                        cell,
+                        &format!("{owner}'s tokens in {org}"),
+                        calls::active_tokens(c, org, owner),
+                    )
+                    .await
+                    .map(|ids| ids.contains(token_id)),
+                    (None, None) => None,
+                };
+                let active = match listed {
+                    Some(active) => active,
+                    None => calls::token_active(c, org, owner, token_id).await?,
                 };
                 if active {
                     Needed::Yes {
                         call: step.call.clone(),
                         keep: Vec::new(),
-                        batched: of_org.is_some() || of_owner.is_some(),
+                        batched: listed.is_some(),
                     }
                 } else {
                     Needed::No(format!(
@@ -486,6 +546,25 @@ impl Runner<'_> {
                 }
             }
         })
+    }
+
+    /// The role call sending `keep` (the groups the Hub lists now, less
+    /// those to leave).
+    fn role_call(
+        &self,
+        step: &Step,
+        role_to: &str,
+        keep: Vec<(String, String)>,
+        batched: bool,
+    ) -> Needed {
+        Needed::Yes {
+            call: Call {
+                body: Some(calls::role_body(role_to, &keep)),
+                ..step.call.clone()
+            },
+            keep,
+            batched,
+        }
     }
 
     async fn call(&self, step: &Step, call: &Call, keep: &[(String, String)]) -> Result<()> {
@@ -508,17 +587,69 @@ impl Runner<'_> {
     }
 }
 
-/// Whether `live` already has role `role_to` and none of `remove`.
-fn access_set(
-    live: &LiveMember,
+/// Whether a role call leaves every group: a leaver's or a revoke's
+/// (`no_access`, no group kept, as the plan made it), as opposed to one
+/// that keeps the member's other groups (a group finding alone, a change).
+fn leaves_every_group(step: &Step) -> bool {
+    let Action::SetAccess { role_to, .. } = &step.action else {
+        return false;
+    };
+    role_to == Role::NoAccess.as_str()
+        && (step.findings.iter().any(|f| f.rule == Rule::DepartedMember)
+            || step.decisions.iter().any(|d| d.decision == Verdict::Revoke))
+}
+
+/// What a role call needs, from the member as the Hub lists them.
+#[derive(Debug, PartialEq)]
+enum RoleNeed {
+    /// Nothing: gone, or already so; why.
+    No(String),
+    /// The call, sending these groups (id, role).
+    Send(Vec<(String, String)>),
+    /// Nothing sent: why.
+    Cannot(String),
+}
+
+/// `username`'s role call to `role_to`, leaving `remove`, from `live` (the
+/// member as listed now; `None`: no longer a member). Groups the listing
+/// does not tell are never taken for "none of those": a call that keeps
+/// groups is then not sent; one that leaves every group (`leaves_all`)
+/// sends none.
+fn role_needed(
+    username: &str,
+    org: &str,
+    live: Option<&LiveMember>,
     role_to: &str,
-    remove: &[crate::remediate::plan::GroupRef],
-) -> bool {
-    live.role.as_deref() == Some(role_to)
-        && !live
-            .groups
-            .iter()
-            .any(|g| remove.iter().any(|r| r.id == g.id))
+    remove: &[GroupRef],
+    leaves_all: bool,
+) -> RoleNeed {
+    let Some(live) = live else {
+        return RoleNeed::No(format!("{username} is no longer a member of {org}"));
+    };
+    let leaving =
+        |groups: &[ListedGroup]| groups.iter().any(|g| remove.iter().any(|r| r.id == g.id));
+    let groups_done = remove.is_empty() || live.groups.as_deref().is_some_and(|g| !leaving(g));
+    if live.role.as_deref() == Some(role_to) && groups_done {
+        return RoleNeed::No(format!(
+            "{username} already has role {role_to} and none of those groups"
+        ));
+    }
+    match &live.groups {
+        // The groups the Hub lists now, less those to leave: a group
+        // joined since the plan is kept.
+        Some(groups) => RoleNeed::Send(
+            groups
+                .iter()
+                .filter(|g| !remove.iter().any(|r| r.id == g.id))
+                .map(|g| (g.id.clone(), g.role.clone()))
+                .collect(),
+        ),
+        None if leaves_all => RoleNeed::Send(Vec::new()),
+        None => RoleNeed::Cannot(format!(
+            "cannot tell the member's groups, nothing sent: the Hub lists {username} without \
+             every resource group's id and role, and the role call replaces the groups"
+        )),
+    }
 }
 
 /// Whether a step's effect shows in `snapshot` (taken after the apply).
@@ -603,5 +734,87 @@ pub fn refused(message: String, hint: &str) -> Error {
     Error::Refused {
         message,
         hint: hint.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(id: &str, role: &str) -> ListedGroup {
+        ListedGroup {
+            id: id.into(),
+            name: format!("group {id}"),
+            role: role.into(),
+        }
+    }
+
+    fn member(role: &str, groups: Option<Vec<ListedGroup>>) -> LiveMember {
+        LiveMember {
+            role: Some(role.into()),
+            groups,
+        }
+    }
+
+    fn leave(id: &str) -> Vec<GroupRef> {
+        vec![GroupRef {
+            id: id.into(),
+            name: format!("group {id}"),
+        }]
+    }
+
+    #[test]
+    fn a_role_call_sends_the_listed_groups_less_those_to_leave() {
+        let bob = member(
+            "write",
+            Some(vec![group("g1", "write"), group("g2", "read")]),
+        );
+        assert_eq!(
+            role_needed("bob", "acme", Some(&bob), "write", &leave("g1"), false),
+            RoleNeed::Send(vec![("g2".into(), "read".into())])
+        );
+        assert!(matches!(
+            role_needed("bob", "acme", Some(&bob), "write", &leave("g9"), false),
+            RoleNeed::No(_)
+        ));
+        assert!(matches!(
+            role_needed("bob", "acme", None, "no_access", &[], true),
+            RoleNeed::No(why) if why == "bob is no longer a member of acme"
+        ));
+    }
+
+    #[test]
+    fn groups_the_listing_does_not_tell_are_never_taken_for_none() {
+        // No `resourceGroups` at all, as the Hub's schema allows.
+        let unknown = member("write", None);
+        // A call that keeps groups: nothing sent.
+        for (role_to, remove) in [("write", leave("g1")), ("read", vec![])] {
+            match role_needed("bob", "acme", Some(&unknown), role_to, &remove, false) {
+                RoleNeed::Cannot(why) => assert!(
+                    why.starts_with("cannot tell the member's groups, nothing sent"),
+                    "{why}"
+                ),
+                other => panic!("{other:?}"),
+            }
+        }
+        // Already so is not concluded from unknown groups, but a call that
+        // leaves every group sends none.
+        let leaver = member("no_access", None);
+        assert_eq!(
+            role_needed(
+                "bob",
+                "acme",
+                Some(&leaver),
+                "no_access",
+                &leave("g1"),
+                true
+            ),
+            RoleNeed::Send(vec![])
+        );
+        // A role already so with no group to leave needs no groups.
+        assert!(matches!(
+            role_needed("bob", "acme", Some(&unknown), "write", &[], false),
+            RoleNeed::No(_)
+        ));
     }
 }

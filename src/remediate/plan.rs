@@ -471,6 +471,10 @@ struct MemberFix {
     /// To this role (a review's `change`), keeping every group.
     role_to: Option<String>,
     remove: BTreeSet<GroupRef>,
+    /// Also the manual removal from the org (a leaver's, a revoke's), for
+    /// these findings or decisions: planned only when the role call is
+    /// not refused.
+    removal: Option<Why>,
     why: Why,
 }
 
@@ -549,17 +553,16 @@ impl OrgPlanner<'_> {
                         tokens.entry(id.to_string()).or_default().push(f);
                     }
                 }
-                Rule::DepartedMember => {
-                    if let Some(u) = &f.username {
+                Rule::DepartedMember => match &f.username {
+                    // The removal goes with the role call: refused with it.
+                    Some(u) => {
                         let fix = members.entry(u.clone()).or_default();
                         fix.demote = true;
+                        fix.removal = Some(Why::findings(&[f]));
                         fix.why.add(Why::findings(&[f]));
                     }
-                    self.removal(
-                        &Why::findings(&[f]),
-                        f.username.as_deref().unwrap_or(&f.subject),
-                    );
-                }
+                    None => self.removal(&Why::findings(&[f]), &f.subject),
+                },
                 Rule::DepartedGroupAccess => self.group(f, &mut members),
                 Rule::DepartedInvite | Rule::StaleInvite => self.manual(
                     &Why::findings(&[f]),
@@ -683,21 +686,24 @@ impl OrgPlanner<'_> {
                             Some(f) => self.refuse_muted(
                                 &why,
                                 format!(
-                                    "set {}'s role to no_access and leave every group",
+                                    "set {0}'s role to no_access, leave every group and \
+                                     remove {0} from the org",
                                     m.username
                                 ),
                                 f,
                             ),
+                            // The removal goes with the role call: refused
+                            // with it, and none for a muted account.
                             None => role_call(
                                 MemberFix {
                                     demote: true,
+                                    removal: Some(why.clone()),
                                     why: why.clone(),
                                     ..MemberFix::default()
                                 },
                                 &mut members,
                             ),
                         }
-                        self.removal(&why, &m.username);
                     }
                     // A service account is no member: deleting it is manual.
                     let service_account = member.is_none()
@@ -968,8 +974,9 @@ impl OrgPlanner<'_> {
         fix.why.add(Why::findings(&[f]));
     }
 
-    /// One role call per member; never on the token's own user, never
-    /// taking the org's last admin away.
+    /// One role call per member, and the manual removal from the org of
+    /// those to remove; never on the token's own user, never taking the
+    /// org's last admin away (the removal refused with the call).
     fn members(&mut self, members: BTreeMap<String, MemberFix>) {
         let mut admins = self
             .snapshot
@@ -984,6 +991,9 @@ impl OrgPlanner<'_> {
                 .iter()
                 .find(|m| m.username.eq_ignore_ascii_case(&username));
             let Some(member) = member else {
+                if let Some(why) = &fix.removal {
+                    self.removal(why, &username);
+                }
                 continue;
             };
             let before: Vec<GroupRole> = self
@@ -1017,7 +1027,8 @@ impl OrgPlanner<'_> {
             } else {
                 fix.remove.into_iter().collect()
             };
-            if current.as_deref() == Some(role_to.as_str()) && remove.is_empty() {
+            let unchanged = current.as_deref() == Some(role_to.as_str()) && remove.is_empty();
+            if unchanged && fix.removal.is_none() {
                 // Nothing a role call would change (set by an earlier apply).
                 continue;
             }
@@ -1028,19 +1039,33 @@ impl OrgPlanner<'_> {
                 remove: remove.clone(),
                 groups_before: before.clone(),
             };
-            if self.is_principal(&username) {
-                self.refuse(
-                    &fix.why,
+            // A refusal names the removal too: it is refused with the call.
+            let what = match (fix.removal.is_some(), unchanged) {
+                (false, _) => action.describe(),
+                (true, true) => format!("remove {} from the org", member.username),
+                (true, false) => format!(
+                    "{} and remove {} from the org",
                     action.describe(),
-                    "it is the token's own user".into(),
-                );
+                    member.username
+                ),
+            };
+            if self.is_principal(&username) {
+                self.refuse(&fix.why, what, "it is the token's own user".into());
+                continue;
+            }
+            if unchanged {
+                // No role call (set by an earlier apply): the removal is
+                // still to do.
+                if let Some(why) = &fix.removal {
+                    self.removal(why, &member.username);
+                }
                 continue;
             }
             let demotes_admin = member.role() == Some(Role::Admin) && role_to != "admin";
             if demotes_admin && admins <= 1 {
                 self.refuse(
                     &fix.why,
-                    action.describe(),
+                    what,
                     format!("{username} is the last admin of {}", self.snapshot.org),
                 );
                 continue;
@@ -1061,6 +1086,9 @@ impl OrgPlanner<'_> {
                 ),
                 body: Some(role_body(&role_to, &keep)),
             };
+            if let Some(why) = &fix.removal {
+                self.removal(why, &member.username);
+            }
             self.step(fix.why, action, call);
         }
     }

@@ -685,6 +685,67 @@ mod review {
     }
 
     #[test]
+    fn a_refused_revoke_plans_no_removal_from_the_org() {
+        // The token's own user (boss, with ann a second admin).
+        let s = org(vec![member("ann", "admin")]);
+        let plan = plan_of(&s, vec![], &[decision("boss", Verdict::Revoke, None, 2)]);
+        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+        assert!(
+            super::removals(&plan, "boss").is_empty(),
+            "{:?}",
+            plan.manual
+        );
+        assert!(
+            plan.refused[0]
+                .what
+                .ends_with("and remove boss from the org")
+                && plan.refused[0].reason == "it is the token's own user",
+            "{:?}",
+            plan.refused
+        );
+
+        // The last admin.
+        let mut alone = s.clone();
+        alone.members.retain(|m| m.username != "boss");
+        let plan = plan_of(&alone, vec![], &[decision("ann", Verdict::Revoke, None, 2)]);
+        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+        assert!(
+            super::removals(&plan, "ann").is_empty(),
+            "{:?}",
+            plan.manual
+        );
+        assert!(
+            plan.refused[0].reason.contains("last admin of acme"),
+            "{:?}",
+            plan.refused
+        );
+
+        // An exception on the account: its role call and removal refused.
+        let (s, people) = bob_everywhere();
+        let mut findings = run(&s, &people);
+        for f in &mut findings {
+            if f.rule == Rule::DepartedMember {
+                f.muted = Some("on loan to the lab".into());
+            }
+        }
+        let plan = plan_of(&s, findings, &[decision("bob", Verdict::Revoke, None, 2)]);
+        assert!(!kinds(&plan).contains(&"set_access"), "{:?}", kinds(&plan));
+        assert!(
+            super::removals(&plan, "bob").is_empty(),
+            "{:?}",
+            plan.manual
+        );
+        assert!(
+            plan.refused
+                .iter()
+                .any(|r| r.what.ends_with("remove bob from the org")
+                    && r.reason.contains("on loan to the lab")),
+            "{:?}",
+            plan.refused
+        );
+    }
+
+    #[test]
     fn revoking_a_service_account_is_a_manual_deletion() {
         let s = with_service_accounts(org(vec![]), vec![service_account("ci-bot")]);
         let mut line = crate::review::worksheet::tests_line();
@@ -702,4 +763,80 @@ mod review {
         let gone = plan_with(&org(vec![]), vec![], &decisions, vec![]);
         assert_eq!(gone.already_done.len(), 1);
     }
+}
+
+/// The manual steps removing `user` from the org.
+fn removals<'p>(plan: &'p Plan, user: &str) -> Vec<&'p Manual> {
+    let what = format!("remove {user} from the org");
+    plan.manual
+        .iter()
+        .filter(|m| m.what.starts_with(&what))
+        .collect()
+}
+
+#[test]
+fn a_refused_role_call_plans_no_removal_from_the_org() {
+    // The token's own user leaving: the role call and the removal refused.
+    let (s, people) = bob_everywhere();
+    let plan = plan_as(&s, &people, &Selection::default(), "bob");
+    assert!(removals(&plan, "bob").is_empty(), "{:?}", plan.manual);
+    assert!(
+        plan.refused
+            .iter()
+            .any(|r| r.what.ends_with("and remove bob from the org")
+                && r.reason == "it is the token's own user"),
+        "{:?}",
+        plan.refused
+    );
+
+    // The last admin leaving: refused, and no removal either.
+    let mut alone = snapshot(vec![member("ann", "admin"), member("zed", "read")]);
+    alone.plan = Some("enterprise".into());
+    let plan = plan_as(
+        &alone,
+        &[gone("ann"), active("zed")],
+        &Selection::default(),
+        "zed",
+    );
+    assert!(removals(&plan, "ann").is_empty(), "{:?}", plan.manual);
+    assert!(
+        plan.refused[0]
+            .what
+            .ends_with("and remove ann from the org")
+            && plan.refused[0].reason.contains("last admin"),
+        "{:?}",
+        plan.refused
+    );
+
+    // A leaver whose departed_member finding an exception accepts: the
+    // group findings are planned, the removal is not.
+    let (s, people) = bob_everywhere();
+    let mut findings = run(&s, &people);
+    for f in &mut findings {
+        if f.rule == Rule::DepartedMember {
+            f.muted = Some("on loan to the lab".into());
+        }
+    }
+    let plan = build(
+        &report_of(findings),
+        &Basis {
+            snapshots: &[&s],
+            snapshot_ids: &["x".to_string()],
+            principal: "boss",
+            endpoint: "https://huggingface.co",
+            now: now(),
+        },
+        &Selection::default(),
+    );
+    assert!(kinds(&plan).contains(&"set_access"));
+    assert!(removals(&plan, "bob").is_empty(), "{:?}", plan.manual);
+
+    // Not refused: the removal is planned, once, for the member finding.
+    let (s, people) = bob_everywhere();
+    let plan = plan_for(&s, &people, &Selection::default());
+    let [removal] = removals(&plan, "bob")[..] else {
+        panic!("{:?}", plan.manual)
+    };
+    assert_eq!(removal.findings.len(), 1);
+    assert_eq!(removal.findings[0].rule, Rule::DepartedMember);
 }

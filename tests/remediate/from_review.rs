@@ -306,6 +306,31 @@ fn a_closed_reviews_decisions_become_the_calls_and_apply_carries_them_out() {
         "{}",
         applied.stdout
     );
+    // The decisions with no call are in the closing report too.
+    for (line, why) in [
+        ("acme:dave", "on loan to the lab"),
+        (
+            &format!("acme:{AUDITOR}") as &str,
+            "it is the token's own user",
+        ),
+    ] {
+        let shown = applied.stdout.lines().find(|l| {
+            l.contains(&format!("review {id} line {line}: change to read"))
+                && l.contains(": refused, not applied: ")
+        });
+        assert!(
+            shown.is_some_and(|l| l.contains(why)),
+            "{line}:\n{}",
+            applied.stdout
+        );
+    }
+    assert!(
+        applied
+            .stdout
+            .contains("2 decision(s) manual or refused (snapshot"),
+        "{}",
+        applied.stdout
+    );
 }
 
 #[test]

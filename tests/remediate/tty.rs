@@ -5,40 +5,82 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::process::{Command, Stdio};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{case, plan, writes};
 use crate::harness::{Case, Run, assert_code};
 
+/// How long a run on the terminal may take, each wait.
+const LIMIT: Duration = Duration::from_secs(60);
+
 /// A pseudo-terminal: the master side, and the slave side for the child.
+/// Both are close-on-exec, so that the children other tests spawn at the
+/// same time do not inherit them (the master would then never read the
+/// end of file); the child gets the slave as its stdin and stdout only.
 fn pty() -> (File, OwnedFd) {
-    // SAFETY: plain calls on a descriptor this function owns; each result
-    // is checked before it is used, and each descriptor is owned once.
+    // SAFETY: plain calls on descriptors this function owns, each wrapped
+    // in an `OwnedFd` as soon as it is opened (closed on any panic); each
+    // result is checked before it is used.
     unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
         assert!(
             master >= 0,
             "posix_openpt: {}",
             std::io::Error::last_os_error()
         );
-        assert_eq!(libc::grantpt(master), 0, "grantpt");
-        assert_eq!(libc::unlockpt(master), 0, "unlockpt");
+        let master = OwnedFd::from_raw_fd(master);
+        assert_eq!(libc::grantpt(master.as_raw_fd()), 0, "grantpt");
+        assert_eq!(libc::unlockpt(master.as_raw_fd()), 0, "unlockpt");
         let mut name = [0 as libc::c_char; 128];
         assert_eq!(
-            libc::ptsname_r(master, name.as_mut_ptr(), name.len()),
+            libc::ptsname_r(master.as_raw_fd(), name.as_mut_ptr(), name.len()),
             0,
             "ptsname_r"
         );
-        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+        let slave = libc::open(
+            name.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        );
         assert!(
             slave >= 0,
             "open the slave: {}",
             std::io::Error::last_os_error()
         );
-        (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave))
+        (File::from(master), OwnedFd::from_raw_fd(slave))
+    }
+}
+
+/// A child process that is killed (if still running) and reaped when the
+/// test lets go of it, a failed assertion included.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+impl Reaped {
+    /// Its exit status, waiting at most `limit` (then the test fails, and
+    /// the drop kills it).
+    fn wait_for(&mut self, limit: Duration) -> ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().expect("wait for the child") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the child did not end within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -51,7 +93,7 @@ fn apply_on_tty(case: &Case, plan: &std::path::Path, answer: &str) -> (Run, Stri
     cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave))
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run apply");
+    let mut child = Reaped(cmd.spawn().expect("run apply"));
     // The parent's copies of the slave side go with the command, so that
     // the master reads end of file once the child is gone.
     drop(cmd);
@@ -67,6 +109,15 @@ fn apply_on_tty(case: &Case, plan: &std::path::Path, answer: &str) -> (Run, Stri
             }
         })
     };
+    // Read in its own thread, so that a full pipe never holds the child.
+    let errors = {
+        let mut stderr = child.0.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        })
+    };
     let started = Instant::now();
     let question = loop {
         let text = String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
@@ -75,20 +126,15 @@ fn apply_on_tty(case: &Case, plan: &std::path::Path, answer: &str) -> (Run, Stri
             break text[start..at + 5].to_string();
         }
         assert!(
-            started.elapsed() < Duration::from_secs(60),
+            started.elapsed() < LIMIT,
             "no question on the terminal:\n{text}"
         );
         std::thread::sleep(Duration::from_millis(10));
     };
     master.write_all(answer.as_bytes()).unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
+    let status = child.wait_for(LIMIT);
+    // The child is gone: both readers see the end.
+    let stderr = errors.join().unwrap();
     reader.join().unwrap();
     let stdout = String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
     (
@@ -99,6 +145,35 @@ fn apply_on_tty(case: &Case, plan: &std::path::Path, answer: &str) -> (Run, Stri
         },
         question,
     )
+}
+
+#[test]
+fn the_terminal_helpers_leave_no_descriptor_or_child_behind() {
+    // Both sides close on exec.
+    let (master, slave) = pty();
+    for fd in [master.as_raw_fd(), slave.as_raw_fd()] {
+        // SAFETY: F_GETFD on a descriptor this test owns.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        assert!(flags >= 0 && flags & libc::FD_CLOEXEC != 0, "{flags}");
+    }
+    // A child still running when the test lets go is killed and reaped;
+    // a wait past its limit fails (and the child goes with the test).
+    let sleeper = || Command::new("sleep").arg("600").spawn().expect("sleep");
+    let child = Reaped(sleeper());
+    let pid = child.0.id() as libc::pid_t;
+    drop(child);
+    // SAFETY: signal 0 only asks whether the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    assert!(!alive, "the child {pid} is still there");
+    let mut child = Reaped(sleeper());
+    let pid = child.0.id() as libc::pid_t;
+    let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        child.wait_for(Duration::from_millis(50))
+    }));
+    assert!(waited.is_err());
+    drop(child);
+    // SAFETY: as above.
+    assert!(unsafe { libc::kill(pid, 0) } != 0);
 }
 
 #[test]

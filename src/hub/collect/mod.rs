@@ -74,40 +74,91 @@ pub async fn members(
     observer: &dyn Observer,
     num_users: impl std::future::Future<Output = Option<u64>> + Send,
 ) -> Result<Vec<Member>> {
-    let limit = MEMBERS_PAGE.to_string();
-    let url = c.url(
-        &["api", "organizations", org, "members"],
-        &[("limit", &limit)],
-    );
     let on_page = |n: usize| observer.members_fetched(org, n);
+    let listed = member_listing(c, org, None, MEMBERS_PAGE, &on_page, num_users).await?;
+    Ok(listed.into_iter().map(|l| l.member).collect())
+}
+
+/// One resource group of a member, as a row of the members listing has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedGroup {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// One row of the members listing, mapped once for every reader: the
+/// member as a snapshot keeps them, and their resource groups with id and
+/// role, as a role call must send those it keeps. `groups` is `None` when
+/// the row does not tell them (`resourceGroups` is optional in the Hub's
+/// schema; a group without its id or role cannot be sent either).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedMember {
+    pub member: Member,
+    pub groups: Option<Vec<ListedGroup>>,
+}
+
+/// The members listing of `org`, `limit` rows a page (`on_page` told the
+/// rows read so far, `num_users` bounding the pages as for [`members`]);
+/// with `search`, the rows the Hub's search returns for it (near names
+/// too: the caller matches exactly).
+pub async fn member_listing(
+    c: &HubClient,
+    org: &str,
+    search: Option<&str>,
+    limit: usize,
+    on_page: &(dyn Fn(usize) + Sync),
+    num_users: impl std::future::Future<Output = Option<u64>> + Send,
+) -> Result<Vec<ListedMember>> {
+    let page = limit.to_string();
+    let mut query: Vec<(&str, &str)> = search.map(|s| ("search", s)).into_iter().collect();
+    query.push(("limit", &page));
+    let url = c.url(&["api", "organizations", org, "members"], &query);
     let raw: Vec<wire::OrgMember> = c
         .get_all(
             &url,
-            MEMBERS_PAGE,
+            limit,
             |m: &wire::OrgMember| m.user.to_lowercase(),
-            &on_page,
+            on_page,
             num_users,
         )
         .await?;
-    Ok(raw.into_iter().map(member).collect())
+    Ok(raw.into_iter().map(listed).collect())
 }
 
+#[cfg(test)]
 fn member(m: wire::OrgMember) -> Member {
-    Member {
-        hub_id: m.id.unwrap_or_default(),
-        username: m.user,
-        fullname: m.fullname,
-        role: m.role,
-        two_fa: m.two_fa_enabled,
-        verified_email: m.verified_email.filter(|e| !e.is_empty()),
-        external: m.is_external_collaborator,
-        is_pro: m.is_pro,
-        resource_groups: m
-            .resource_groups
-            .unwrap_or_default()
-            .into_iter()
-            .map(|g| g.name)
-            .collect(),
+    listed(m).member
+}
+
+fn listed(m: wire::OrgMember) -> ListedMember {
+    let told = m.resource_groups.is_some();
+    let rows = m.resource_groups.unwrap_or_default();
+    let names = rows.iter().map(|g| g.name.clone()).collect();
+    let groups = rows
+        .into_iter()
+        .map(|g| {
+            Some(ListedGroup {
+                id: g.id?,
+                name: g.name,
+                role: g.role?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|_| told);
+    ListedMember {
+        member: Member {
+            hub_id: m.id.unwrap_or_default(),
+            username: m.user,
+            fullname: m.fullname,
+            role: m.role,
+            two_fa: m.two_fa_enabled,
+            verified_email: m.verified_email.filter(|e| !e.is_empty()),
+            external: m.is_external_collaborator,
+            is_pro: m.is_pro,
+            resource_groups: names,
+        },
+        groups,
     }
 }
 
@@ -274,6 +325,36 @@ mod tests {
         let bare = member(serde_json::from_str(r#"{"user":"bob"}"#).unwrap());
         assert_eq!(bare.two_fa, None);
         assert_eq!(bare.role, None);
+    }
+
+    #[test]
+    fn a_rows_groups_are_known_only_when_it_tells_each_ones_id_and_role() {
+        let row = |groups: &str| -> ListedMember {
+            let json = format!(r#"{{"user":"alice","role":"write"{groups}}}"#);
+            listed(serde_json::from_str(&json).unwrap())
+        };
+        let full =
+            row(r#","resourceGroups":[{"name":"research","id":"g1","numUsers":4,"role":"write"}]"#);
+        assert_eq!(
+            full.groups,
+            Some(vec![ListedGroup {
+                id: "g1".into(),
+                name: "research".into(),
+                role: "write".into()
+            }])
+        );
+        assert_eq!(row(r#","resourceGroups":[]"#).groups, Some(vec![]));
+        // No list (optional in the Hub's schema), a group without its id or
+        // role: unknown, while the snapshot keeps every name it has.
+        assert_eq!(row("").groups, None);
+        for partial in [
+            r#","resourceGroups":[{"name":"research","id":"g1","role":"write"},{"name":"infra","role":"read"}]"#,
+            r#","resourceGroups":[{"name":"research","id":"g1"}]"#,
+        ] {
+            let m = row(partial);
+            assert_eq!(m.groups, None, "{partial}");
+            assert!(m.member.resource_groups.contains(&"research".to_string()));
+        }
     }
 
     #[test]
