@@ -178,7 +178,7 @@ fn case_with(world: World) -> (Case, PathBuf) {
 
 /// `review start` for ORG with the roster, the fallback reviewer and
 /// `extra`; the run and the review id it printed.
-fn start(case: &Case, roster: &Path, extra: &[&str]) -> (Run, String) {
+pub(crate) fn start(case: &Case, roster: &Path, extra: &[&str]) -> (Run, String) {
     let mut args = vec![
         "review",
         "start",

@@ -146,22 +146,26 @@ fn pages(rows: usize, page: usize) -> usize {
 type Shared<T> = OnceCell<Option<T>>;
 
 /// The listing of `cell`, read now if it is the first call to need it;
-/// `None` when it could not be read (then or earlier).
-async fn shared<'a, T, F>(cell: &'a Shared<T>, what: &str, read: F) -> Option<&'a T>
+/// `None` when there is no such batch or it could not be read (then or
+/// earlier).
+async fn shared<'a, T, F>(cell: Option<&'a Shared<T>>, what: &str, read: F) -> Option<&'a T>
 where
     F: std::future::Future<Output = Result<T>>,
 {
-    cell.get_or_init(|| async move {
-        match read.await {
-            Ok(listed) => Some(listed),
-            Err(e) => {
-                tracing::warn!("{what} could not be read, each call reads its own subject: {e}");
-                None
+    cell?
+        .get_or_init(|| async move {
+            match read.await {
+                Ok(listed) => Some(listed),
+                Err(e) => {
+                    tracing::warn!(
+                        "{what} could not be read, each call reads its own subject: {e}"
+                    );
+                    None
+                }
             }
-        }
-    })
-    .await
-    .as_ref()
+        })
+        .await
+        .as_ref()
 }
 
 /// The listings shared by several calls: per org, per model, per org or
@@ -448,17 +452,13 @@ impl Runner<'_> {
                 let role = |live: Option<&LiveMember>| {
                     role_needed(username, org, live, role_to, remove, leaves_all)
                 };
-                let cell = b.members.get(org).filter(|_| use_batch);
-                let listed = match cell {
-                    Some(cell) => shared(
-                        cell,
-                        &format!("the members of {org}"),
-                        calls::members_now(c, org),
-                    )
-                    .await
-                    .map(|all| all.get(&username.to_lowercase())),
-                    None => None,
-                };
+                let listed = shared(
+                    b.members.get(org).filter(|_| use_batch),
+                    &format!("the members of {org}"),
+                    calls::members_now(c, org),
+                )
+                .await
+                .map(|all| all.get(&username.to_lowercase()));
                 // The listing decides "nothing to do", and a call that keeps
                 // no group; one that keeps groups reads the member alone,
                 // right before it is sent (the call replaces the groups).
@@ -476,17 +476,13 @@ impl Runner<'_> {
                 }
             }
             Action::RejectAccess { username, repo, .. } => {
-                let cell = b.accepted.get(repo).filter(|_| use_batch);
-                let listed = match cell {
-                    Some(cell) => shared(
-                        cell,
-                        &format!("the accepted requests of {repo}"),
-                        calls::accepted_now(c, repo),
-                    )
-                    .await
-                    .map(|users| users.contains(&username.to_lowercase())),
-                    None => None,
-                };
+                let listed = shared(
+                    b.accepted.get(repo).filter(|_| use_batch),
+                    &format!("the accepted requests of {repo}"),
+                    calls::accepted_now(c, repo),
+                )
+                .await
+                .map(|users| users.contains(&username.to_lowercase()));
                 let accepted = match listed {
                     Some(accepted) => accepted,
                     None => calls::access_accepted(c, repo, username).await?,
@@ -512,23 +508,25 @@ impl Runner<'_> {
                 let key = (step.org.clone(), owner.to_lowercase());
                 let of_org = b.org_tokens.get(org).filter(|_| use_batch);
                 let of_owner = b.tokens.get(&key).filter(|_| use_batch);
-                let listed = match (of_org, of_owner) {
-                    (Some(cell), _) => shared(
-                        cell,
-                        &format!("the tokens of {org}"),
-                        calls::active_org_tokens(c, org),
-                    )
-                    .await
-                    .map(|ids| ids.contains(token_id)),
-                    (None, Some(cell)) => shared(
-                        cell,
-                        &format!("{owner}'s tokens in {org}"),
-                        calls::active_tokens(c, org, owner),
-                    )
-                    .await
-                    .map(|ids| ids.contains(token_id)),
-                    (None, None) => None,
-                };
+                let listed = match of_org {
+                    Some(_) => {
+                        shared(
+                            of_org,
+                            &format!("the tokens of {org}"),
+                            calls::active_org_tokens(c, org),
+                        )
+                        .await
+                    }
+                    None => {
+                        shared(
+                            of_owner,
+                            &format!("{owner}'s tokens in {org}"),
+                            calls::active_tokens(c, org, owner),
+                        )
+                        .await
+                    }
+                }
+                .map(|ids| ids.contains(token_id));
                 let active = match listed {
                     Some(active) => active,
                     None => calls::token_active(c, org, owner, token_id).await?,

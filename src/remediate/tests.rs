@@ -721,13 +721,7 @@ mod review {
         );
 
         // An exception on the account: its role call and removal refused.
-        let (s, people) = bob_everywhere();
-        let mut findings = run(&s, &people);
-        for f in &mut findings {
-            if f.rule == Rule::DepartedMember {
-                f.muted = Some("on loan to the lab".into());
-            }
-        }
+        let (s, findings) = super::bob_on_loan();
         let plan = plan_of(&s, findings, &[decision("bob", Verdict::Revoke, None, 2)]);
         assert!(!kinds(&plan).contains(&"set_access"), "{:?}", kinds(&plan));
         assert!(
@@ -763,6 +757,19 @@ mod review {
         let gone = plan_with(&org(vec![]), vec![], &decisions, vec![]);
         assert_eq!(gone.already_done.len(), 1);
     }
+}
+
+/// [`bob_everywhere`]'s findings, with bob's departed_member muted by an
+/// exception ("on loan to the lab").
+fn bob_on_loan() -> (Snapshot, Vec<Finding>) {
+    let (s, people) = bob_everywhere();
+    let mut findings = run(&s, &people);
+    for f in &mut findings {
+        if f.rule == Rule::DepartedMember {
+            f.muted = Some("on loan to the lab".into());
+        }
+    }
+    (s, findings)
 }
 
 /// The manual steps removing `user` from the org.
@@ -810,13 +817,7 @@ fn a_refused_role_call_plans_no_removal_from_the_org() {
 
     // A leaver whose departed_member finding an exception accepts: the
     // group findings are planned, the removal is not.
-    let (s, people) = bob_everywhere();
-    let mut findings = run(&s, &people);
-    for f in &mut findings {
-        if f.rule == Rule::DepartedMember {
-            f.muted = Some("on loan to the lab".into());
-        }
-    }
+    let (s, findings) = bob_on_loan();
     let plan = build(
         &report_of(findings),
         &Basis {

@@ -87,30 +87,7 @@ fn a_call_whose_fact_changed_since_its_listing_is_found_already_done() {
     // bob's role call (the first) is slow; while it is in flight, carol
     // leaves the org: the members listing read before bob's call still
     // has her, her role call meets a 404, and her own search says gone.
-    case.hub.add_fault(
-        Fault::new(
-            Endpoint::RoleChange,
-            FaultKind::Slow(Duration::from_secs(2)),
-        )
-        .once(),
-    );
-    let child = case
-        .command(&[
-            "apply",
-            out.to_str().unwrap(),
-            "--yes",
-            "--concurrency",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run apply");
-    let started = Instant::now();
-    while !case.hub.requests().iter().any(|r| r.method == "PUT") {
-        assert!(started.elapsed() < Duration::from_secs(60), "no role call");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let child = apply_until_the_first_role_call(&case, &out);
     case.hub.with_world(|w| {
         let org = w.orgs.get_mut(ORG).unwrap();
         org.members.retain(|m| m.user != "carol");
@@ -147,9 +124,16 @@ fn a_call_whose_fact_changed_since_its_listing_is_found_already_done() {
     assert_eq!(role_of(&case, "dave").as_deref(), Some("no_access"));
 }
 
-/// `apply --yes --concurrency 1` started: the child, once its first role
-/// call has reached the Hub.
+/// `apply --yes --concurrency 1` started with its first role call slowed
+/// down (2 s): the child, once that call has reached the Hub.
 fn apply_until_the_first_role_call(case: &Case, plan: &std::path::Path) -> std::process::Child {
+    case.hub.add_fault(
+        Fault::new(
+            Endpoint::RoleChange,
+            FaultKind::Slow(Duration::from_secs(2)),
+        )
+        .once(),
+    );
     let child = case
         .command(&[
             "apply",
@@ -178,13 +162,6 @@ fn a_role_call_that_keeps_groups_reads_its_member_right_before_it_is_sent() {
     let (run, out) = plan(&case, &["--rule", "departed_group_access"]);
     assert_code(&run, 0);
     case.hub.reset_requests();
-    case.hub.add_fault(
-        Fault::new(
-            Endpoint::RoleChange,
-            FaultKind::Slow(Duration::from_secs(2)),
-        )
-        .once(),
-    );
     let child = apply_until_the_first_role_call(&case, &out);
     // While bob's call is in flight, carol joins infra: her call, sent
     // after, must keep it (the call replaces her groups).

@@ -29,23 +29,8 @@ fn started() -> (Case, PathBuf, PathBuf, String) {
         "[[exception]]\nrule = \"departed_member\"\nsubject = \"dave\"\nreason = \"on loan to the lab\"\n",
     )
     .unwrap();
-    let run = case.run(&[
-        "review",
-        "start",
-        "--org",
-        ORG,
-        "--roster",
-        roster.to_str().unwrap(),
-        "--reviewers",
-        REVIEWER,
-    ]);
+    let (run, id) = crate::review::start(&case, &roster, &["--reviewers", REVIEWER]);
     assert_code(&run, 0);
-    let id = run
-        .stdout
-        .strip_prefix("review ")
-        .and_then(|s| s.split_whitespace().next())
-        .expect("the review id")
-        .to_string();
     (case, roster, exceptions, id)
 }
 
