@@ -31,8 +31,6 @@ fn run_relabelled(
     term: &Term,
     relabel: Option<(&Path, &str)>,
 ) -> Result<Report> {
-    // The stored snapshots and history are dropped once the reports are
-    // out, not before they render (freeing a large org's takes a few ms).
     let (mut report, stored) = reconciled(store, orgs, r)?;
     if let Some((root, label)) = relabel {
         let root = root.display().to_string();
@@ -46,7 +44,7 @@ fn run_relabelled(
         tracing::warn!("{w}");
     }
     summarise(&report, &r.out, &written, term);
-    drop(stored);
+    super::free_at_exit(stored);
     Ok(report)
 }
 
@@ -81,6 +79,8 @@ pub(crate) fn reconciled(
             },
             &stored,
         );
+        super::free_at_exit(matcher);
+        super::free_at_exit(local);
         Ok((report, stored))
     })
 }

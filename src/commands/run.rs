@@ -109,6 +109,7 @@ pub fn run(settings: &Settings, args: &RunArgs, term: &Term) -> Result<Done> {
             }
         }
     }
+    super::free_at_exit(written);
     Ok(done)
 }
 
