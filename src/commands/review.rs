@@ -492,7 +492,7 @@ fn show_status(store: &Store, review: Option<&str>, term: &Term) -> Result<Done>
     let closed = store.review_has(&id, EVIDENCE)?;
     term.output(&format!(
         "review {id} (started {}{}){}: {} of {} line(s) decided, {} overdue",
-        worksheet::timestamp(campaign.started_at),
+        crate::report::utc_seconds(campaign.started_at),
         campaign.due.map_or(String::new(), |d| format!(", due {d}")),
         if closed { ", closed" } else { "" },
         s.decided,

@@ -79,19 +79,22 @@ pub struct Moment {
 impl Moment {
     pub fn new(t: DateTime<Utc>) -> Self {
         use chrono::{Datelike, Timelike};
-        let (y, mo, d) = (t.year(), t.month(), t.day());
-        if !(0..=9999).contains(&y) {
-            return Moment {
-                iso: t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                text: t.format("%Y-%m-%d %H:%M UTC").to_string(),
-            };
-        }
-        // What the formats above give, without parsing them per value (a
-        // large report formats tens of thousands of these).
-        let (h, mi, s) = (t.hour(), t.minute(), t.second());
+        let y = t.year();
+        let text = if (0..=9999).contains(&y) {
+            // What the format below gives, without parsing it per value.
+            format!(
+                "{y:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        } else {
+            t.format("%Y-%m-%d %H:%M UTC").to_string()
+        };
         Moment {
-            iso: format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
-            text: format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC"),
+            iso: crate::report::utc_seconds(t),
+            text,
         }
     }
 

@@ -6,10 +6,10 @@
 //! leading `'` (OWASP's advice against formula injection), and control and
 //! bidi characters become U+FFFD. Numeric columns are ours and left alone.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
-use crate::report::{AccessRow, Report, SeatHistoryRow, SeatRow};
+use crate::report::{AccessRow, Report, SeatHistoryRow, SeatRow, utc_seconds as timestamp};
 use crate::rules::Finding;
 use crate::text::clean_text;
 
@@ -220,10 +220,6 @@ fn list(items: &[String]) -> String {
     text(&items.join(";"))
 }
 
-fn timestamp(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -375,8 +371,11 @@ mod tests {
         assert_eq!(list(&["-x".into(), "y".into()]), "'-x;y");
         assert_eq!(money(20.0), "20.00");
         assert_eq!(money(1234.567), "1234.57");
-        let t = DateTime::parse_from_rfc3339("2026-11-23T02:57:51.123Z").unwrap();
-        assert_eq!(timestamp(t.with_timezone(&Utc)), "2026-11-23T02:57:51Z");
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-23T02:57:51.123Z").unwrap();
+        assert_eq!(
+            timestamp(t.with_timezone(&chrono::Utc)),
+            "2026-11-23T02:57:51Z"
+        );
     }
 
     #[test]

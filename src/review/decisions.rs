@@ -299,7 +299,7 @@ pub fn check(
                         d.reviewer,
                         shown(&d.worksheet),
                         d.worksheet_line,
-                        super::worksheet::timestamp(d.recorded_at)
+                        crate::report::utc_seconds(d.recorded_at)
                     ),
                 ));
             }

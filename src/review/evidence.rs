@@ -20,11 +20,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::decisions::Verdict;
-use super::worksheet::{csv_table, timestamp};
+use super::worksheet::csv_table;
 use super::{Campaign, Decision, HashedFile, Population, SnapshotRef};
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
 use crate::report::csv::text;
+use crate::report::utc_seconds as timestamp;
 use crate::store::FileEntry;
 
 /// The pack's index, written last.

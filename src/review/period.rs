@@ -22,12 +22,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::worksheet::{csv_table, timestamp};
+use super::worksheet::csv_table;
 use super::{HashedFile, SnapshotRef};
 use crate::history::{MembershipEvent, OrgHistory, Roles, SnapshotInfo};
 use crate::model::{Role, event_kind, event_targets};
 use crate::report::Report;
 use crate::report::csv::text;
+use crate::report::utc_seconds as timestamp;
 use crate::rules::{Revocation, Rule};
 use crate::store::FileEntry;
 

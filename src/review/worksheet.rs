@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use super::Line;
 use crate::error::{Error, Result};
 use crate::report::csv::text;
+use crate::report::utc_seconds as timestamp;
 use crate::table::{self, Kind, Table, fold};
 use crate::text::clean_text;
 
@@ -87,10 +88,6 @@ pub fn facts(l: &Line) -> Vec<String> {
         l.last_active.map(timestamp).unwrap_or_default(),
         text(&l.findings.join(";")),
     ]
-}
-
-pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// A CSV (RFC 4180, `,`, LF, no BOM) of `header` and `rows`.
