@@ -7,6 +7,7 @@
 //! the inline `<style>` and `<script>` by their SHA-256, computed here from
 //! `report.css` and `report.js` as they render.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value, context};
@@ -61,6 +62,16 @@ pub const EMBEDDED: [(&str, &str); 8] = [
 /// Renders `report.html`. A template in `templates` replaces the embedded
 /// one of the same name; a broken one is a config error (exit 2).
 pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
+    let mut page = Vec::new();
+    render_to(report, templates, &mut page)?;
+    Ok(String::from_utf8(page).expect("minijinja writes UTF-8"))
+}
+
+/// [`render`], written to `out` as the page renders (a large org's page
+/// is 12 MB: it goes to its file, never whole in memory). An error
+/// writing to `out` comes back as a template error: the writer knows it
+/// for what it is.
+pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write) -> Result<()> {
     if let Some(dir) = templates
         && !dir.is_dir()
     {
@@ -142,23 +153,17 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
             .collect()
     });
     let mut sections = Vec::with_capacity(SECTIONS.len());
-    let mut size = 0;
     for ((name, _), html) in SECTIONS.iter().zip(rendered) {
         let html = html?;
-        size += html.len();
         sections.push((*name, Value::from_safe_string(html)));
     }
     let sections: Value = sections.into_iter().collect();
-    // The page is the sections and some 100 KB of its own: written into a
-    // buffer of that size, not grown by doubling (a 12 MB page).
-    let mut page = Vec::with_capacity(size + (256 << 10));
     env.get_template(MAIN)
         .and_then(|t| {
-            t.render_captured_to(context! { sections => sections, ..ctx }, &mut page)
+            t.render_captured_to(context! { sections => sections, ..ctx }, out)
                 .map(drop)
         })
-        .map_err(fail)?;
-    Ok(String::from_utf8(page).expect("minijinja writes UTF-8"))
+        .map_err(fail)
 }
 
 fn environment(templates: Option<&Path>) -> Environment<'static> {

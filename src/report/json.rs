@@ -18,9 +18,16 @@ use crate::text::is_hostile_char;
 
 /// Pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> Result<Vec<u8>> {
-    let mut out = pretty(report)?;
-    out.push(b'\n');
+    let mut out = Vec::new();
+    write(report, &mut out)?;
     Ok(out)
+}
+
+/// [`render`], written to `out` as it serialises (a large org's is 10 MB).
+pub fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
+    write_pretty(report, &mut *out)?;
+    out.write_all(b"\n")
+        .map_err(|e| Error::io("<findings.json>", e))
 }
 
 /// `value` as pretty-printed JSON with [`is_hostile_char`]s escaped: the
@@ -28,11 +35,15 @@ pub fn render(report: &Report) -> Result<Vec<u8>> {
 /// and `history --format json`) is made.
 pub fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapingFormatter::default());
+    write_pretty(value, &mut out)?;
+    Ok(out)
+}
+
+fn write_pretty<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, EscapingFormatter::default());
     value
         .serialize(&mut ser)
-        .map_err(|e| Error::io("<json buffer>", io::Error::other(e.to_string())))?;
-    Ok(out)
+        .map_err(|e| Error::io("<json>", io::Error::other(e.to_string())))
 }
 
 /// [`pretty`], as text (UTF-8, hostile characters escaped).

@@ -87,15 +87,20 @@ pub fn write_outputs(
     let (files, rendered_at) = std::thread::scope(|scope| {
         let staging = &staging;
         let html = scope.spawn(move || {
-            let html = html::render(report, templates).map(String::into_bytes);
-            (Instant::now(), staging.stage(FILES[0], html))
+            let html = staging.stage(FILES[0], |w| html::render_to(report, templates, w));
+            (Instant::now(), html)
         });
-        let json = scope.spawn(move || staging.stage(FILES[5], json::render(report)));
+        let json = scope.spawn(move || staging.stage(FILES[5], |w| json::write(report, w)));
+        let whole = |bytes: Result<Vec<u8>>| {
+            move |w: &mut dyn Write| -> Result<()> {
+                w.write_all(&bytes?).map_err(|e| Error::io("<report>", e))
+            }
+        };
         let csvs = [
-            staging.stage(FILES[1], csv::findings(report)),
-            staging.stage(FILES[2], csv::seats(report)),
-            staging.stage(FILES[3], csv::seats_history(report)),
-            staging.stage(FILES[4], csv::access(report)),
+            staging.stage(FILES[1], whole(csv::findings(report))),
+            staging.stage(FILES[2], whole(csv::seats(report))),
+            staging.stage(FILES[3], whole(csv::seats_history(report))),
+            staging.stage(FILES[4], whole(csv::access(report))),
         ];
         let json = joined(json);
         let (rendered_at, html) = joined(html);
@@ -125,7 +130,11 @@ pub fn write_outputs(
         staging.abandon(&staged);
         return Err(e);
     }
-    let manifest = set_manifest(&staged).map(|bytes| staging.stage(SET_MANIFEST, Ok(bytes)));
+    let manifest = set_manifest(&staged).map(|bytes| {
+        staging.stage(SET_MANIFEST, |w| {
+            w.write_all(&bytes).map_err(|e| Error::io(SET_MANIFEST, e))
+        })
+    });
     match manifest {
         Ok(Ok(Ok(file))) => staged.push(file),
         Ok(Ok(Err(e))) | Ok(Err(e)) | Err(e) => {
@@ -147,6 +156,39 @@ pub fn write_outputs(
         rendered_at.elapsed().as_millis()
     );
     Ok(temps.into_iter().map(|(_, target)| target).collect())
+}
+
+/// How much of a file is written at a time while it renders.
+const STAGE_BUFFER: usize = 256 << 10;
+
+/// A temporary file as it is written: what reaches it is counted and
+/// hashed, and the first error writing it is kept.
+struct Hashing {
+    file: File,
+    sha256: Sha256,
+    bytes: usize,
+    failed: Option<std::io::Error>,
+}
+
+impl Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.file.write(buf) {
+            Ok(n) => {
+                self.sha256.update(&buf[..n]);
+                self.bytes += n;
+                Ok(n)
+            }
+            Err(e) => {
+                let kept = std::io::Error::new(e.kind(), e.to_string());
+                self.failed.get_or_insert(e);
+                Err(kept)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A file rendered and in its fsynced temporary file.
@@ -181,17 +223,57 @@ impl<'a> Staging<'a> {
         })
     }
 
-    /// `rendered` hashed and written to its temporary file: `Err` when it
-    /// did not render, `Ok(Err)` when it could not be written.
-    fn stage(&self, name: &'static str, rendered: Result<Vec<u8>>) -> Result<Result<Staged>> {
-        let bytes = rendered?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        Ok(write_temp(self.out, name, &bytes).map(|temp| Staged {
-            name,
-            temp,
-            bytes: bytes.len(),
-            sha256,
-        }))
+    /// The file `render` writes, hashed and fsynced in its temporary file
+    /// as it is written (a 12 MB page is never held whole): `Err` when it
+    /// did not render, `Ok(Err)` when it could not be written. Either way
+    /// the temporary file is gone.
+    fn stage(
+        &self,
+        name: &'static str,
+        render: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<Result<Staged>> {
+        let (temp, file) = match create_temp(self.out, name) {
+            Ok(created) => created,
+            Err(e) => return Ok(Err(e)),
+        };
+        // Renderers write in small pieces: they are gathered before they
+        // are hashed and written.
+        let mut w = std::io::BufWriter::with_capacity(
+            STAGE_BUFFER,
+            Hashing {
+                file,
+                sha256: Sha256::new(),
+                bytes: 0,
+                failed: None,
+            },
+        );
+        let rendered = render(&mut w);
+        let flushed = w.flush();
+        // What a failed flush left unwritten is dropped: the file is removed.
+        let (mut hashing, _unwritten) = w.into_parts();
+        // A write that failed under the renderer is a write error, whatever
+        // the renderer made of it.
+        let written = match (rendered, hashing.failed.take()) {
+            (_, Some(e)) => Ok(Err(e)),
+            (Err(e), None) => Err(e),
+            (Ok(()), None) => Ok(flushed.and_then(|()| hashing.file.sync_all())),
+        };
+        match written {
+            Ok(Ok(())) => Ok(Ok(Staged {
+                name,
+                temp,
+                bytes: hashing.bytes,
+                sha256: hex::encode(hashing.sha256.finalize()),
+            })),
+            Ok(Err(e)) => {
+                let _ = fs::remove_file(&temp);
+                Ok(Err(Error::io(&temp, e)))
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&temp);
+                Err(e)
+            }
+        }
     }
 
     /// Removes the staged temporary files, and the directories this run
