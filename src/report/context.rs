@@ -200,7 +200,8 @@ pub struct SeverityGroup {
     pub any_muted: bool,
     /// More than [`FOLD_ROWS`] findings: the group's table starts folded.
     pub folded: bool,
-    pub findings: Vec<FindingView>,
+    // html.rs adds `findings` (the [`FindingView`]s) and `rows` (them
+    // rendered by `_finding_rows.html.j2`), both built in pieces.
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -392,17 +393,27 @@ impl ReportView {
 // `report.access`, `report.still_holding`, `report.revoked`), one function
 // each: a large org's report spends most of its view time here.
 
-/// Always five groups, critical first, empty ones included.
-pub fn severity_groups(report: &Report) -> Vec<SeverityGroup> {
+/// Always five groups, critical first, empty ones included, each with
+/// its findings (whose views html.rs builds, a piece at a time).
+pub fn severity_groups(report: &Report) -> Vec<(SeverityGroup, Vec<&Finding>)> {
     Severity::ALL
         .into_iter()
-        .map(|s| SeverityGroup::new(s, &report.findings))
+        .map(|s| {
+            let findings: Vec<&Finding> =
+                report.findings.iter().filter(|f| f.severity == s).collect();
+            (SeverityGroup::new(s, &findings), findings)
+        })
         .collect()
 }
 
-/// Every member, invite and service account.
-pub fn access_rows(report: &Report) -> Vec<AccessView> {
-    report.access.iter().map(AccessView::new).collect()
+/// The view of each of `findings`, in order.
+pub fn finding_views(findings: &[&Finding]) -> Vec<FindingView> {
+    findings.iter().map(|f| FindingView::new(f)).collect()
+}
+
+/// The view of each of `rows` (members, invites and service accounts).
+pub fn access_views(rows: &[AccessRow]) -> Vec<AccessView> {
+    rows.iter().map(AccessView::new).collect()
 }
 
 /// Leavers still holding membership, most days since the last day
@@ -470,13 +481,8 @@ fn unchecked(items: &[crate::report::Unchecked]) -> Vec<UncheckedView> {
 }
 
 impl SeverityGroup {
-    fn new(severity: Severity, findings: &[Finding]) -> Self {
-        let findings: Vec<FindingView> = findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .map(FindingView::new)
-            .collect();
-        let muted = findings.iter().filter(|f| f.is_muted).count() as u64;
+    fn new(severity: Severity, findings: &[&Finding]) -> Self {
+        let muted = findings.iter().filter(|f| f.is_muted()).count() as u64;
         SeverityGroup {
             severity: severity.as_str(),
             label: label(severity),
@@ -485,7 +491,6 @@ impl SeverityGroup {
             muted: thousands(muted),
             any_muted: muted > 0,
             folded: findings.len() > FOLD_ROWS,
-            findings,
         }
     }
 }

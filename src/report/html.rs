@@ -21,6 +21,12 @@ use crate::report::{Report, SeatHistoryRow, chart};
 pub const MAIN: &str = "report.html.j2";
 pub const STYLE: &str = "report.css";
 pub const SCRIPT: &str = "report.js";
+/// The findings tables' rows: `{{ grp.rows }}` in `_findings.html.j2` is
+/// this template rendered for the group's findings (`rows`).
+pub const FINDING_ROWS: &str = "_finding_rows.html.j2";
+/// The access inventory's rows: `{{ report.access_rows }}` in
+/// `_access.html.j2` is this template rendered for `report.access`.
+pub const ACCESS_ROWS: &str = "_access_rows.html.j2";
 
 /// The page's sections, in page order: `{{ sections.NAME }}` in the page
 /// template is the section template rendered.
@@ -33,7 +39,7 @@ pub const SECTIONS: [(&str, &str); 5] = [
 ];
 
 /// Every embedded template, by the file name an override must use.
-pub const EMBEDDED: [(&str, &str); 8] = [
+pub const EMBEDDED: [(&str, &str); 10] = [
     (MAIN, include_str!("../../templates/report.html.j2")),
     (
         "_summary.html.j2",
@@ -42,6 +48,14 @@ pub const EMBEDDED: [(&str, &str); 8] = [
     (
         "_findings.html.j2",
         include_str!("../../templates/_findings.html.j2"),
+    ),
+    (
+        FINDING_ROWS,
+        include_str!("../../templates/_finding_rows.html.j2"),
+    ),
+    (
+        ACCESS_ROWS,
+        include_str!("../../templates/_access_rows.html.j2"),
     ),
     (
         "_seats.html.j2",
@@ -82,19 +96,33 @@ pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write)
     }
     let env = environment(templates);
     let fail = |e: minijinja::Error| template_error(templates, &e);
-    // The view of a large org is mostly four long lists: each is built and
-    // converted for the templates on its own thread.
-    let (view, lists) = std::thread::scope(|scope| {
+    let groups = context::severity_groups(report);
+    std::thread::scope(|scope| {
+        let mut pieces = Pieces::new();
+        // The two long tables, the findings (per severity) and the access
+        // inventory, ROWS_PER_PIECE rows to a thread: each builds its rows'
+        // views, hands them over (`grp.findings`, `report.access`), then
+        // renders them while the rest of the page is built.
+        let severities: Vec<_> = groups
+            .iter()
+            .map(|(group, findings)| {
+                let rows = pieces.rows(scope, &env, FINDING_ROWS, findings, |chunk| {
+                    context::finding_views(chunk)
+                });
+                (group, rows)
+            })
+            .collect();
+        let access = pieces.rows(
+            scope,
+            &env,
+            ACCESS_ROWS,
+            &report.access,
+            context::access_views,
+        );
+        // The other long lists of the view are built and converted each on
+        // its own thread.
         let list = |build: fn(&Report) -> Value| scope.spawn(move || build(report));
         let lists = [
-            (
-                "severities",
-                list(|r| Value::from_serialize(context::severity_groups(r))),
-            ),
-            (
-                "access",
-                list(|r| Value::from_serialize(context::access_rows(r))),
-            ),
             (
                 "still_holding",
                 list(|r| Value::from_serialize(context::still_holding(r))),
@@ -105,65 +133,215 @@ pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write)
             ),
         ];
         let view = ReportView::new(report);
-        let lists: Vec<(&str, Value)> = lists
+        let severities: Value = severities
+            .into_iter()
+            .map(|(group, rows)| {
+                let (views, markers) = rows.done();
+                context! {
+                    findings => views,
+                    rows => markers,
+                    ..Value::from_serialize(group)
+                }
+            })
+            .collect::<Vec<_>>()
+            .into();
+        let mut lists: Vec<(&str, Value)> = lists
             .into_iter()
             .map(|(name, h)| (name, h.join().expect("a view builder panicked")))
             .collect();
-        (view, lists)
-    });
-    // The charts are SVG drawn by hfaudit from numbers and dates only: the
-    // one piece of markup the templates insert unescaped.
-    let charts: Value = view
-        .trends
-        .iter()
-        .filter_map(|org| {
-            let rows: Vec<&SeatHistoryRow> = report
-                .seat_history
-                .iter()
-                .filter(|r| crate::text::clean_text(&r.org) == org.as_str())
-                .collect();
-            chart::seat_trend(&rows).map(|svg| (org.clone(), Value::from_safe_string(svg)))
-        })
-        .collect();
-    let lists: Value = lists.into_iter().collect();
-    let report = context! { ..lists, ..Value::from_serialize(view) };
-    let asset = |name: &str| -> Result<String> {
-        env.get_template(name)
-            .and_then(|t| t.render(context! { report => report.clone() }))
-            .map_err(fail)
-    };
-    let csp = content_security_policy(&asset(STYLE)?, &asset(SCRIPT)?);
-
-    // The sections are independent pages of rows (a large org's findings
-    // and access inventory are most of the work): each renders on its own
-    // thread, and the page template inserts them as `sections.NAME`. An
-    // override of the page that still includes them works as well.
-    let ctx = context! { report => report.clone(), csp => csp, charts => charts };
-    let rendered: Vec<Result<String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = SECTIONS
+        let (access, access_rows) = access.done();
+        lists.extend([
+            ("severities", severities),
+            ("access", access),
+            ("access_rows", access_rows),
+        ]);
+        // The charts are SVG drawn by hfaudit from numbers and dates only:
+        // the one piece of markup the templates insert unescaped.
+        let charts: Value = view
+            .trends
             .iter()
-            .map(|(_, file)| {
-                let (env, ctx) = (&env, &ctx);
-                scope.spawn(move || env.get_template(file).and_then(|t| t.render(ctx)))
+            .filter_map(|org| {
+                let rows: Vec<&SeatHistoryRow> = report
+                    .seat_history
+                    .iter()
+                    .filter(|r| crate::text::clean_text(&r.org) == org.as_str())
+                    .collect();
+                chart::seat_trend(&rows).map(|svg| (org.clone(), Value::from_safe_string(svg)))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a section renderer panicked").map_err(fail))
-            .collect()
-    });
-    let mut sections = Vec::with_capacity(SECTIONS.len());
-    for ((name, _), html) in SECTIONS.iter().zip(rendered) {
-        let html = html?;
-        sections.push((*name, Value::from_safe_string(html)));
+        let lists: Value = lists.into_iter().collect();
+        let report = context! { ..lists, ..Value::from_serialize(view) };
+        let asset = |name: &str| -> Result<String> {
+            env.get_template(name)
+                .and_then(|t| t.render(context! { report => report.clone() }))
+                .map_err(fail)
+        };
+        let csp = content_security_policy(&asset(STYLE)?, &asset(SCRIPT)?);
+
+        // The sections are independent pages of rows: each renders on its
+        // own thread, and the page template inserts them as
+        // `sections.NAME`. An override of the page that includes them
+        // instead works as well.
+        let ctx = context! { report => report, csp => csp, charts => charts };
+        let mut sections = Vec::with_capacity(SECTIONS.len());
+        for (name, file) in SECTIONS {
+            let (env, ctx) = (&env, ctx.clone());
+            let marker =
+                pieces.add(scope.spawn(move || env.get_template(file).and_then(|t| t.render(ctx))));
+            sections.push((name, Value::from_safe_string(marker)));
+        }
+        let sections: Value = sections.into_iter().collect();
+        let page = env
+            .get_template(MAIN)
+            .and_then(|t| t.render(context! { sections => sections, ..ctx.clone() }))
+            .map_err(fail)?;
+        // The page is written as its pieces are done, in page order: the
+        // first rows go to the file while the last still render.
+        pieces.write(&page, out).map_err(fail)?;
+        pieces.finish().map_err(fail)
+    })
+}
+
+/// How many finding rows one thread renders: a large org's 4,000
+/// findings are most of its page.
+const ROWS_PER_PIECE: usize = 500;
+
+/// A part of the page that renders on its own thread.
+type Rendering<'scope> =
+    std::thread::ScopedJoinHandle<'scope, std::result::Result<String, minijinja::Error>>;
+
+/// The parts of the page rendered on other threads, each standing in the
+/// page (or in another part) as a marker until the writer reaches it.
+struct Pieces<'scope> {
+    /// `<!--hfaudit-piece-NONCE-`: the nonce is random, and no autoescaped
+    /// text can contain `<`, so only a marker this render made matches.
+    prefix: String,
+    parts: Vec<Part<'scope>>,
+}
+
+enum Part<'scope> {
+    Rendering(Rendering<'scope>),
+    Done(std::rc::Rc<str>),
+    Taken,
+}
+
+impl<'scope> Pieces<'scope> {
+    fn new() -> Self {
+        Pieces {
+            prefix: format!("<!--hfaudit-piece-{:016x}-", rand::random::<u64>()),
+            parts: Vec::new(),
+        }
     }
-    let sections: Value = sections.into_iter().collect();
-    env.get_template(MAIN)
-        .and_then(|t| {
-            t.render_captured_to(context! { sections => sections, ..ctx }, out)
-                .map(drop)
-        })
-        .map_err(fail)
+
+    /// The marker that stands for the part `rendering` renders.
+    fn add(&mut self, rendering: Rendering<'scope>) -> String {
+        self.parts.push(Part::Rendering(rendering));
+        format!("{}{}-->", self.prefix, self.parts.len() - 1)
+    }
+
+    /// `items` in pieces of [`ROWS_PER_PIECE`], each on its own thread:
+    /// its views built by `view`, handed back, then rendered by the rows
+    /// template `template` (as `rows`).
+    fn rows<T: Sync, V: serde::Serialize + 'scope>(
+        &mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        env: &'scope Environment<'static>,
+        template: &'static str,
+        items: &'scope [T],
+        view: fn(&[T]) -> Vec<V>,
+    ) -> Rows {
+        let mut rows = Rows {
+            markers: String::new(),
+            views: Vec::new(),
+        };
+        for chunk in items.chunks(ROWS_PER_PIECE) {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            rows.markers.push_str(&self.add(scope.spawn(move || {
+                let views = Value::from_serialize(view(chunk));
+                let _ = tx.send(views.clone());
+                env.get_template(template)
+                    .and_then(|t| t.render(context! { rows => views }))
+            })));
+            rows.views.push(rx);
+        }
+        rows
+    }
+
+    /// Writes `text` with each marker replaced by its part (itself
+    /// written the same way), waiting for each part in turn.
+    fn write(
+        &mut self,
+        text: &str,
+        out: &mut dyn Write,
+    ) -> std::result::Result<(), minijinja::Error> {
+        let mut rest = text;
+        while let Some(at) = rest.find(&self.prefix) {
+            out.write_all(&rest.as_bytes()[..at]).map_err(written)?;
+            let after = &rest[at + self.prefix.len()..];
+            let end = after.find("-->").expect("a marker this render made");
+            let n: usize = after[..end].parse().expect("a marker this render made");
+            let part = self.part(n)?;
+            self.write(&part, out)?;
+            rest = &after[end + 3..];
+        }
+        out.write_all(rest.as_bytes()).map_err(written)
+    }
+
+    /// Part `n`, rendered (waited for the first time).
+    fn part(&mut self, n: usize) -> std::result::Result<std::rc::Rc<str>, minijinja::Error> {
+        if let Part::Done(done) = &self.parts[n] {
+            return Ok(done.clone());
+        }
+        let Part::Rendering(rendering) = std::mem::replace(&mut self.parts[n], Part::Taken) else {
+            unreachable!("a part is rendering, done, or failed and reported")
+        };
+        let done: std::rc::Rc<str> = crate::report::write::joined(rendering)?.into();
+        self.parts[n] = Part::Done(done.clone());
+        Ok(done)
+    }
+
+    /// The first error of a part the page left out: a broken template is
+    /// an error whether or not the page uses it.
+    fn finish(self) -> std::result::Result<(), minijinja::Error> {
+        for part in self.parts {
+            if let Part::Rendering(rendering) = part {
+                crate::report::write::joined(rendering)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A long table's rows, rendering in pieces.
+struct Rows {
+    /// The pieces' markers, in order.
+    markers: String,
+    /// Each piece's views, as they are handed over.
+    views: Vec<std::sync::mpsc::Receiver<Value>>,
+}
+
+impl Rows {
+    /// Every row's view (one list, waited for), and the rows as they stand
+    /// in the page.
+    fn done(self) -> (Value, Value) {
+        let views: Vec<Value> = self
+            .views
+            .into_iter()
+            .flat_map(|rx| {
+                let piece = rx.recv().expect("a view builder panicked");
+                piece
+                    .try_iter()
+                    .expect("the views are a list")
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (Value::from(views), Value::from_safe_string(self.markers))
+    }
+}
+
+/// An error writing the page, as minijinja reports one.
+fn written(e: std::io::Error) -> minijinja::Error {
+    minijinja::Error::new(ErrorKind::WriteFailure, "cannot write the page").with_source(e)
 }
 
 fn environment(templates: Option<&Path>) -> Environment<'static> {
@@ -591,6 +769,65 @@ mod tests {
                 .replace("&#x2f;", "/")
                 .contains(&sha256_source("body { color: black; }"))
         );
+    }
+
+    /// A group of more rows than one thread renders: every row once, in
+    /// the findings' order, and nothing of the pieces' markers left.
+    #[test]
+    fn rows_rendered_in_pieces_are_written_in_order() {
+        let mut report = testdata::report();
+        let template = report
+            .findings
+            .iter()
+            .find(|f| f.severity == crate::rules::Severity::High)
+            .unwrap()
+            .clone();
+        let n = 2 * ROWS_PER_PIECE + 7;
+        report
+            .findings
+            .retain(|f| f.severity != crate::rules::Severity::High);
+        for i in 0..n {
+            let mut f = template.clone();
+            f.subject = format!("subject-{i:05}");
+            report.findings.push(f);
+        }
+        let html = render(&report, None).unwrap();
+        let high = between(&html, r#"id="sev-high-h""#, "</section>");
+        let subjects: Vec<&str> = high
+            .match_indices(r#"<bdi class="subject">"#)
+            .map(|(at, open)| {
+                let rest = &high[at + open.len()..];
+                &rest[..rest.find('<').unwrap()]
+            })
+            .collect();
+        let expected: Vec<String> = (0..n).map(|i| format!("subject-{i:05}")).collect();
+        assert_eq!(subjects, expected);
+        assert!(high.contains(&format!("Show the {n} high findings")));
+        assert!(!html.contains("hfaudit-piece"), "a marker was left");
+    }
+
+    #[test]
+    fn a_broken_rows_override_is_a_config_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FINDING_ROWS),
+            "{% for f in rows %}{{ f.nope }}{% endfor %}",
+        )
+        .unwrap();
+        let err = render(&testdata::report(), Some(dir.path())).unwrap_err();
+        assert_eq!(config_path(err), dir.path().join(FINDING_ROWS));
+    }
+
+    /// A page override that leaves a section out still fails on that
+    /// section's broken template.
+    #[test]
+    fn a_broken_section_the_page_leaves_out_is_still_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MAIN), "<p>{{ sections.summary }}</p>").unwrap();
+        assert!(render(&testdata::report(), Some(dir.path())).is_ok());
+        std::fs::write(dir.path().join("_seats.html.j2"), "{{ report.nope }}").unwrap();
+        let err = render(&testdata::report(), Some(dir.path())).unwrap_err();
+        assert_eq!(config_path(err), dir.path().join("_seats.html.j2"));
     }
 
     #[test]
