@@ -5,7 +5,8 @@
 //! report.html.
 //! Prints the wall time (median, min, max), the median of each phase as the
 //! program logs it under `-vv` (inputs: the store and the roster read;
-//! reconcile; render; write: temporary files fsynced and published), the
+//! reconcile; render: every file rendered into its fsynced temporary file;
+//! write: the manifest written and the set published), the
 //! peak memory (max RSS) of the process, and the size of what it wrote.
 //!
 //! `cargo bench --bench report [-- --runs N] [-- --keep]` (`--keep` leaves

@@ -79,8 +79,6 @@ pub(crate) fn reconciled(
             },
             &stored,
         );
-        super::free_at_exit(matcher);
-        super::free_at_exit(local);
         Ok((report, stored))
     })
 }

@@ -100,8 +100,8 @@ pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write)
     std::thread::scope(|scope| {
         let mut pieces = Pieces::new();
         // The two long tables, the findings (per severity) and the access
-        // inventory, ROWS_PER_PIECE rows to a thread: each builds its rows'
-        // views, hands them over (`grp.findings`, `report.access`), then
+        // inventory, in a few pieces per core, each on its own thread: each
+        // builds its rows' views, hands them over (`grp.findings`, `report.access`), then
         // renders them while the rest of the page is built.
         let severities: Vec<_> = groups
             .iter()
@@ -202,9 +202,20 @@ pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write)
     })
 }
 
-/// How many finding rows one thread renders: a large org's 4,000
-/// findings are most of its page.
-const ROWS_PER_PIECE: usize = 500;
+/// A long table is rendered in about this many pieces per core: enough
+/// for the cores to share the work evenly, few enough that each thread's
+/// heap is not a cost of its own (a large org's 10,000 access rows).
+const PIECES_PER_CORE: usize = 2;
+
+/// Fewer rows than this are not split further.
+const MIN_ROWS_PER_PIECE: usize = 250;
+
+/// How many of `rows` rows one piece renders.
+fn rows_per_piece(rows: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    rows.div_ceil(PIECES_PER_CORE * cores)
+        .max(MIN_ROWS_PER_PIECE)
+}
 
 /// A part of the page that renders on its own thread.
 type Rendering<'scope> =
@@ -239,7 +250,7 @@ impl<'scope> Pieces<'scope> {
         format!("{}{}-->", self.prefix, self.parts.len() - 1)
     }
 
-    /// `items` in pieces of [`ROWS_PER_PIECE`], each on its own thread:
+    /// `items` in pieces ([`rows_per_piece`]), each on its own thread:
     /// its views built by `view`, handed back, then rendered by the rows
     /// template `template` (as `rows`).
     fn rows<T: Sync, V: serde::Serialize + 'scope>(
@@ -254,7 +265,7 @@ impl<'scope> Pieces<'scope> {
             markers: String::new(),
             views: Vec::new(),
         };
-        for chunk in items.chunks(ROWS_PER_PIECE) {
+        for chunk in items.chunks(rows_per_piece(items.len())) {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             rows.markers.push_str(&self.add(scope.spawn(move || {
                 let views = Value::from_serialize(view(chunk));
@@ -782,7 +793,7 @@ mod tests {
             .find(|f| f.severity == crate::rules::Severity::High)
             .unwrap()
             .clone();
-        let n = 2 * ROWS_PER_PIECE + 7;
+        let n = 2 * MIN_ROWS_PER_PIECE + 7;
         report
             .findings
             .retain(|f| f.severity != crate::rules::Severity::High);

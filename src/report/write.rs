@@ -2,10 +2,10 @@
 //! failed or killed run never leaves a set that looks complete but mixes
 //! old and new files:
 //!
-//! 1. each file is rendered in memory and, as soon as it is, goes to a
-//!    fsynced 0600 temporary file `.NAME.PID.N.tmp` in `DIR` (a template
-//!    error removes them, and `DIR` if this run created it: nothing is
-//!    left);
+//! 1. each file is rendered straight into a 0600 temporary file
+//!    `.NAME.PID.N.tmp` in `DIR`, hashed as it is written, then fsynced
+//!    (a template error removes them, and `DIR` if this run created it:
+//!    nothing is left);
 //! 2. so does [`SET_MANIFEST`], naming all six with their sha256;
 //! 3. under `DIR/.hfaudit-report.lock` (two runs never interleave their
 //!    renames), the previous manifest is removed, the six are renamed over
