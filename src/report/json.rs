@@ -25,8 +25,12 @@ pub fn render(report: &Report) -> Result<Vec<u8>> {
 
 /// [`render`], written to `out` as it serialises (a large org's is 10 MB).
 pub fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
-    write_pretty(report, &mut *out)?;
+    // serde_json writes a few bytes at a time (a key, an indent level):
+    // gathered here, not one dynamic call each.
+    let mut out = io::BufWriter::with_capacity(64 << 10, out);
+    write_pretty(report, &mut out)?;
     out.write_all(b"\n")
+        .and_then(|()| out.flush())
         .map_err(|e| Error::io("<findings.json>", e))
 }
 
@@ -39,7 +43,7 @@ pub fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-fn write_pretty<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> Result<()> {
+fn write_pretty<T: Serialize + ?Sized, W: Write>(value: &T, out: W) -> Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(out, EscapingFormatter::default());
     value
         .serialize(&mut ser)
