@@ -28,7 +28,10 @@ pub fn is_hostile_char(c: char) -> bool {
 /// `s` with every [`is_hostile_char`] replaced by a visible U+FFFD; borrowed
 /// when there is nothing to replace. Everything else stays byte-exact.
 pub fn clean_text(s: &str) -> Cow<'_, str> {
-    if s.chars().any(is_hostile_char) {
+    // Printable ASCII, most of what the Hub sends, has nothing hostile:
+    // one byte scan instead of decoding every character.
+    let printable_ascii = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if !printable_ascii && s.chars().any(is_hostile_char) {
         Cow::Owned(
             s.chars()
                 .map(|c| if is_hostile_char(c) { REPLACEMENT } else { c })
@@ -62,6 +65,19 @@ mod tests {
             clean_text("a\u{202E}b\u{2066}c\td\re\u{7}f\u{85}g\u{200F}"),
             "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}g\u{FFFD}"
         );
+    }
+
+    /// The printable-ASCII shortcut agrees with the rule for every ASCII
+    /// byte: DEL and the C0 controls (tab and line ends too) are replaced.
+    #[test]
+    fn every_ascii_character_is_judged_by_the_rule() {
+        for b in 0u8..=0x7f {
+            let c = char::from(b);
+            let s = format!("a{c}b");
+            let expected = if is_hostile_char(c) { REPLACEMENT } else { c };
+            assert_eq!(clean_text(&s), format!("a{expected}b"), "{b:#x}");
+        }
+        assert_eq!(clean_text("\u{7f}"), "\u{FFFD}");
     }
 
     #[test]
