@@ -81,10 +81,10 @@ pub fn render(report: &Report, templates: Option<&Path>) -> Result<String> {
     Ok(String::from_utf8(page).expect("minijinja writes UTF-8"))
 }
 
-/// [`render`], written to `out` as the page renders (a large org's page
-/// is 12 MB: it goes to its file, never whole in memory). An error
-/// writing to `out` comes back as a template error: the writer knows it
-/// for what it is.
+/// [`render`], written to `out` piece by piece as the page renders (a
+/// large org's page is 12 MB: it is never put together in memory). An
+/// error writing to `out` comes back as a template error: the writer
+/// knows it for what it is.
 pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write) -> Result<()> {
     if let Some(dir) = templates
         && !dir.is_dir()
@@ -101,8 +101,9 @@ pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write)
         let mut pieces = Pieces::new();
         // The two long tables, the findings (per severity) and the access
         // inventory, in a few pieces per core, each on its own thread: each
-        // builds its rows' views, hands them over (`grp.findings`, `report.access`), then
-        // renders them while the rest of the page is built.
+        // piece builds its rows' views, hands them over (`grp.findings`,
+        // `report.access`), then renders them while the rest of the page
+        // is built.
         let severities: Vec<_> = groups
             .iter()
             .map(|(group, findings)| {
@@ -217,6 +218,10 @@ fn rows_per_piece(rows: usize) -> usize {
         .max(MIN_ROWS_PER_PIECE)
 }
 
+/// How every marker of a part begins (then a nonce, the part's number and
+/// `-->`).
+const MARKER: &str = "<!--hfaudit-piece-";
+
 /// A part of the page that renders on its own thread.
 type Rendering<'scope> =
     std::thread::ScopedJoinHandle<'scope, std::result::Result<String, minijinja::Error>>;
@@ -239,7 +244,7 @@ enum Part<'scope> {
 impl<'scope> Pieces<'scope> {
     fn new() -> Self {
         Pieces {
-            prefix: format!("<!--hfaudit-piece-{:016x}-", rand::random::<u64>()),
+            prefix: format!("{MARKER}{:016x}-", rand::random::<u64>()),
             parts: Vec::new(),
         }
     }
@@ -286,14 +291,26 @@ impl<'scope> Pieces<'scope> {
         out: &mut dyn Write,
     ) -> std::result::Result<(), minijinja::Error> {
         let mut rest = text;
-        while let Some(at) = rest.find(&self.prefix) {
+        while let Some(at) = rest.find(MARKER) {
             out.write_all(&rest.as_bytes()[..at]).map_err(written)?;
-            let after = &rest[at + self.prefix.len()..];
-            let end = after.find("-->").expect("a marker this render made");
-            let n: usize = after[..end].parse().expect("a marker this render made");
+            // Only this render makes markers, whole; an override template
+            // may still cut one (by slicing a section).
+            let Some((n, end)) = rest[at..]
+                .strip_prefix(self.prefix.as_str())
+                .and_then(|after| {
+                    let end = after.find("-->")?;
+                    Some((after[..end].parse::<usize>().ok()?, end))
+                })
+                .filter(|(n, _)| *n < self.parts.len())
+            else {
+                return Err(minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    "a section or table of the page was cut: insert it whole",
+                ));
+            };
             let part = self.part(n)?;
             self.write(&part, out)?;
-            rest = &after[end + 3..];
+            rest = &rest[at + self.prefix.len() + end + 3..];
         }
         out.write_all(rest.as_bytes()).map_err(written)
     }
@@ -815,6 +832,21 @@ mod tests {
         assert_eq!(subjects, expected);
         assert!(high.contains(&format!("Show the {n} high findings")));
         assert!(!html.contains("hfaudit-piece"), "a marker was left");
+    }
+
+    /// An override that cuts a section (and marks the cut |safe) gets an
+    /// error, not a panic or a page with a hole.
+    #[test]
+    fn a_section_cut_by_an_override_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(MAIN),
+            "{{ (sections.summary ~ '')[:30]|safe }}",
+        )
+        .unwrap();
+        let err = render(&testdata::report(), Some(dir.path())).unwrap_err();
+        assert!(err.to_string().contains("was cut"), "{err}");
+        assert_eq!(config_path(err), dir.path().join(MAIN));
     }
 
     #[test]
