@@ -8,7 +8,8 @@ use crate::error::Result;
 /// Crash and full-disk simulation for the integration tests (tests/crash.rs):
 /// `HFAUDIT_TEST_FAULT=kill:NAME#N` SIGKILLs the process the Nth time it
 /// reaches fail point NAME (`data_file`, once per file; `before_rename`;
-/// `after_rename`; `report-publish`, once per report file renamed), so no
+/// `after_rename`; `report-publish`, once per report file renamed;
+/// `report-write`, once per buffer written to a report file), so no
 /// destructor runs, exactly as in a crash;
 /// `fail:NAME#N` fails the write there with ENOSPC. Unset, a point costs
 /// one `OnceLock` read. Compiled into debug builds only (the ones `cargo

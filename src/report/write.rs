@@ -165,6 +165,8 @@ const STAGE_BUFFER: usize = 256 << 10;
 /// hashed, and the first error writing it is kept.
 struct Hashing {
     file: File,
+    /// The temporary file, for fault injection.
+    path: PathBuf,
     sha256: Sha256,
     bytes: usize,
     failed: Option<std::io::Error>,
@@ -172,7 +174,10 @@ struct Hashing {
 
 impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.file.write(buf) {
+        let written = crate::fault::point("report-write", &self.path)
+            .map_err(std::io::Error::other)
+            .and_then(|()| self.file.write(buf));
+        match written {
             Ok(n) => {
                 self.sha256.update(&buf[..n]);
                 self.bytes += n;
@@ -242,6 +247,7 @@ impl<'a> Staging<'a> {
             STAGE_BUFFER,
             Hashing {
                 file,
+                path: temp.clone(),
                 sha256: Sha256::new(),
                 bytes: 0,
                 failed: None,
@@ -607,6 +613,36 @@ mod tests {
         std::thread::sleep(Duration::from_millis(2));
         write_outputs(&testdata::report(), out, None).unwrap();
         assert_ne!(manifest(out)["set_id"], first);
+    }
+
+    /// A renderer turns the errors of its writer into its own (minijinja's
+    /// into a template error): a failed write is still reported as one,
+    /// and its temporary file is gone.
+    #[test]
+    fn a_write_that_fails_under_the_renderer_is_a_write_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staging = Staging::prepare(tmp.path()).unwrap();
+        crate::fault::FAIL_AT.with(|f| f.set(Some(("report-write", 1))));
+        let staged = staging.stage(FILES[0], |w| {
+            w.write_all(&vec![b'x'; 4 * STAGE_BUFFER])
+                .map_err(|e| Error::Config {
+                    path: "templates/report.html.j2".into(),
+                    message: e.to_string(),
+                })
+        });
+        crate::fault::FAIL_AT.with(|f| f.set(None));
+        match staged {
+            Ok(Err(e)) => {
+                assert!(
+                    e.to_string().contains("injected failure at report-write"),
+                    "{e}"
+                );
+                assert!(!matches!(e, Error::Config { .. }), "{e:?}");
+            }
+            Ok(Ok(_)) => panic!("the write failed"),
+            Err(e) => panic!("reported as a render error: {e}"),
+        }
+        assert_eq!(listing(tmp.path()), Vec::<String>::new());
     }
 
     #[test]
