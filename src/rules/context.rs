@@ -139,23 +139,28 @@ impl<'a> OrgAudit<'a> {
         now: DateTime<Utc>,
         thresholds: Thresholds,
     ) -> OrgAudit<'a> {
-        let members: Vec<Matched<'a, Member>> = snapshot
-            .members
-            .iter()
-            .map(|m| {
-                let matched = match_hub_account(
-                    matcher,
-                    &m.username,
-                    m.fullname.as_deref(),
-                    m.verified_email.as_deref(),
-                );
-                Matched {
-                    item: m,
-                    matched,
-                    person: matcher.person(matched),
-                }
-            })
-            .collect();
+        // Matching 10,000 members is the longest step here: two halves side
+        // by side.
+        let match_member = |m: &'a Member| {
+            let matched = match_hub_account(
+                matcher,
+                &m.username,
+                m.fullname.as_deref(),
+                m.verified_email.as_deref(),
+            );
+            Matched {
+                item: m,
+                matched,
+                person: matcher.person(matched),
+            }
+        };
+        let members: Vec<Matched<'a, Member>> = std::thread::scope(|scope| {
+            let (first, second) = snapshot.members.split_at(snapshot.members.len() / 2);
+            let second = scope.spawn(|| second.iter().map(match_member).collect::<Vec<_>>());
+            let mut members: Vec<_> = first.iter().map(match_member).collect();
+            members.extend(crate::report::write::joined(second));
+            members
+        });
         // Group members, invitees and gated-repo users who are members share
         // the member's match.
         let by_member: HashMap<String, Match> = members
@@ -168,138 +173,154 @@ impl<'a> OrgAudit<'a> {
         // A service account is not a person: it matches nobody, so that no
         // rule about people (departed, unmatched, inactive) can fire on it.
         let not_a_person = |username: &str| snapshot.is_service_account(username);
-        let group_members = snapshot
-            .group_members
-            .iter()
-            .map(|g| {
-                let m = if not_a_person(&g.username) {
-                    Match::UNMATCHED
-                } else {
-                    shared(Some(&g.username)).unwrap_or_else(|| {
-                        matcher.match_account(&g.username, g.fullname.as_deref(), &[])
-                    })
-                };
-                wrap(matcher, g, m)
-            })
-            .collect();
-        let invites = snapshot
-            .invites
-            .iter()
-            .map(|i| {
-                let method = match i.source {
-                    InviteSource::ScimProvisioning => MatchMethod::Scim,
-                    _ => MatchMethod::HubEmail,
-                };
-                let m = shared(i.username.as_deref()).unwrap_or_else(|| {
-                    matcher.match_reported(
-                        i.username.as_deref(),
-                        i.fullname.as_deref(),
-                        i.email.as_deref(),
-                        method,
-                    )
+        // The other accounts take the members' matches; activity, former
+        // members and exits come from the history: the two side by side.
+        let ((group_members, invites, access, tokens), (activity, former, invited_at, exits)) =
+            std::thread::scope(|scope| {
+                let accounts = scope.spawn(|| {
+                    let group_members = snapshot
+                        .group_members
+                        .iter()
+                        .map(|g| {
+                            let m = if not_a_person(&g.username) {
+                                Match::UNMATCHED
+                            } else {
+                                shared(Some(&g.username)).unwrap_or_else(|| {
+                                    matcher.match_account(&g.username, g.fullname.as_deref(), &[])
+                                })
+                            };
+                            wrap(matcher, g, m)
+                        })
+                        .collect();
+                    let invites = snapshot
+                        .invites
+                        .iter()
+                        .map(|i| {
+                            let method = match i.source {
+                                InviteSource::ScimProvisioning => MatchMethod::Scim,
+                                _ => MatchMethod::HubEmail,
+                            };
+                            let m = shared(i.username.as_deref()).unwrap_or_else(|| {
+                                matcher.match_reported(
+                                    i.username.as_deref(),
+                                    i.fullname.as_deref(),
+                                    i.email.as_deref(),
+                                    method,
+                                )
+                            });
+                            wrap(matcher, i, m)
+                        })
+                        .collect();
+                    let access = snapshot
+                        .repo_access
+                        .iter()
+                        .map(|a| {
+                            let m = shared(a.username.as_deref()).unwrap_or_else(|| {
+                                matcher.match_reported(
+                                    a.username.as_deref(),
+                                    a.fullname.as_deref(),
+                                    a.email.as_deref(),
+                                    MatchMethod::HubEmail,
+                                )
+                            });
+                            wrap(matcher, a, m)
+                        })
+                        .collect();
+                    let tokens = snapshot
+                        .member_tokens()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|t| {
+                            let m = if not_a_person(&t.owner) {
+                                Match::UNMATCHED
+                            } else {
+                                shared(Some(&t.owner)).unwrap_or_else(|| {
+                                    matcher.match_account(
+                                        &t.owner,
+                                        t.owner_fullname.as_deref(),
+                                        &[],
+                                    )
+                                })
+                            };
+                            wrap(matcher, t, m)
+                        })
+                        .collect();
+                    (group_members, invites, access, tokens)
                 });
-                wrap(matcher, i, m)
-            })
-            .collect();
-        let access = snapshot
-            .repo_access
-            .iter()
-            .map(|a| {
-                let m = shared(a.username.as_deref()).unwrap_or_else(|| {
-                    matcher.match_reported(
-                        a.username.as_deref(),
-                        a.fullname.as_deref(),
-                        a.email.as_deref(),
-                        MatchMethod::HubEmail,
-                    )
-                });
-                wrap(matcher, a, m)
-            })
-            .collect();
-        let tokens = snapshot
-            .member_tokens()
-            .unwrap_or_default()
-            .iter()
-            .map(|t| {
-                let m = if not_a_person(&t.owner) {
-                    Match::UNMATCHED
-                } else {
-                    shared(Some(&t.owner)).unwrap_or_else(|| {
-                        matcher.match_account(&t.owner, t.owner_fullname.as_deref(), &[])
+                let token_use = token_use(snapshot);
+                let activity = members
+                    .iter()
+                    .map(|m| {
+                        let key = m.item.username.to_lowercase();
+                        let activity = member_activity(&history.org, idp, m).max(
+                            token_use.as_ref().map_or(Activity::Unknown, |uses| {
+                                // A member who owns no token is not seen by this
+                                // source (unknown); one whose tokens were never
+                                // used is never active by it.
+                                match uses.get(&key).copied() {
+                                    Some(Some(at)) => Activity::Last {
+                                        at,
+                                        source: ActivitySource::Token,
+                                    },
+                                    Some(None) => Activity::Never {
+                                        source: ActivitySource::Token,
+                                    },
+                                    None => Activity::Unknown,
+                                }
+                            }),
+                        );
+                        (key, activity)
                     })
-                };
-                wrap(matcher, t, m)
-            })
-            .collect();
-        let token_use = token_use(snapshot);
-        let activity = members
-            .iter()
-            .map(|m| {
-                let key = m.item.username.to_lowercase();
-                let activity = member_activity(&history.org, idp, m).max(
-                    token_use.as_ref().map_or(Activity::Unknown, |uses| {
-                        // A member who owns no token is not seen by this
-                        // source (unknown); one whose tokens were never
-                        // used is never active by it.
-                        match uses.get(&key).copied() {
-                            Some(Some(at)) => Activity::Last {
-                                at,
-                                source: ActivitySource::Token,
-                            },
-                            Some(None) => Activity::Never {
-                                source: ActivitySource::Token,
-                            },
-                            None => Activity::Unknown,
+                    .collect();
+                let current: std::collections::HashSet<&str> =
+                    by_member.keys().map(String::as_str).collect();
+                let mut former: Vec<Former<'a>> = history
+                    .org
+                    .accounts
+                    .iter()
+                    .filter(|(key, _)| !current.contains(key.as_str()))
+                    .map(|(_, p)| {
+                        let matched = match_hub_account(
+                            matcher,
+                            &p.username,
+                            p.fullname.as_deref(),
+                            p.verified_email.as_deref(),
+                        );
+                        Former {
+                            presence: p,
+                            matched,
+                            person: matcher.person(matched),
                         }
-                    }),
-                );
-                (key, activity)
-            })
-            .collect();
-        let current: std::collections::HashSet<&str> =
-            by_member.keys().map(String::as_str).collect();
-        let mut former: Vec<Former<'a>> = history
-            .org
-            .accounts
-            .iter()
-            .filter(|(key, _)| !current.contains(key.as_str()))
-            .map(|(_, p)| {
-                let matched = match_hub_account(
-                    matcher,
-                    &p.username,
-                    p.fullname.as_deref(),
-                    p.verified_email.as_deref(),
-                );
-                Former {
-                    presence: p,
-                    matched,
-                    person: matcher.person(matched),
-                }
-            })
-            .collect();
-        former.sort_by(|a, b| a.presence.username.cmp(&b.presence.username));
-        let mut invited_at: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
-        let mut exits: HashMap<String, Vec<&MembershipEvent>> = HashMap::new();
-        for e in &history.org.membership_events {
-            match e.kind.as_str() {
-                event_kind::INVITE_USER | event_kind::INVITE_EMAIL => {
-                    for who in event_targets(e.data.as_deref()) {
-                        invited_at.entry(who).or_default().push(e.at);
+                    })
+                    .collect();
+                former.sort_by(|a, b| a.presence.username.cmp(&b.presence.username));
+                let mut invited_at: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+                let mut exits: HashMap<String, Vec<&MembershipEvent>> = HashMap::new();
+                for e in &history.org.membership_events {
+                    match e.kind.as_str() {
+                        event_kind::INVITE_USER | event_kind::INVITE_EMAIL => {
+                            for who in event_targets(e.data.as_deref()) {
+                                invited_at.entry(who).or_default().push(e.at);
+                            }
+                        }
+                        event_kind::REMOVE_USER => {
+                            for who in event_targets(e.data.as_deref()) {
+                                exits.entry(who).or_default().push(e);
+                            }
+                        }
+                        event_kind::LEAVE => {
+                            if let Some(who) = &e.author {
+                                exits.entry(who.to_lowercase()).or_default().push(e);
+                            }
+                        }
+                        _ => {}
                     }
                 }
-                event_kind::REMOVE_USER => {
-                    for who in event_targets(e.data.as_deref()) {
-                        exits.entry(who).or_default().push(e);
-                    }
-                }
-                event_kind::LEAVE => {
-                    if let Some(who) = &e.author {
-                        exits.entry(who.to_lowercase()).or_default().push(e);
-                    }
-                }
-                _ => {}
-            }
-        }
+                (
+                    crate::report::write::joined(accounts),
+                    (activity, former, invited_at, exits),
+                )
+            });
         OrgAudit {
             snapshot,
             snapshot_id: snapshot_id(snapshot.taken_at),
