@@ -79,6 +79,11 @@ pub(crate) fn reconciled(
             },
             &stored,
         );
+        // Freeing a large roster takes some 15 ms: done on a thread of its
+        // own, off the way to the reports. (The matcher, which borrows it,
+        // is left to exit.)
+        super::free_at_exit(matcher);
+        std::thread::spawn(move || drop(local));
         Ok((report, stored))
     })
 }
