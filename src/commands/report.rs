@@ -83,7 +83,7 @@ pub(crate) fn reconciled(
         // own, off the way to the reports. (The matcher, which borrows it,
         // is left to exit.)
         super::free_at_exit(matcher);
-        std::thread::spawn(move || drop(local));
+        crate::report::write::drop_aside(local);
         Ok((report, stored))
     })
 }

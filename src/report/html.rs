@@ -199,6 +199,9 @@ pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write)
         // The page is written as its pieces are done, in page order: the
         // first rows go to the file while the last still render.
         pieces.write(&page, out).map_err(fail)?;
+        // The view of a large org is some 100,000 values: freed on a
+        // thread of its own, not before the page's file is closed.
+        crate::report::write::drop_aside(ctx);
         pieces.finish().map_err(fail)
     })
 }

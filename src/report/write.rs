@@ -451,6 +451,16 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8], what: &str) -> Result<()>
     sync_dir(dir)
 }
 
+/// Drops `value` on a thread of its own: a large tree of small
+/// allocations (a roster, a template view) takes milliseconds to free,
+/// which need not be spent on the way to the reports. If no thread can
+/// be started, it is dropped here.
+pub(crate) fn drop_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("hfaudit-free".into())
+        .spawn(move || drop(value));
+}
+
 /// The result of a scoped thread; a panic in it goes on in this one.
 pub(crate) fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     handle
