@@ -148,11 +148,7 @@ impl<'a> OrgAudit<'a> {
                 m.fullname.as_deref(),
                 m.verified_email.as_deref(),
             );
-            Matched {
-                item: m,
-                matched,
-                person: matcher.person(matched),
-            }
+            wrap(matcher, m, matched)
         };
         let members: Vec<Matched<'a, Member>> = std::thread::scope(|scope| {
             let (first, second) = snapshot.members.split_at(snapshot.members.len() / 2);
@@ -286,10 +282,13 @@ impl<'a> OrgAudit<'a> {
                             p.fullname.as_deref(),
                             p.verified_email.as_deref(),
                         );
+                        let Matched {
+                            matched, person, ..
+                        } = wrap(matcher, p, matched);
                         Former {
                             presence: p,
                             matched,
-                            person: matcher.person(matched),
+                            person,
                         }
                     })
                     .collect();
