@@ -105,20 +105,19 @@ fn case() -> Case {
 
 fn plan(case: &Case, extra: &[&str]) -> (Run, PathBuf) {
     let roster = write_roster(case, &LEAVERS);
-    let out = case.dir.path().join("plans/plan.json");
-    let mut args = vec![
-        "plan",
-        "--org",
-        ORG,
-        "--roster",
-        roster.to_str().unwrap(),
-        "--as-of",
-        "2026-07-01",
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let roster = roster.to_str().unwrap();
+    let mut args = vec!["--roster", roster, "--as-of", "2026-07-01"];
     args.extend_from_slice(extra);
-    (case.run(&args), out)
+    plan_to(case, "plan.json", &args)
+}
+
+/// `hfaudit plan --org acme ARGS --out plans/NAME`: the run and the plan.
+fn plan_to(case: &Case, name: &str, args: &[&str]) -> (Run, PathBuf) {
+    let out = case.dir.path().join("plans").join(name);
+    let mut all = vec!["plan", "--org", ORG];
+    all.extend_from_slice(args);
+    all.extend(["--out", out.to_str().unwrap()]);
+    (case.run(&all), out)
 }
 
 fn apply(case: &Case, plan: &Path, extra: &[&str]) -> Run {

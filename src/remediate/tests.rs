@@ -88,9 +88,18 @@ fn plan_as(
     selection: &Selection,
     principal: &str,
 ) -> Plan {
-    let report = report_of(run(snap, people));
+    plan_of_findings(snap, run(snap, people), selection, principal)
+}
+
+/// The plan of `findings` in `snap`, for a token of `principal`.
+fn plan_of_findings(
+    snap: &Snapshot,
+    findings: Vec<Finding>,
+    selection: &Selection,
+    principal: &str,
+) -> Plan {
     build(
-        &report,
+        &report_of(findings),
         &Basis {
             snapshots: &[snap],
             snapshot_ids: &["20260630T110000.000Z".to_string()],
@@ -364,18 +373,7 @@ fn muted_and_unselected_findings_are_not_planned() {
             f.muted = Some("accepted until the audit".into());
         }
     }
-    let report = report_of(findings);
-    let plan = build(
-        &report,
-        &Basis {
-            snapshots: &[&s],
-            snapshot_ids: &["x".to_string()],
-            principal: "boss",
-            endpoint: "https://huggingface.co",
-            now: now(),
-        },
-        &Selection::default(),
-    );
+    let plan = plan_of_findings(&s, findings, &Selection::default(), "boss");
     assert!(!kinds(&plan).contains(&"reject_access"));
 
     let only_tokens = Selection {
@@ -689,12 +687,7 @@ mod review {
         // The token's own user (boss, with ann a second admin).
         let s = org(vec![member("ann", "admin")]);
         let plan = plan_of(&s, vec![], &[decision("boss", Verdict::Revoke, None, 2)]);
-        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
-        assert!(
-            super::removals(&plan, "boss").is_empty(),
-            "{:?}",
-            plan.manual
-        );
+        super::nothing_for(&plan, "boss");
         assert!(
             plan.refused[0]
                 .what
@@ -708,12 +701,7 @@ mod review {
         let mut alone = s.clone();
         alone.members.retain(|m| m.username != "boss");
         let plan = plan_of(&alone, vec![], &[decision("ann", Verdict::Revoke, None, 2)]);
-        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
-        assert!(
-            super::removals(&plan, "ann").is_empty(),
-            "{:?}",
-            plan.manual
-        );
+        super::nothing_for(&plan, "ann");
         assert!(
             plan.refused[0].reason.contains("last admin of acme"),
             "{:?}",
@@ -772,6 +760,12 @@ fn bob_on_loan() -> (Snapshot, Vec<Finding>) {
     (s, findings)
 }
 
+/// `plan` sends no call and plans no removal of `user` from the org.
+fn nothing_for(plan: &Plan, user: &str) {
+    assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+    assert!(removals(plan, user).is_empty(), "{:?}", plan.manual);
+}
+
 /// The manual steps removing `user` from the org.
 fn removals<'p>(plan: &'p Plan, user: &str) -> Vec<&'p Manual> {
     let what = format!("remove {user} from the org");
@@ -818,17 +812,7 @@ fn a_refused_role_call_plans_no_removal_from_the_org() {
     // A leaver whose departed_member finding an exception accepts: the
     // group findings are planned, the removal is not.
     let (s, findings) = bob_on_loan();
-    let plan = build(
-        &report_of(findings),
-        &Basis {
-            snapshots: &[&s],
-            snapshot_ids: &["x".to_string()],
-            principal: "boss",
-            endpoint: "https://huggingface.co",
-            now: now(),
-        },
-        &Selection::default(),
-    );
+    let plan = plan_of_findings(&s, findings, &Selection::default(), "boss");
     assert!(kinds(&plan).contains(&"set_access"));
     assert!(removals(&plan, "bob").is_empty(), "{:?}", plan.manual);
 

@@ -72,22 +72,16 @@ fn plan_review(
     id: &str,
     extra: &[&str],
 ) -> (Run, PathBuf) {
-    let out = case.dir.path().join("plans/review.json");
     let mut args = vec![
-        "plan",
-        "--org",
-        ORG,
         "--roster",
         roster.to_str().unwrap(),
         "--exceptions",
         exceptions.to_str().unwrap(),
         "--review",
         id,
-        "--out",
-        out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    (case.run(&args), out)
+    super::plan_to(case, "review.json", &args)
 }
 
 /// carol leaves the org (and loses her grant and token with it), then a
