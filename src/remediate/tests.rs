@@ -302,14 +302,7 @@ fn the_last_admin_is_never_demoted() {
     let plan = plan_for(&s, &people, &Selection::default());
     assert_eq!(kinds(&plan), ["set_access"]);
 
-    let mut alone = snapshot(vec![member("ann", "admin"), member("zed", "read")]);
-    alone.plan = Some("enterprise".into());
-    let plan = plan_as(
-        &alone,
-        &[gone("ann"), active("zed")],
-        &Selection::default(),
-        "zed",
-    );
+    let plan = last_admin_leaving();
     assert!(plan.steps.is_empty(), "{:?}", plan.steps);
     assert_eq!(plan.refused.len(), 1);
     assert!(
@@ -760,6 +753,19 @@ fn bob_on_loan() -> (Snapshot, Vec<Finding>) {
     (s, findings)
 }
 
+/// The plan of an org whose one admin, ann, leaves (the token is zed's, a
+/// reader).
+fn last_admin_leaving() -> Plan {
+    let mut alone = snapshot(vec![member("ann", "admin"), member("zed", "read")]);
+    alone.plan = Some("enterprise".into());
+    plan_as(
+        &alone,
+        &[gone("ann"), active("zed")],
+        &Selection::default(),
+        "zed",
+    )
+}
+
 /// `plan` sends no call and plans no removal of `user` from the org.
 fn nothing_for(plan: &Plan, user: &str) {
     assert!(plan.steps.is_empty(), "{:?}", plan.steps);
@@ -791,14 +797,7 @@ fn a_refused_role_call_plans_no_removal_from_the_org() {
     );
 
     // The last admin leaving: refused, and no removal either.
-    let mut alone = snapshot(vec![member("ann", "admin"), member("zed", "read")]);
-    alone.plan = Some("enterprise".into());
-    let plan = plan_as(
-        &alone,
-        &[gone("ann"), active("zed")],
-        &Selection::default(),
-        "zed",
-    );
+    let plan = last_admin_leaving();
     assert!(removals(&plan, "ann").is_empty(), "{:?}", plan.manual);
     assert!(
         plan.refused[0]
