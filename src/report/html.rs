@@ -187,8 +187,11 @@ pub fn render_to(report: &Report, templates: Option<&Path>, out: &mut dyn Write)
         let mut sections = Vec::with_capacity(SECTIONS.len());
         for (name, file) in SECTIONS {
             let (env, ctx) = (&env, ctx.clone());
-            let marker =
-                pieces.add(scope.spawn(move || env.get_template(file).and_then(|t| t.render(ctx))));
+            let marker = pieces.add(scope.spawn(move || {
+                env.get_template(file)
+                    .and_then(|t| t.render(ctx))
+                    .map(Text::Page)
+            }));
             sections.push((name, Value::from_safe_string(marker)));
         }
         let sections: Value = sections.into_iter().collect();
@@ -227,7 +230,48 @@ const MARKER: &str = "<!--hfaudit-piece-";
 
 /// A part of the page that renders on its own thread.
 type Rendering<'scope> =
-    std::thread::ScopedJoinHandle<'scope, std::result::Result<String, minijinja::Error>>;
+    std::thread::ScopedJoinHandle<'scope, std::result::Result<Text, minijinja::Error>>;
+
+/// What a part rendered.
+enum Text {
+    /// A section: it may hold the markers of other parts.
+    Page(String),
+    /// A piece of a long table's rows, as written: it holds no marker (its
+    /// template sees its rows' views only, and the views' text is
+    /// escaped), so it is written as it stands.
+    Rows(Chunks),
+}
+
+/// Rendered bytes in blocks of [`Chunks::BLOCK`] or more: a piece of a
+/// long table (up to a few MB) grows without being copied as a `String`
+/// would be when it doubles.
+#[derive(Default)]
+struct Chunks(Vec<Vec<u8>>);
+
+impl Chunks {
+    const BLOCK: usize = 256 * 1024;
+}
+
+impl Write for Chunks {
+    fn write(&mut self, mut buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len();
+        while !buf.is_empty() {
+            match self.0.last_mut() {
+                Some(block) if block.len() < block.capacity() => {
+                    let room = (block.capacity() - block.len()).min(buf.len());
+                    block.extend_from_slice(&buf[..room]);
+                    buf = &buf[room..];
+                }
+                _ => self.0.push(Vec::with_capacity(Self::BLOCK)),
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// The parts of the page rendered on other threads, each standing in the
 /// page (or in another part) as a marker until the writer reaches it.
@@ -240,7 +284,7 @@ struct Pieces<'scope> {
 
 enum Part<'scope> {
     Rendering(Rendering<'scope>),
-    Done(std::rc::Rc<str>),
+    Done(std::rc::Rc<Text>),
     Taken,
 }
 
@@ -278,8 +322,13 @@ impl<'scope> Pieces<'scope> {
             rows.markers.push_str(&self.add(scope.spawn(move || {
                 let views = Value::from_serialize(view(chunk));
                 let _ = tx.send(views.clone());
+                let mut rendered = Chunks::default();
                 env.get_template(template)
-                    .and_then(|t| t.render(context! { rows => views }))
+                    .and_then(|t| {
+                        t.render_captured_to(context! { rows => views }, &mut rendered)
+                            .map(drop)
+                    })
+                    .map(|()| Text::Rows(rendered))
             })));
             rows.views.push(rx);
         }
@@ -311,22 +360,28 @@ impl<'scope> Pieces<'scope> {
                     "a section or table of the page was cut: insert it whole",
                 ));
             };
-            let part = self.part(n)?;
-            self.write(&part, out)?;
+            match &*self.part(n)? {
+                Text::Page(text) => self.write(text, out)?,
+                Text::Rows(rows) => {
+                    for block in &rows.0 {
+                        out.write_all(block).map_err(written)?;
+                    }
+                }
+            }
             rest = &rest[at + self.prefix.len() + end + 3..];
         }
         out.write_all(rest.as_bytes()).map_err(written)
     }
 
     /// Part `n`, rendered (waited for the first time).
-    fn part(&mut self, n: usize) -> std::result::Result<std::rc::Rc<str>, minijinja::Error> {
+    fn part(&mut self, n: usize) -> std::result::Result<std::rc::Rc<Text>, minijinja::Error> {
         if let Part::Done(done) = &self.parts[n] {
             return Ok(done.clone());
         }
         let Part::Rendering(rendering) = std::mem::replace(&mut self.parts[n], Part::Taken) else {
             unreachable!("a part is rendering, done, or failed and reported")
         };
-        let done: std::rc::Rc<str> = crate::report::write::joined(rendering)?.into();
+        let done = std::rc::Rc::new(crate::report::write::joined(rendering)?);
         self.parts[n] = Part::Done(done.clone());
         Ok(done)
     }
