@@ -5,7 +5,7 @@
 //! (`--activity FILE`). Without any source, activity is unknown — never
 //! "inactive".
 
-use std::collections::HashMap;
+use crate::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

@@ -5,7 +5,7 @@
 //! Parquet files); read by the rules and the seat report, which so need
 //! nothing of the store.
 
-use std::collections::HashMap;
+use crate::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

@@ -3,7 +3,7 @@
 //! file, then an email the Hub reports (SCIM or a verified email), then a
 //! heuristic that is only ever a "probable match".
 
-use std::collections::HashMap;
+use crate::collections::{HashMap, HashMapExt};
 use std::path::Path;
 
 use crate::error::Result;

@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod cli;
+pub(crate) mod collections;
 pub mod commands;
 pub mod config;
 pub mod diff;

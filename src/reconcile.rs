@@ -2,7 +2,8 @@
 //! the HR roster, into one [`Report`]. [`load`] reads the store (the only
 //! I/O here); [`build`] is a pure function of what it read and the inputs.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::collections::{HashMap, HashMapExt, HashSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 

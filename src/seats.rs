@@ -7,7 +7,8 @@
 //! a muted finding is an accepted seat. Rows are per cost center of the
 //! person holding the seat, plus one `ALL` row per org.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::collections::{HashMap, HashMapExt, HashSet};
+use std::collections::BTreeMap;
 
 use crate::history::{Holder, SeatPoint};
 use crate::model::MatchMethod;
@@ -324,7 +325,7 @@ mod tests {
         assert_eq!(default_seat_price(Some("Enterprise")), 50.0);
         assert_eq!(default_seat_price(None), 0.0);
         let prices = SeatPrices {
-            per_org: [("acme".to_string(), 35.0)].into(),
+            per_org: [("acme".to_string(), 35.0)].into_iter().collect(),
         };
         assert_eq!(prices.price("ACME", Some("team")), 35.0);
         assert_eq!(prices.price("other", Some("team")), 20.0);

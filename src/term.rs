@@ -1,7 +1,7 @@
 //! The terminal: progress bars on a TTY, result lines on stdout, nothing but
 //! errors under `-q`. This is the one module that prints results.
 
-use std::collections::HashMap;
+use crate::collections::{HashMap, HashMapExt};
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Duration;

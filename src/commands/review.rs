@@ -11,7 +11,8 @@
 //!   `--allow-undecided`, verifies revocations against later snapshots and
 //!   writes the evidence pack.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::collections::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;

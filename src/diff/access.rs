@@ -5,7 +5,8 @@
 //! the newer snapshot (by username or verified email), else *withdrawn*
 //! (cancelled, declined or expired: the Hub does not say which).
 
-use std::collections::{BTreeMap, HashMap};
+use crate::collections::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 

@@ -10,7 +10,7 @@
 //! more pages than [`page_budget`] allows: a server that keeps pointing to
 //! new pages is an error, not a way to fill memory.
 
-use std::collections::HashSet;
+use crate::collections::{HashSet, HashSetExt};
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;

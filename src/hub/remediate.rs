@@ -12,7 +12,7 @@
 //! The members are read through the snapshot's own listing
 //! ([`member_listing`]), each row mapped once for both.
 
-use std::collections::{HashMap, HashSet};
+use crate::collections::{HashMap, HashSet};
 
 use reqwest::Method;
 use serde_json::json;

@@ -19,7 +19,7 @@
 //! fails is re-checked with the one subject's read: if there is nothing
 //! left to do (the fact changed since the batch), it is `already done`.
 
-use std::collections::{HashMap, HashSet};
+use crate::collections::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::Utc;
 use futures_util::StreamExt;

@@ -432,7 +432,7 @@ pub fn revoked(report: &Report) -> Vec<RevocationView> {
     // (org, lower-cased subject) of every late-revocation finding: late
     // by the finding's own verdict, so the table and the findings agree
     // whatever the SLA was.
-    let late: std::collections::HashSet<(&str, String)> = report
+    let late: crate::collections::HashSet<(&str, String)> = report
         .findings
         .iter()
         .filter(|f| f.rule == Rule::LateRevocation)

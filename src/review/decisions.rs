@@ -13,7 +13,7 @@
 //! answer again is not recorded again, so importing a file twice changes
 //! nothing. An empty `decision` cell is undecided.
 
-use std::collections::HashMap;
+use crate::collections::{HashMap, HashMapExt};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};

@@ -8,7 +8,8 @@
 //! A line id is `org:username`, lower-cased: the same account gets the same
 //! id in every campaign (a renamed account is a new line).
 
-use std::collections::{BTreeSet, HashMap};
+use crate::collections::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

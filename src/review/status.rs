@@ -1,7 +1,8 @@
 //! `hfaudit review status`: per reviewer, the lines, how many are decided,
 //! and how many are overdue (undecided after the due date).
 
-use std::collections::{BTreeMap, HashSet};
+use crate::collections::HashSet;
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;

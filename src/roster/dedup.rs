@@ -19,8 +19,8 @@
 //! Rows are indexed by key without copying the keys (a 50,000-row roster
 //! would otherwise spend most of its parse time allocating them).
 
+use ahash::RandomState;
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! matched to the roster once, plus the history facts they need. Built once,
 //! shared by every rule, so that rules stay small pure functions.
 
-use std::collections::HashMap;
+use crate::collections::{HashMap, HashMapExt};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -268,7 +268,7 @@ impl<'a> OrgAudit<'a> {
                         (key, activity)
                     })
                     .collect();
-                let current: std::collections::HashSet<&str> =
+                let current: crate::collections::HashSet<&str> =
                     by_member.keys().map(String::as_str).collect();
                 let mut former: Vec<Former<'a>> = history
                     .org

@@ -1,7 +1,7 @@
 //! Leavers who still have a way in: membership, resource groups, accepted
 //! access to gated repos, pending invitations.
 
-use std::collections::HashMap;
+use crate::collections::{HashMap, HashMapExt};
 
 use crate::model::{Person, Role};
 use crate::rules::context::OrgAudit;

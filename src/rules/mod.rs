@@ -12,7 +12,7 @@ mod hygiene;
 mod invites;
 mod tokens;
 
-use std::collections::HashSet;
+use crate::collections::{HashSet, HashSetExt};
 
 pub use activity::{NeverActive, never_active};
 pub use context::{AuditHistory, Matched, OrgAudit, PreviousRoles, Thresholds};

@@ -14,7 +14,7 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use crate::collections::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 
 pub use index::INDEX_FILE;

@@ -9,7 +9,7 @@
 //! (`hfaudit prune` does not wait for readers) is skipped with a log line;
 //! when that was the newest, the latest is looked up again.
 
-use std::collections::HashSet;
+use crate::collections::{HashSet, HashSetExt};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -11,7 +11,8 @@
 //! audit log cannot show an invitation cancelled in Settings (no event is
 //! written): the report says so. The source used is recorded.
 
-use std::collections::{BTreeMap, HashSet};
+use crate::collections::{HashSet, HashSetExt};
+use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::hub::client::HubClient;
@@ -350,7 +351,7 @@ mod tests {
 
     #[test]
     fn audit_log_invites_zero_one_many() {
-        let members: HashSet<String> = ["alice".to_string()].into();
+        let members: HashSet<String> = ["alice".to_string()].into_iter().collect();
         assert!(from_audit_log(&[], &members).is_empty());
 
         let one = [event(
@@ -496,7 +497,7 @@ mod tests {
 
     #[test]
     fn scim_invites_are_active_non_members_zero_one_many() {
-        let members: HashSet<String> = ["alice".to_string()].into();
+        let members: HashSet<String> = ["alice".to_string()].into_iter().collect();
         let (none, deactivated) = scim_invites(vec![], &members);
         assert!(none.is_empty() && deactivated == 0);
         // Members are not invitations, whatever their `active`.

@@ -11,7 +11,7 @@
 //! page that no partition returned is kept too (with a warning): the
 //! partitioning can cost requests, never tokens.
 
-use std::collections::HashSet;
+use crate::collections::{HashSet, HashSetExt};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 

@@ -20,7 +20,7 @@
 //!   damaged file), the index is not used;
 //! - `prune` deletes it with the snapshots it may describe.
 
-use std::collections::HashMap;
+use crate::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@
 //! all the files: no morsels, no row index, no other column). Filters and
 //! joins over few rows stay lazy queries on the streaming engine.
 
-use std::collections::{HashMap, HashSet};
+use crate::collections::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 

@@ -338,7 +338,7 @@ fn an_account_that_left_and_came_back_has_two_runs() {
         "the presence scan alone"
     );
 
-    let holders = HashMap::from([
+    let holders: HashMap<String, Holder> = [
         ("alice".to_string(), Holder::Unmatched),
         ("carol".to_string(), Holder::Unmatched),
         (
@@ -347,7 +347,9 @@ fn an_account_that_left_and_came_back_has_two_runs() {
         ),
         ("dave".to_string(), Holder::DepartedAfter(None)),
         ("nobody".to_string(), Holder::Unmatched),
-    ]);
+    ]
+    .into_iter()
+    .collect();
     let got: Vec<(u64, u64)> = h
         .seats(&holders)
         .iter()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use std::collections::HashMap;
+use crate::collections::HashMap;
 
 use super::*;
 use crate::model::Collector;
