@@ -892,6 +892,25 @@ mod tests {
         assert!(!html.contains("hfaudit-piece"), "a marker was left");
     }
 
+    /// Rows are kept in blocks of at most `BLOCK` bytes, filled in order:
+    /// writes that cross a block's end come out whole and in order.
+    #[test]
+    fn chunks_keep_every_byte_in_order() {
+        let mut chunks = Chunks::default();
+        let text: Vec<u8> = (0..3 * Chunks::BLOCK + 17)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut written = 0;
+        for size in [1, Chunks::BLOCK - 1, 2, Chunks::BLOCK + 5] {
+            chunks.write_all(&text[written..written + size]).unwrap();
+            written += size;
+        }
+        chunks.write_all(&text[written..]).unwrap();
+        assert!(chunks.0.iter().all(|b| b.len() <= Chunks::BLOCK));
+        assert_eq!(chunks.0.len(), 4);
+        assert_eq!(chunks.0.concat(), text);
+    }
+
     /// An override that cuts a section (and marks the cut |safe) gets an
     /// error, not a panic or a page with a hole.
     #[test]
