@@ -796,11 +796,18 @@ mod tests {
         );
     }
 
+    /// The error of rendering the test report with `source` as the
+    /// override of template `name`, and the override directory.
+    fn overridden(name: &str, source: &str) -> (tempfile::TempDir, Error) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), source).unwrap();
+        let err = render(&testdata::report(), Some(dir.path())).unwrap_err();
+        (dir, err)
+    }
+
     #[test]
     fn an_undefined_value_in_an_override_is_a_config_error() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(MAIN), "<p>{{ report.nope }}</p>").unwrap();
-        let err = render(&testdata::report(), Some(dir.path())).unwrap_err();
+        let (dir, err) = overridden(MAIN, "<p>{{ report.nope }}</p>");
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("undefined"), "{err}");
         assert_eq!(config_path(err), dir.path().join(MAIN));
@@ -915,26 +922,14 @@ mod tests {
     /// error, not a panic or a page with a hole.
     #[test]
     fn a_section_cut_by_an_override_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(MAIN),
-            "{{ (sections.summary ~ '')[:30]|safe }}",
-        )
-        .unwrap();
-        let err = render(&testdata::report(), Some(dir.path())).unwrap_err();
+        let (dir, err) = overridden(MAIN, "{{ (sections.summary ~ '')[:30]|safe }}");
         assert!(err.to_string().contains("was cut"), "{err}");
         assert_eq!(config_path(err), dir.path().join(MAIN));
     }
 
     #[test]
     fn a_broken_rows_override_is_a_config_error() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(FINDING_ROWS),
-            "{% for f in rows %}{{ f.nope }}{% endfor %}",
-        )
-        .unwrap();
-        let err = render(&testdata::report(), Some(dir.path())).unwrap_err();
+        let (dir, err) = overridden(FINDING_ROWS, "{% for f in rows %}{{ f.nope }}{% endfor %}");
         assert_eq!(config_path(err), dir.path().join(FINDING_ROWS));
     }
 
