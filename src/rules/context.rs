@@ -166,6 +166,11 @@ impl<'a> OrgAudit<'a> {
         let shared = |username: Option<&str>| {
             username.and_then(|u| by_member.get(&u.to_lowercase()).copied())
         };
+        // An account the Hub reports by an optional username and email.
+        let reported = |username: Option<&str>, fullname, email, method| {
+            shared(username)
+                .unwrap_or_else(|| matcher.match_reported(username, fullname, email, method))
+        };
         // A service account is not a person: it matches nobody, so that no
         // rule about people (departed, unmatched, inactive) can fire on it.
         let not_a_person = |username: &str| snapshot.is_service_account(username);
@@ -196,14 +201,12 @@ impl<'a> OrgAudit<'a> {
                                 InviteSource::ScimProvisioning => MatchMethod::Scim,
                                 _ => MatchMethod::HubEmail,
                             };
-                            let m = shared(i.username.as_deref()).unwrap_or_else(|| {
-                                matcher.match_reported(
-                                    i.username.as_deref(),
-                                    i.fullname.as_deref(),
-                                    i.email.as_deref(),
-                                    method,
-                                )
-                            });
+                            let m = reported(
+                                i.username.as_deref(),
+                                i.fullname.as_deref(),
+                                i.email.as_deref(),
+                                method,
+                            );
                             wrap(matcher, i, m)
                         })
                         .collect();
@@ -211,14 +214,12 @@ impl<'a> OrgAudit<'a> {
                         .repo_access
                         .iter()
                         .map(|a| {
-                            let m = shared(a.username.as_deref()).unwrap_or_else(|| {
-                                matcher.match_reported(
-                                    a.username.as_deref(),
-                                    a.fullname.as_deref(),
-                                    a.email.as_deref(),
-                                    MatchMethod::HubEmail,
-                                )
-                            });
+                            let m = reported(
+                                a.username.as_deref(),
+                                a.fullname.as_deref(),
+                                a.email.as_deref(),
+                                MatchMethod::HubEmail,
+                            );
                             wrap(matcher, a, m)
                         })
                         .collect();
